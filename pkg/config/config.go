@@ -1,0 +1,199 @@
+// Package config reads a binary's configuration from environment variables.
+//
+// A binary fills its one config struct with a Loader, then checks Err once:
+//
+//	l := config.NewLoader(os.LookupEnv)
+//	cfg.GRPCAddr = l.String("FOTOGAL_AUTH_GRPC_ADDR", "127.0.0.1:9091")
+//	cfg.SessionTTL = l.Duration("FOTOGAL_SESSION_TTL", 7*24*time.Hour)
+//	if err := l.Err(); err != nil {
+//		return fmt.Errorf("load config: %w", err)
+//	}
+//
+// A variable that is unset or empty takes its default. Every bad value is
+// reported, each message naming the variable and the value.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Loader reads typed values from environment variables and collects the
+// errors of those it cannot parse. It is not safe for concurrent use.
+type Loader struct {
+	lookup func(string) (string, bool)
+	errs   []error
+}
+
+// NewLoader returns a Loader that reads variables with lookup, usually
+// os.LookupEnv (tests pass a map's lookup).
+func NewLoader(lookup func(string) (string, bool)) *Loader {
+	return &Loader{lookup: lookup}
+}
+
+// Err returns the errors met so far joined into one, or nil.
+func (l *Loader) Err() error {
+	return errors.Join(l.errs...)
+}
+
+// value returns the trimmed value of name and whether it is set and not empty.
+func (l *Loader) value(name string) (string, bool) {
+	v, ok := l.lookup(name)
+	v = strings.TrimSpace(v)
+	return v, ok && v != ""
+}
+
+func (l *Loader) fail(name, value, problem string) {
+	l.errs = append(l.errs, fmt.Errorf("%s: %q %s", name, value, problem))
+}
+
+// String returns the value of name, or def when it is unset or empty.
+func (l *Loader) String(name, def string) string {
+	v, ok := l.value(name)
+	if !ok {
+		return def
+	}
+	return v
+}
+
+// Required returns the value of name and records an error when it is unset
+// or empty.
+func (l *Loader) Required(name string) string {
+	v, ok := l.value(name)
+	if !ok {
+		l.errs = append(l.errs, fmt.Errorf("%s: required but not set", name))
+	}
+	return v
+}
+
+// Int returns the value of name as an int, or def when it is unset or empty.
+func (l *Loader) Int(name string, def int) int {
+	v, ok := l.value(name)
+	if !ok {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		l.fail(name, v, "is not an integer")
+		return def
+	}
+	return n
+}
+
+// Int64 returns the value of name as an int64, or def when it is unset or
+// empty.
+func (l *Loader) Int64(name string, def int64) int64 {
+	v, ok := l.value(name)
+	if !ok {
+		return def
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		l.fail(name, v, "is not an integer")
+		return def
+	}
+	return n
+}
+
+// Duration returns the value of name parsed by time.ParseDuration ("5s",
+// "1h30m"), or def when it is unset or empty. Negative durations are errors.
+func (l *Loader) Duration(name string, def time.Duration) time.Duration {
+	v, ok := l.value(name)
+	if !ok {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		l.fail(name, v, "is not a duration")
+		return def
+	}
+	if d < 0 {
+		l.fail(name, v, "is negative")
+		return def
+	}
+	return d
+}
+
+// Bool returns the value of name parsed by strconv.ParseBool ("true",
+// "false", "1", "0", ...), or def when it is unset or empty.
+func (l *Loader) Bool(name string, def bool) bool {
+	v, ok := l.value(name)
+	if !ok {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		l.fail(name, v, "is not a boolean")
+		return def
+	}
+	return b
+}
+
+// byteUnits maps the (lower-case) size suffixes Bytes accepts to their
+// multipliers: binary (KiB) and decimal (KB) units.
+var byteUnits = map[string]int64{
+	"":    1,
+	"b":   1,
+	"kb":  1000,
+	"mb":  1000 * 1000,
+	"gb":  1000 * 1000 * 1000,
+	"kib": 1 << 10,
+	"mib": 1 << 20,
+	"gib": 1 << 30,
+}
+
+// Bytes returns the value of name as a number of bytes, or def when it is
+// unset or empty. The value is a non-negative integer with an optional unit:
+// B, KB, MB, GB (powers of 1000) or KiB, MiB, GiB (powers of 1024), in any
+// case, e.g. "16MiB" or "16777216".
+func (l *Loader) Bytes(name string, def int64) int64 {
+	v, ok := l.value(name)
+	if !ok {
+		return def
+	}
+	n, ok := parseBytes(v)
+	if !ok {
+		l.fail(name, v, "is not a size (e.g. 16MiB)")
+		return def
+	}
+	return n
+}
+
+func parseBytes(s string) (int64, bool) {
+	digits := strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' })
+	if digits == -1 {
+		digits = len(s)
+	}
+	if digits == 0 {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(s[:digits], 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	unit, ok := byteUnits[strings.ToLower(strings.TrimSpace(s[digits:]))]
+	if !ok || n > math.MaxInt64/unit {
+		return 0, false
+	}
+	return n * unit, true
+}
+
+// OneOf returns the value of name, or def when it is unset or empty, and
+// records an error when the value is not one of allowed (compared exactly).
+func (l *Loader) OneOf(name, def string, allowed ...string) string {
+	v, ok := l.value(name)
+	if !ok {
+		return def
+	}
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	l.fail(name, v, "is not one of "+strings.Join(allowed, ", "))
+	return def
+}
