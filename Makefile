@@ -1,0 +1,61 @@
+# FotoGal: `make run` starts everything on the embedded backends;
+# `make test` runs every test of every module. `make help` lists the rest.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+GO        ?= go
+TOOLS_BIN := $(CURDIR)/tools/bin
+BIN       := $(CURDIR)/bin
+BUF       := $(TOOLS_BIN)/buf
+BINARIES  := auth user image feed gateway
+
+.PHONY: help
+help: ## List the targets.
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+.PHONY: tools
+tools: ## Install the pinned buf, protoc plugins and grpcurl into tools/bin.
+	cd tools && GOWORK=off GOBIN=$(TOOLS_BIN) $(GO) install tool
+
+.PHONY: proto
+proto: tools ## Regenerate Go code, gateway handlers and the OpenAPI document from proto/.
+	PATH=$(TOOLS_BIN):$$PATH $(BUF) generate
+
+.PHONY: proto-check
+proto-check: proto ## Fail when the committed generated code differs from what `make proto` makes.
+	@if [ -n "$$(git status --porcelain -- proto)" ]; then \
+		git status --short -- proto; git --no-pager diff --stat -- proto; \
+		echo "generated code is stale: run 'make proto' and commit the result" >&2; exit 1; fi
+
+.PHONY: lint
+lint: tools ## buf lint, buf breaking against main, gofmt and go vet.
+	$(BUF) lint
+	@if git rev-parse --verify -q main >/dev/null; then $(BUF) breaking --against '.git#branch=main'; fi
+	@unformatted="$$(gofmt -l $$(git ls-files '*.go'))"; if [ -n "$$unformatted" ]; then \
+		echo "not gofmt'ed:" >&2; echo "$$unformatted" >&2; exit 1; fi
+	$(GO) vet work
+
+.PHONY: build
+build: ## Build every binary into bin/.
+	@mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/ ./services/auth/cmd/auth ./services/user/cmd/user \
+		./services/image/cmd/image ./services/feed/cmd/feed ./gateway/cmd/gateway
+
+.PHONY: run
+run: build ## Start the four services and the gateway on the embedded backends (Ctrl-C stops all).
+	BIN=$(BIN) ./scripts/run.sh
+
+.PHONY: test
+test: proto-check lint ## Run every test of every module, end-to-end and browser tests included.
+	./scripts/check-chromium.sh
+	$(GO) test -count=1 -timeout 20m work
+
+.PHONY: bench
+bench: build ## Seed a timeline grid, start the real binaries and print feed latencies.
+	BIN=$(BIN) ./services/feed/bench.sh
+
+.PHONY: clean
+clean: ## Remove built binaries (data under ./var is kept).
+	rm -rf $(BIN)

@@ -1,0 +1,168 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"testing"
+)
+
+// Client speaks FotoGal's HTTP API as an API client (bearer token) or a
+// browser (cookie jar and Origin header) would.
+type Client struct {
+	// Base is the gateway's URL.
+	Base string
+	// Token, when set, is sent as `Authorization: Bearer <token>`.
+	Token string
+	// Origin, when set, is sent as the Origin header.
+	Origin string
+	// HTTP is the client used; a browser-like Client has a cookie jar.
+	HTTP *http.Client
+}
+
+// NewAPIClient returns a client without cookies.
+func (s *Stack) NewAPIClient() *Client {
+	return &Client{Base: s.GatewayURL, HTTP: &http.Client{}}
+}
+
+// NewBrowserClient returns a client with a cookie jar that sends the
+// gateway's own origin, as a page served by the gateway would.
+func (s *Stack) NewBrowserClient() *Client {
+	jar, _ := cookiejar.New(nil)
+	return &Client{Base: s.GatewayURL, Origin: s.GatewayURL, HTTP: &http.Client{Jar: jar}}
+}
+
+// Response is an answer with its body read.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into a generic map.
+func (r *Response) JSON(t testing.TB) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		t.Fatalf("body is not a JSON object: %v\n%s", err, r.Body)
+	}
+	return m
+}
+
+// Decode decodes the body into v.
+func (r *Response) Decode(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("decode %T: %v\n%s", v, err, r.Body)
+	}
+}
+
+// Do sends a request with an optional JSON body (a string is sent as is).
+func (c *Client) Do(t testing.TB, method, path string, body any) *Response {
+	t.Helper()
+	var r io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		r = bytes.NewReader([]byte(b))
+	case []byte:
+		r = bytes.NewReader(b)
+	default:
+		data, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = bytes.NewReader(data)
+	}
+	req, err := http.NewRequest(method, c.Base+path, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return c.Send(t, req)
+}
+
+// Send sends a prepared request with the client's credentials.
+func (c *Client) Send(t testing.TB, req *http.Request) *Response {
+	t.Helper()
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	if c.Origin != "" {
+		req.Header.Set("Origin", c.Origin)
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: data}
+}
+
+// Expect fails the test unless the response has the wanted status.
+func (r *Response) Expect(t testing.TB, want int) *Response {
+	t.Helper()
+	if r.Status != want {
+		t.Fatalf("status = %d, want %d; body: %s", r.Status, want, r.Body)
+	}
+	return r
+}
+
+// Person is a registered account with a logged-in API client.
+type Person struct {
+	Email, Username, Password, UserID string
+	*Client
+}
+
+// Register creates an account and logs it in with a bearer token.
+func (s *Stack) Register(t testing.TB, username string) *Person {
+	t.Helper()
+	p := &Person{
+		Email:    username + "@example.com",
+		Username: username,
+		Password: "correct horse " + username,
+		Client:   s.NewAPIClient(),
+	}
+	resp := p.Do(t, http.MethodPost, "/v1/users", map[string]string{
+		"email": p.Email, "fullName": "Person " + username, "username": username, "password": p.Password,
+	}).Expect(t, http.StatusOK)
+	var reg struct {
+		User struct {
+			UserID string `json:"userId"`
+		} `json:"user"`
+	}
+	resp.Decode(t, &reg)
+	p.UserID = reg.User.UserID
+	p.Token = s.Login(t, p.Email, p.Password)
+	return p
+}
+
+// Login opens a session and returns its token.
+func (s *Stack) Login(t testing.TB, email, password string) string {
+	t.Helper()
+	resp := s.NewAPIClient().Do(t, http.MethodPost, "/v1/sessions", map[string]string{
+		"email": email, "password": password,
+	}).Expect(t, http.StatusOK)
+	var login struct {
+		SessionToken string `json:"sessionToken"`
+	}
+	resp.Decode(t, &login)
+	if login.SessionToken == "" {
+		t.Fatalf("login gave no token: %s", resp.Body)
+	}
+	return login.SessionToken
+}
+
+// Unique returns a name unique to this run, for usernames.
+func Unique(prefix string) string {
+	return fmt.Sprintf("%s_%s", prefix, randomHex(4))
+}

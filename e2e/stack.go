@@ -1,0 +1,273 @@
+// Package e2e starts FotoGal's real binaries — the four services and the
+// gateway — on free ports with their own data directory, and drives them as
+// clients would: HTTP through the gateway, gRPC directly, a browser.
+package e2e
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Binaries are the programs a Stack runs, in start order.
+var Binaries = []string{"auth", "user", "image", "feed", "gateway"}
+
+var packages = map[string]string{
+	"auth":    "./services/auth/cmd/auth",
+	"user":    "./services/user/cmd/user",
+	"image":   "./services/image/cmd/image",
+	"feed":    "./services/feed/cmd/feed",
+	"gateway": "./gateway/cmd/gateway",
+}
+
+// Build compiles every binary into dir, from the workspace root.
+func Build(dir string) error {
+	root, err := WorkspaceRoot()
+	if err != nil {
+		return err
+	}
+	args := []string{"build", "-o", dir + "/"}
+	for _, name := range Binaries {
+		args = append(args, packages[name])
+	}
+	cmd := exec.Command("go", args...)
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return nil
+}
+
+// WorkspaceRoot is the directory holding go.work.
+func WorkspaceRoot() (string, error) {
+	out, err := exec.Command("go", "env", "GOWORK").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOWORK: %w", err)
+	}
+	work := strings.TrimSpace(string(out))
+	if work == "" || work == "off" {
+		return "", errors.New("not inside the FotoGal workspace (no go.work)")
+	}
+	return filepath.Dir(work), nil
+}
+
+// Stack is one running FotoGal: every binary, on free loopback ports,
+// sharing a data directory and a service credential.
+type Stack struct {
+	// GatewayURL is the gateway's base URL, e.g. http://127.0.0.1:41234.
+	GatewayURL string
+	// Addr maps a service name to its gRPC address.
+	Addr map[string]string
+	// Secret is the service credential the services share.
+	Secret string
+	// DataDir holds the SQLite files and the bucket.
+	DataDir string
+	// LogDir holds one file of output per binary.
+	LogDir string
+
+	t      testing.TB
+	binDir string
+	env    []string
+	mu     sync.Mutex
+	procs  map[string]*process
+}
+
+type process struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+	err  error
+	log  *os.File
+}
+
+// Options tune a Stack.
+type Options struct {
+	// Env adds FOTOGAL_* variables for every binary (e.g. a lower login limit).
+	Env map[string]string
+}
+
+// Start runs every binary from binDir and waits until the gateway reports
+// all upstreams ready. The processes are stopped with SIGTERM when the test
+// ends, and the test fails if one did not shut down cleanly.
+func Start(t testing.TB, binDir string, opts Options) *Stack {
+	t.Helper()
+	s := &Stack{
+		Addr:    map[string]string{},
+		Secret:  randomHex(24),
+		DataDir: t.TempDir(),
+		LogDir:  t.TempDir(),
+		t:       t,
+		binDir:  binDir,
+		procs:   map[string]*process{},
+	}
+	for _, name := range []string{"auth", "user", "image", "feed"} {
+		s.Addr[name] = freeAddr(t)
+	}
+	httpAddr := freeAddr(t)
+	s.GatewayURL = "http://" + httpAddr
+	s.env = []string{
+		"FOTOGAL_DATA_DIR=" + s.DataDir,
+		"FOTOGAL_SERVICE_SECRET=" + s.Secret,
+		"FOTOGAL_AUTH_ADDR=" + s.Addr["auth"],
+		"FOTOGAL_USER_ADDR=" + s.Addr["user"],
+		"FOTOGAL_IMAGE_ADDR=" + s.Addr["image"],
+		"FOTOGAL_FEED_ADDR=" + s.Addr["feed"],
+		"FOTOGAL_HTTP_ADDR=" + httpAddr,
+		"FOTOGAL_METRICS_ADDR=",
+		"FOTOGAL_LOG_LEVEL=debug",
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + os.Getenv("HOME"),
+	}
+	for k, v := range opts.Env {
+		s.env = append(s.env, k+"="+v)
+	}
+	t.Cleanup(s.stopAll)
+	for _, name := range Binaries {
+		s.StartBinary(name)
+	}
+	s.WaitReady(60 * time.Second)
+	return s
+}
+
+// StartBinary (re)starts one binary with the stack's environment.
+func (s *Stack) StartBinary(name string) {
+	s.t.Helper()
+	logFile, err := os.OpenFile(filepath.Join(s.LogDir, name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	cmd := exec.Command(filepath.Join(s.binDir, name))
+	cmd.Env = append([]string{}, s.env...)
+	if addr, ok := s.Addr[name]; ok {
+		cmd.Env = append(cmd.Env, "FOTOGAL_GRPC_ADDR="+addr)
+	}
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		s.t.Fatalf("start %s: %v", name, err)
+	}
+	p := &process{cmd: cmd, done: make(chan struct{}), log: logFile}
+	go func() {
+		p.err = cmd.Wait()
+		logFile.Close()
+		close(p.done)
+	}()
+	s.mu.Lock()
+	s.procs[name] = p
+	s.mu.Unlock()
+}
+
+// Kill ends one binary with SIGKILL, as a crash would, and waits for it.
+func (s *Stack) Kill(name string) {
+	s.mu.Lock()
+	p := s.procs[name]
+	delete(s.procs, name)
+	s.mu.Unlock()
+	if p == nil {
+		return
+	}
+	_ = p.cmd.Process.Kill()
+	<-p.done
+}
+
+// Stop ends one binary with SIGTERM and fails the test unless it exits 0
+// within 15 seconds.
+func (s *Stack) Stop(name string) {
+	s.t.Helper()
+	s.mu.Lock()
+	p := s.procs[name]
+	delete(s.procs, name)
+	s.mu.Unlock()
+	if p == nil {
+		return
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+		if p.err != nil {
+			s.t.Errorf("%s did not shut down cleanly: %v (log: %s)", name, p.err, s.LogPath(name))
+		}
+	case <-time.After(15 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+		s.t.Errorf("%s did not stop within 15s of SIGTERM", name)
+	}
+}
+
+func (s *Stack) stopAll() {
+	for i := len(Binaries) - 1; i >= 0; i-- {
+		s.Stop(Binaries[i])
+	}
+}
+
+// LogPath is the file holding a binary's output.
+func (s *Stack) LogPath(name string) string {
+	return filepath.Join(s.LogDir, name+".log")
+}
+
+// Logs returns everything every binary has written so far.
+func (s *Stack) Logs() string {
+	var b strings.Builder
+	for _, name := range Binaries {
+		data, _ := os.ReadFile(s.LogPath(name))
+		b.Write(data)
+	}
+	return b.String()
+}
+
+// WaitReady polls the gateway's /readyz until it answers 200.
+func (s *Stack) WaitReady(limit time.Duration) {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.GatewayURL+"/readyz", nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		select {
+		case <-ctx.Done():
+			s.t.Fatalf("FotoGal not ready after %v (last error: %v); logs:\n%s", limit, err, tail(s.Logs(), 4000))
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[len(s)-n:]
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Starts FotoGal's four services and the gateway on the embedded backends,
+# with their output on this terminal, and stops them all on Ctrl-C.
+set -euo pipefail
+
+BIN=${BIN:-./bin}
+export FOTOGAL_DATA_DIR=${FOTOGAL_DATA_DIR:-./var}
+mkdir -p "$FOTOGAL_DATA_DIR"
+
+# The service credential: taken from the environment, else made once and
+# kept beside the data (never in the repository).
+if [[ -z "${FOTOGAL_SERVICE_SECRET:-}" ]]; then
+	secret_file="$FOTOGAL_DATA_DIR/service-secret"
+	if [[ ! -s "$secret_file" ]]; then
+		(umask 077; head -c 32 /dev/urandom | base64 | tr -d '\n=' >"$secret_file")
+	fi
+	FOTOGAL_SERVICE_SECRET=$(<"$secret_file")
+fi
+export FOTOGAL_SERVICE_SECRET
+
+pids=()
+stop() {
+	trap - INT TERM EXIT
+	echo "stopping FotoGal..."
+	kill -TERM "${pids[@]}" 2>/dev/null || true
+	wait "${pids[@]}" 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+start() {
+	local name=$1
+	"$BIN/$name" > >(sed -u "s/^/$(printf '%-7s' "$name")| /") 2>&1 &
+	pids+=("$!")
+}
+
+for name in auth user image feed gateway; do
+	start "$name"
+done
+
+echo "FotoGal is starting: web app on http://localhost${FOTOGAL_HTTP_ADDR:-:8080} (Ctrl-C stops it)"
+# Whichever process ends first (a crash, or Ctrl-C) brings the others down.
+wait -n "${pids[@]}" || true
