@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"testing"
 )
 
@@ -165,4 +166,13 @@ func (s *Stack) Login(t testing.TB, email, password string) string {
 // Unique returns a name unique to this run, for usernames.
 func Unique(prefix string) string {
 	return fmt.Sprintf("%s_%s", prefix, randomHex(4))
+}
+
+func mustURL(t testing.TB, raw string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }
