@@ -1,0 +1,102 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/fotogal/fotogal/pkg/config"
+	"github.com/fotogal/fotogal/pkg/grpcserver"
+
+	"github.com/fotogal/fotogal/services/user/internal/password"
+)
+
+// minServiceSecretLen is the shortest service credential accepted.
+const minServiceSecretLen = 16
+
+// Config is everything the user service reads from its environment.
+type Config struct {
+	// Server: FOTOGAL_GRPC_ADDR, FOTOGAL_METRICS_ADDR (empty disables),
+	// FOTOGAL_SHUTDOWN_TIMEOUT.
+	Server grpcserver.Config
+	// LogLevel: FOTOGAL_LOG_LEVEL.
+	LogLevel string
+	// ServiceSecret: FOTOGAL_SERVICE_SECRET, required, at least 16
+	// characters; internal methods require it and outbound calls send it.
+	ServiceSecret string
+	// AuthAddr: FOTOGAL_AUTH_ADDR, where the auth service is dialled.
+	AuthAddr string
+	// ImageAddr: FOTOGAL_IMAGE_ADDR, where the image service is dialled.
+	ImageAddr string
+	// CallTimeout: FOTOGAL_CALL_TIMEOUT, the deadline of outbound calls.
+	CallTimeout time.Duration
+	// Store says where the accounts and the follow graph live.
+	Store StoreConfig
+	// Argon2: FOTOGAL_ARGON2_MEMORY_KIB, FOTOGAL_ARGON2_ITERATIONS,
+	// FOTOGAL_ARGON2_PARALLELISM; OWASP's recommendation by default.
+	Argon2 password.Params
+}
+
+// StoreConfig selects and places the store.
+type StoreConfig struct {
+	// Backend: FOTOGAL_STORE, "sqlite".
+	Backend string
+	// DataDir: FOTOGAL_DATA_DIR; the SQLite file is <DataDir>/user.db.
+	DataDir string
+}
+
+// loadConfig reads the configuration with lookup (os.LookupEnv), naming
+// every variable with a bad value.
+func loadConfig(lookup func(string) (string, bool)) (Config, error) {
+	l := config.NewLoader(lookup)
+	cfg := Config{
+		Server: grpcserver.Config{
+			Addr:            l.String("FOTOGAL_GRPC_ADDR", "127.0.0.1:9092"),
+			MetricsAddr:     l.String("FOTOGAL_METRICS_ADDR", "127.0.0.1:9192"),
+			ShutdownTimeout: l.Duration("FOTOGAL_SHUTDOWN_TIMEOUT", grpcserver.DefaultShutdownTimeout),
+		},
+		LogLevel:      l.OneOf("FOTOGAL_LOG_LEVEL", "info", "debug", "info", "warn", "error"),
+		ServiceSecret: l.Required("FOTOGAL_SERVICE_SECRET"),
+		AuthAddr:      l.String("FOTOGAL_AUTH_ADDR", "127.0.0.1:9091"),
+		ImageAddr:     l.String("FOTOGAL_IMAGE_ADDR", "127.0.0.1:9093"),
+		CallTimeout:   l.Duration("FOTOGAL_CALL_TIMEOUT", 5*time.Second),
+		Store: StoreConfig{
+			Backend: l.OneOf("FOTOGAL_STORE", "sqlite", "sqlite"),
+			DataDir: l.String("FOTOGAL_DATA_DIR", "./var"),
+		},
+	}
+	memory := l.Int64("FOTOGAL_ARGON2_MEMORY_KIB", int64(password.OWASP.MemoryKiB))
+	iterations := l.Int64("FOTOGAL_ARGON2_ITERATIONS", int64(password.OWASP.Iterations))
+	parallelism := l.Int64("FOTOGAL_ARGON2_PARALLELISM", int64(password.OWASP.Parallelism))
+	err := l.Err()
+
+	// An empty FOTOGAL_METRICS_ADDR, unlike an unset one, disables metrics.
+	if v, ok := lookup("FOTOGAL_METRICS_ADDR"); ok && strings.TrimSpace(v) == "" {
+		cfg.Server.MetricsAddr = ""
+	}
+	var problems []string
+	if n := len(cfg.ServiceSecret); n > 0 && n < minServiceSecretLen {
+		problems = append(problems, fmt.Sprintf("FOTOGAL_SERVICE_SECRET: must be at least %d characters", minServiceSecretLen))
+	}
+	if cfg.CallTimeout <= 0 {
+		problems = append(problems, "FOTOGAL_CALL_TIMEOUT: must be positive")
+	}
+	if memory < 8 || memory > math.MaxUint32 {
+		problems = append(problems, fmt.Sprintf("FOTOGAL_ARGON2_MEMORY_KIB: %d is not between 8 and %d", memory, uint32(math.MaxUint32)))
+	}
+	if iterations < 1 || iterations > math.MaxUint32 {
+		problems = append(problems, fmt.Sprintf("FOTOGAL_ARGON2_ITERATIONS: %d is not between 1 and %d", iterations, uint32(math.MaxUint32)))
+	}
+	if parallelism < 1 || parallelism > math.MaxUint8 || memory < 8*parallelism {
+		problems = append(problems, fmt.Sprintf("FOTOGAL_ARGON2_PARALLELISM: %d is not between 1 and %d, or above FOTOGAL_ARGON2_MEMORY_KIB/8", parallelism, math.MaxUint8))
+	}
+	if err != nil || len(problems) > 0 {
+		if err != nil {
+			problems = append([]string{err.Error()}, problems...)
+		}
+		return Config{}, fmt.Errorf("load config: %s", strings.Join(problems, "; "))
+	}
+	cfg.Argon2 = password.Params{MemoryKiB: uint32(memory), Iterations: uint32(iterations), Parallelism: uint8(parallelism)}
+	return cfg, nil
+}

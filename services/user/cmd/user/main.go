@@ -1,0 +1,114 @@
+// Command user runs FotoGal's user service: accounts, profiles and the
+// follow graph, over gRPC (fotogal.user.v1.UserService and
+// UserInternalService). See Config for its environment.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"google.golang.org/grpc"
+
+	authv1 "github.com/fotogal/fotogal/proto/fotogal/auth/v1"
+	imagev1 "github.com/fotogal/fotogal/proto/fotogal/image/v1"
+	userv1 "github.com/fotogal/fotogal/proto/fotogal/user/v1"
+
+	"github.com/fotogal/fotogal/pkg/authclient"
+	"github.com/fotogal/fotogal/pkg/authn"
+	"github.com/fotogal/fotogal/pkg/grpcclient"
+	"github.com/fotogal/fotogal/pkg/grpcserver"
+	"github.com/fotogal/fotogal/pkg/logging"
+
+	"github.com/fotogal/fotogal/services/user/internal/password"
+	"github.com/fotogal/fotogal/services/user/internal/service"
+	"github.com/fotogal/fotogal/services/user/internal/store"
+	"github.com/fotogal/fotogal/services/user/internal/store/sqlite"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := realMain(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "user:", err)
+		os.Exit(1)
+	}
+}
+
+func realMain(ctx context.Context) error {
+	cfg, err := loadConfig(os.LookupEnv)
+	if err != nil {
+		return err
+	}
+	logger, err := logging.New("user", cfg.LogLevel)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = logger.Sync() }() // Syncing stdout fails harmlessly on some systems.
+	ctx = logging.WithLogger(ctx, logger)
+
+	st, err := openStore(ctx, cfg.Store)
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	defer st.Close()
+
+	hasher, err := password.NewHasher(cfg.Argon2)
+	if err != nil {
+		return fmt.Errorf("create password hasher: %w", err)
+	}
+	dial := grpcclient.Options{Timeout: cfg.CallTimeout, ServiceSecret: cfg.ServiceSecret}
+	authConn, err := grpcclient.Dial(cfg.AuthAddr, dial)
+	if err != nil {
+		return fmt.Errorf("dial auth: %w", err)
+	}
+	defer authConn.Close()
+	imageConn, err := grpcclient.Dial(cfg.ImageAddr, dial)
+	if err != nil {
+		return fmt.Errorf("dial image: %w", err)
+	}
+	defer imageConn.Close()
+
+	policy := authn.Policy{
+		Public:        service.PublicMethods,
+		Validator:     authn.NewCachingValidator(authclient.NewValidator(authConn), authn.DefaultCacheTTL, authn.DefaultCacheMaxEntries),
+		ServiceSecret: cfg.ServiceSecret,
+	}
+	srv, err := grpcserver.New(cfg.Server, logger, "user",
+		[]grpc.UnaryServerInterceptor{policy.UnaryServerInterceptor()},
+		[]grpc.StreamServerInterceptor{policy.StreamServerInterceptor()})
+	if err != nil {
+		return fmt.Errorf("create server: %w", err)
+	}
+	service.New(service.Config{
+		Store:    st,
+		Hasher:   hasher,
+		Posts:    service.NewImagePostCounter(imagev1.NewImageInternalServiceClient(imageConn)),
+		Sessions: service.NewAuthSessionRevoker(authv1.NewAuthInternalServiceClient(authConn)),
+	}).Register(srv.GRPC())
+	srv.SetServing(userv1.UserService_ServiceDesc.ServiceName)
+	srv.SetServing(userv1.UserInternalService_ServiceDesc.ServiceName)
+
+	if err := srv.Serve(ctx); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	logger.Info("successful shutdown")
+	return nil
+}
+
+// openStore opens the backend cfg names. It lives here rather than in
+// package store because the adapters import that package.
+func openStore(ctx context.Context, cfg StoreConfig) (store.Store, error) {
+	switch cfg.Backend {
+	case "sqlite":
+		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+			return nil, fmt.Errorf("create data directory: %w", err)
+		}
+		return sqlite.Open(ctx, filepath.Join(cfg.DataDir, "user.db"))
+	}
+	return nil, errors.New("unknown store backend " + cfg.Backend)
+}

@@ -1,0 +1,145 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	userv1 "github.com/fotogal/fotogal/proto/fotogal/user/v1"
+
+	"github.com/fotogal/fotogal/services/user/internal/store"
+)
+
+// maxBatchGet bounds each list of BatchGetUsers.
+const maxBatchGet = 1000
+
+// internalServer is UserInternalService; authn.Policy lets only callers
+// with the service credential reach it.
+type internalServer struct {
+	userv1.UnimplementedUserInternalServiceServer
+	s *Service
+}
+
+// CheckCredentials returns the account of an email and password. An
+// unknown email costs a password hash too, and answers as a wrong password.
+func (h *internalServer) CheckCredentials(ctx context.Context, req *userv1.CheckCredentialsRequest) (*userv1.CheckCredentialsResponse, error) {
+	u, err := h.s.store.GetUserByEmail(ctx, strings.TrimSpace(req.GetEmail()))
+	if errors.Is(err, store.ErrNotFound) {
+		h.s.hasher.VerifyDummy(req.GetPassword())
+		return nil, toStatus(ctx, errBadCredentials)
+	}
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	ok, err := h.s.hasher.Verify(req.GetPassword(), u.PasswordHash)
+	if err != nil {
+		return nil, toStatus(ctx, fmt.Errorf("verify password of %s: %w", u.ID, err))
+	}
+	if !ok {
+		return nil, toStatus(ctx, errBadCredentials)
+	}
+	return &userv1.CheckCredentialsResponse{User: toUser(u)}, nil
+}
+
+// BatchGetUsers returns the summaries of the users named by id or username.
+func (h *internalServer) BatchGetUsers(ctx context.Context, req *userv1.BatchGetUsersRequest) (*userv1.BatchGetUsersResponse, error) {
+	var fields fieldErrors
+	if len(req.GetUserIds()) > maxBatchGet {
+		fields.check("user_ids", "at most 1000")
+	}
+	if len(req.GetUsernames()) > maxBatchGet {
+		fields.check("usernames", "at most 1000")
+	}
+	if err := fields.err(); err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	byID, err := h.s.store.GetUsers(ctx, req.GetUserIds())
+	if err != nil {
+		return nil, toStatus(ctx, fmt.Errorf("get users by id: %w", err))
+	}
+	byName, err := h.s.store.GetUsersByUsernames(ctx, req.GetUsernames())
+	if err != nil {
+		return nil, toStatus(ctx, fmt.Errorf("get users by username: %w", err))
+	}
+	for id, u := range byName {
+		byID[id] = u
+	}
+	resp := &userv1.BatchGetUsersResponse{Users: make([]*userv1.UserSummary, 0, len(byID))}
+	for _, u := range byID {
+		resp.Users = append(resp.Users, toSummary(u, userv1.FollowState_FOLLOW_STATE_UNSPECIFIED))
+	}
+	return resp, nil
+}
+
+// CanView says whether a viewer may see an owner's photos and lists.
+func (h *internalServer) CanView(ctx context.Context, req *userv1.CanViewRequest) (*userv1.CanViewResponse, error) {
+	owner, err := h.s.userByID(ctx, req.GetOwnerId())
+	if errors.Is(err, errUserNotFound) {
+		return &userv1.CanViewResponse{}, nil
+	}
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	edge, err := h.s.edgeState(ctx, req.GetViewerId(), owner.ID)
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	state := followState(req.GetViewerId(), owner.ID, edge)
+	return &userv1.CanViewResponse{Allowed: canView(state, owner), OwnerExists: true}, nil
+}
+
+// ListFollowingIds pages through the ids a user follows.
+func (h *internalServer) ListFollowingIds(ctx context.Context, req *userv1.ListFollowingIdsRequest) (*userv1.ListFollowingIdsResponse, error) {
+	ids, next, err := h.s.listIDs(ctx, req.GetUserId(), store.Following, req.GetPageSize(), req.GetPageToken())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &userv1.ListFollowingIdsResponse{UserIds: ids, NextPageToken: next}, nil
+}
+
+// ListFollowerIds pages through the ids of a user's approved followers.
+func (h *internalServer) ListFollowerIds(ctx context.Context, req *userv1.ListFollowerIdsRequest) (*userv1.ListFollowerIdsResponse, error) {
+	ids, next, err := h.s.listIDs(ctx, req.GetUserId(), store.Followers, req.GetPageSize(), req.GetPageToken())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &userv1.ListFollowerIdsResponse{UserIds: ids, NextPageToken: next}, nil
+}
+
+func (s *Service) listIDs(ctx context.Context, userID string, direction store.Direction, size int32, token string) ([]string, string, error) {
+	if userID == "" {
+		return nil, "", invalid("user_id", "is required")
+	}
+	limit, err := pageSize(size, defaultIDPageSize, maxIDPageSize)
+	if err != nil {
+		return nil, "", err
+	}
+	page, err := s.store.ListFollows(ctx, store.ListFollowsQuery{
+		UserID: userID, Direction: direction, State: store.FollowFollowing, Limit: limit, PageToken: token,
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return otherIDs(page.Follows, direction), page.NextPageToken, nil
+}
+
+// SetAvatar records a user's new avatar and returns the previous one.
+func (h *internalServer) SetAvatar(ctx context.Context, req *userv1.SetAvatarRequest) (*userv1.SetAvatarResponse, error) {
+	if req.GetUserId() == "" {
+		return nil, toStatus(ctx, invalid("user_id", "is required"))
+	}
+	var previous string
+	u, err := h.s.store.UpdateUser(ctx, req.GetUserId(), func(u *store.User) error {
+		previous = u.AvatarImageID
+		u.AvatarImageID, u.UpdatedAt = req.GetAvatarImageId(), now()
+		return nil
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		err = errUserNotFound
+	}
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &userv1.SetAvatarResponse{PreviousAvatarImageId: previous, AvatarUrl: avatarURL(u)}, nil
+}
