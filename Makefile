@@ -56,6 +56,14 @@ test: proto-check lint ## Run every test of every module, end-to-end and browser
 bench: build ## Seed a timeline grid, start the real binaries and print feed latencies.
 	BIN=$(BIN) ./services/feed/bench.sh
 
+.PHONY: images
+images: ## Build a container image per binary with buildah (FROM scratch on a static binary).
+	@mkdir -p $(BIN)/static
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o $(BIN)/static/ ./services/auth/cmd/auth \
+		./services/user/cmd/user ./services/image/cmd/image ./services/feed/cmd/feed ./gateway/cmd/gateway
+	for b in $(BINARIES); do \
+		buildah --storage-driver vfs bud --isolation chroot --build-arg SERVICE=$$b -t fotogal/$$b:latest . ; done
+
 .PHONY: clean
 clean: ## Remove built binaries (data under ./var is kept).
 	rm -rf $(BIN)

@@ -251,3 +251,21 @@ func TestExpiredSessionRefused(t *testing.T) {
 			dave.Do(t, http.MethodGet, "/v1/me", nil).Status == http.StatusUnauthorized
 	})
 }
+
+func TestLoginThrottled(t *testing.T) {
+	s := startStack(t, map[string]string{"FOTOGAL_LOGIN_MAX_ATTEMPTS_PER_EMAIL": "3"})
+	gina := s.Register(t, Unique("gina"))
+	anon := s.NewAPIClient()
+	wrong := map[string]string{"email": gina.Email, "password": "wrong password!!"}
+	for range 3 {
+		anon.Do(t, http.MethodPost, "/v1/sessions", wrong).Expect(t, http.StatusUnauthorized)
+	}
+	resp := anon.Do(t, http.MethodPost, "/v1/sessions", wrong).Expect(t, http.StatusTooManyRequests)
+	if resp.Header.Get("Retry-After") == "" {
+		t.Errorf("429 without Retry-After; headers %v", resp.Header)
+	}
+	// The right password is refused too until the window passes: the
+	// throttle guards the account, not just wrong guesses.
+	anon.Do(t, http.MethodPost, "/v1/sessions", map[string]string{"email": gina.Email, "password": gina.Password}).
+		Expect(t, http.StatusTooManyRequests)
+}
