@@ -53,8 +53,8 @@ test: proto-check lint ## Run every test of every module, end-to-end and browser
 	$(GO) test -count=1 -timeout 20m work
 
 .PHONY: bench
-bench: build ## Seed a timeline grid, start the real binaries and print feed latencies.
-	BIN=$(BIN) ./services/feed/bench.sh
+bench: ## Seed a timeline grid, start the real binaries and print feed latencies (BENCH_FULL=1: the whole grid).
+	bash services/feed/bench.sh $(if $(BENCH_FULL),-full)
 
 .PHONY: images
 images: ## Build a container image per binary with buildah (FROM scratch on a static binary).

@@ -1,0 +1,102 @@
+// Command feed serves FotoGal's FeedService: a person's timeline, built
+// from the user and image services' internal APIs. Configuration is read
+// from the environment (see Config).
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+	"google.golang.org/grpc"
+
+	feedv1 "github.com/fotogal/fotogal/proto/fotogal/feed/v1"
+	imagev1 "github.com/fotogal/fotogal/proto/fotogal/image/v1"
+	userv1 "github.com/fotogal/fotogal/proto/fotogal/user/v1"
+
+	"github.com/fotogal/fotogal/pkg/authclient"
+	"github.com/fotogal/fotogal/pkg/authn"
+	"github.com/fotogal/fotogal/pkg/grpcclient"
+	"github.com/fotogal/fotogal/pkg/grpcserver"
+	"github.com/fotogal/fotogal/pkg/logging"
+	"github.com/fotogal/fotogal/services/feed/internal/feed"
+)
+
+// Session validation answers are cached this long (a revoked session is
+// refused within it), for at most sessionCacheEntries tokens.
+const (
+	sessionCacheTTL     = 5 * time.Second
+	sessionCacheEntries = 10000
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	logger, err := logging.New("feed", os.Getenv("FOTOGAL_LOG_LEVEL"))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "feed: FOTOGAL_LOG_LEVEL: %v\n", err)
+		os.Exit(1)
+	}
+	ctx = logging.WithLogger(ctx, logger)
+	if err := realMain(ctx); err != nil {
+		logger.Error("feed failed", zap.Error(err))
+		_ = logger.Sync()
+		os.Exit(1)
+	}
+	logger.Info("successful shutdown")
+	_ = logger.Sync()
+}
+
+// realMain loads the configuration, dials the auth, user and image
+// services and serves the FeedService until ctx is done.
+func realMain(ctx context.Context) error {
+	logger := logging.FromContext(ctx)
+	cfg, err := loadConfig(os.LookupEnv)
+	if err != nil {
+		return err
+	}
+	dial := func(name, addr string) (*grpc.ClientConn, error) {
+		conn, err := grpcclient.Dial(addr, grpcclient.Options{Timeout: cfg.CallTimeout, ServiceSecret: cfg.ServiceSecret})
+		if err != nil {
+			return nil, fmt.Errorf("dial %s service: %w", name, err)
+		}
+		return conn, nil
+	}
+	authConn, err := dial("auth", cfg.AuthAddr)
+	if err != nil {
+		return err
+	}
+	defer authConn.Close()
+	userConn, err := dial("user", cfg.UserAddr)
+	if err != nil {
+		return err
+	}
+	defer userConn.Close()
+	imageConn, err := dial("image", cfg.ImageAddr)
+	if err != nil {
+		return err
+	}
+	defer imageConn.Close()
+
+	policy := authn.Policy{
+		Validator:     authn.NewCachingValidator(authclient.NewValidator(authConn), sessionCacheTTL, sessionCacheEntries),
+		ServiceSecret: cfg.ServiceSecret,
+	}
+	srv, err := grpcserver.New(cfg.Server, logger, "feed",
+		[]grpc.UnaryServerInterceptor{policy.UnaryServerInterceptor()},
+		[]grpc.StreamServerInterceptor{policy.StreamServerInterceptor()})
+	if err != nil {
+		return fmt.Errorf("create server: %w", err)
+	}
+	feedv1.RegisterFeedServiceServer(srv.GRPC(), feed.NewServer(
+		userv1.NewUserInternalServiceClient(userConn),
+		imagev1.NewImageInternalServiceClient(imageConn),
+	))
+	srv.SetServing(feedv1.FeedService_ServiceDesc.ServiceName)
+	return srv.Serve(ctx)
+}
