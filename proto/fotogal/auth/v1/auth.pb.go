@@ -747,10 +747,10 @@ const file_fotogal_auth_v1_auth_proto_rawDesc = "" +
 	"\x1aRevokeUserSessionsResponse\x12#\n" +
 	"\rrevoked_count\x18\x01 \x01(\x05R\frevokedCount2\xdd\x02\n" +
 	"\vAuthService\x12F\n" +
-	"\x05Login\x12\x1d.fotogal.auth.v1.LoginRequest\x1a\x1e.fotogal.auth.v1.LoginResponse\x12I\n" +
-	"\x06Logout\x12\x1e.fotogal.auth.v1.LogoutRequest\x1a\x1f.fotogal.auth.v1.LogoutResponse\x12[\n" +
+	"\x05Login\x12\x1d.fotogal.auth.v1.LoginRequest\x1a\x1e.fotogal.auth.v1.LoginResponse\x12[\n" +
 	"\fListSessions\x12$.fotogal.auth.v1.ListSessionsRequest\x1a%.fotogal.auth.v1.ListSessionsResponse\x12^\n" +
-	"\rRevokeSession\x12%.fotogal.auth.v1.RevokeSessionRequest\x1a&.fotogal.auth.v1.RevokeSessionResponse2\xea\x01\n" +
+	"\rRevokeSession\x12%.fotogal.auth.v1.RevokeSessionRequest\x1a&.fotogal.auth.v1.RevokeSessionResponse\x12I\n" +
+	"\x06Logout\x12\x1e.fotogal.auth.v1.LogoutRequest\x1a\x1f.fotogal.auth.v1.LogoutResponse2\xea\x01\n" +
 	"\x13AuthInternalService\x12d\n" +
 	"\x0fValidateSession\x12'.fotogal.auth.v1.ValidateSessionRequest\x1a(.fotogal.auth.v1.ValidateSessionResponse\x12m\n" +
 	"\x12RevokeUserSessions\x12*.fotogal.auth.v1.RevokeUserSessionsRequest\x1a+.fotogal.auth.v1.RevokeUserSessionsResponseB9Z7github.com/fotogal/fotogal/proto/fotogal/auth/v1;authv1b\x06proto3"
@@ -794,15 +794,15 @@ var file_fotogal_auth_v1_auth_proto_depIdxs = []int32{
 	0,  // 5: fotogal.auth.v1.ListSessionsResponse.sessions:type_name -> fotogal.auth.v1.Session
 	13, // 6: fotogal.auth.v1.ValidateSessionResponse.expire_time:type_name -> google.protobuf.Timestamp
 	1,  // 7: fotogal.auth.v1.AuthService.Login:input_type -> fotogal.auth.v1.LoginRequest
-	3,  // 8: fotogal.auth.v1.AuthService.Logout:input_type -> fotogal.auth.v1.LogoutRequest
-	5,  // 9: fotogal.auth.v1.AuthService.ListSessions:input_type -> fotogal.auth.v1.ListSessionsRequest
-	7,  // 10: fotogal.auth.v1.AuthService.RevokeSession:input_type -> fotogal.auth.v1.RevokeSessionRequest
+	5,  // 8: fotogal.auth.v1.AuthService.ListSessions:input_type -> fotogal.auth.v1.ListSessionsRequest
+	7,  // 9: fotogal.auth.v1.AuthService.RevokeSession:input_type -> fotogal.auth.v1.RevokeSessionRequest
+	3,  // 10: fotogal.auth.v1.AuthService.Logout:input_type -> fotogal.auth.v1.LogoutRequest
 	9,  // 11: fotogal.auth.v1.AuthInternalService.ValidateSession:input_type -> fotogal.auth.v1.ValidateSessionRequest
 	11, // 12: fotogal.auth.v1.AuthInternalService.RevokeUserSessions:input_type -> fotogal.auth.v1.RevokeUserSessionsRequest
 	2,  // 13: fotogal.auth.v1.AuthService.Login:output_type -> fotogal.auth.v1.LoginResponse
-	4,  // 14: fotogal.auth.v1.AuthService.Logout:output_type -> fotogal.auth.v1.LogoutResponse
-	6,  // 15: fotogal.auth.v1.AuthService.ListSessions:output_type -> fotogal.auth.v1.ListSessionsResponse
-	8,  // 16: fotogal.auth.v1.AuthService.RevokeSession:output_type -> fotogal.auth.v1.RevokeSessionResponse
+	6,  // 14: fotogal.auth.v1.AuthService.ListSessions:output_type -> fotogal.auth.v1.ListSessionsResponse
+	8,  // 15: fotogal.auth.v1.AuthService.RevokeSession:output_type -> fotogal.auth.v1.RevokeSessionResponse
+	4,  // 16: fotogal.auth.v1.AuthService.Logout:output_type -> fotogal.auth.v1.LogoutResponse
 	10, // 17: fotogal.auth.v1.AuthInternalService.ValidateSession:output_type -> fotogal.auth.v1.ValidateSessionResponse
 	12, // 18: fotogal.auth.v1.AuthInternalService.RevokeUserSessions:output_type -> fotogal.auth.v1.RevokeUserSessionsResponse
 	13, // [13:19] is the sub-list for method output_type

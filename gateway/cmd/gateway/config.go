@@ -1,0 +1,75 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/fotogal/fotogal/gateway/internal/gateway"
+	envconfig "github.com/fotogal/fotogal/pkg/config"
+)
+
+// config is the gateway binary's configuration, read from the environment.
+type config struct {
+	// HTTPAddr is where the API and the web app listen (FOTOGAL_HTTP_ADDR).
+	HTTPAddr string
+	// MetricsAddr is where /metrics listens; empty disables it
+	// (FOTOGAL_METRICS_ADDR).
+	MetricsAddr string
+	// LogLevel is debug, info, warn or error (FOTOGAL_LOG_LEVEL).
+	LogLevel string
+	// AuthAddr, UserAddr, ImageAddr and FeedAddr are where the services are
+	// dialled (FOTOGAL_AUTH_ADDR, ...).
+	AuthAddr, UserAddr, ImageAddr, FeedAddr string
+	// CallTimeout is the deadline of unary calls to the services
+	// (FOTOGAL_CALL_TIMEOUT).
+	CallTimeout time.Duration
+	// ShutdownTimeout bounds the graceful shutdown (FOTOGAL_SHUTDOWN_TIMEOUT).
+	ShutdownTimeout time.Duration
+	// Gateway is how requests are treated: FOTOGAL_MAX_UPLOAD_BYTES,
+	// FOTOGAL_TRUST_PROXY, FOTOGAL_ALLOWED_ORIGINS.
+	Gateway gateway.Config
+}
+
+// loadConfig reads the configuration with lookup (os.LookupEnv); the error
+// names every bad variable.
+func loadConfig(lookup func(string) (string, bool)) (config, error) {
+	l := envconfig.NewLoader(lookup)
+	cfg := config{
+		HTTPAddr:        l.String("FOTOGAL_HTTP_ADDR", ":8080"),
+		LogLevel:        l.OneOf("FOTOGAL_LOG_LEVEL", "info", "debug", "info", "warn", "error"),
+		AuthAddr:        l.String("FOTOGAL_AUTH_ADDR", "127.0.0.1:9091"),
+		UserAddr:        l.String("FOTOGAL_USER_ADDR", "127.0.0.1:9092"),
+		ImageAddr:       l.String("FOTOGAL_IMAGE_ADDR", "127.0.0.1:9093"),
+		FeedAddr:        l.String("FOTOGAL_FEED_ADDR", "127.0.0.1:9094"),
+		CallTimeout:     l.Duration("FOTOGAL_CALL_TIMEOUT", 5*time.Second),
+		ShutdownTimeout: l.Duration("FOTOGAL_SHUTDOWN_TIMEOUT", 10*time.Second),
+		Gateway: gateway.Config{
+			MaxUploadBytes: l.Bytes("FOTOGAL_MAX_UPLOAD_BYTES", gateway.DefaultMaxUploadBytes),
+			TrustProxy:     l.Bool("FOTOGAL_TRUST_PROXY", false),
+		},
+	}
+	// An empty FOTOGAL_METRICS_ADDR disables metrics, so unset and empty
+	// differ here.
+	cfg.MetricsAddr = "127.0.0.1:9190"
+	if v, ok := lookup("FOTOGAL_METRICS_ADDR"); ok {
+		cfg.MetricsAddr = strings.TrimSpace(v)
+	}
+	errs := []error{l.Err()}
+	if cfg.Gateway.MaxUploadBytes <= 0 {
+		errs = append(errs, errors.New("FOTOGAL_MAX_UPLOAD_BYTES: must be positive"))
+	}
+	for _, o := range strings.Split(l.String("FOTOGAL_ALLOWED_ORIGINS", ""), ",") {
+		if strings.TrimSpace(o) == "" {
+			continue
+		}
+		origin, err := gateway.ParseOrigin(o)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("FOTOGAL_ALLOWED_ORIGINS: %w", err))
+			continue
+		}
+		cfg.Gateway.AllowedOrigins = append(cfg.Gateway.AllowedOrigins, origin)
+	}
+	return cfg, errors.Join(errs...)
+}

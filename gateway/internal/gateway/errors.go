@@ -1,0 +1,73 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"math"
+	"net/http"
+	"strconv"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"go.uber.org/zap"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/fotogal/fotogal/pkg/logging"
+)
+
+// handleError answers with err as google.rpc.Status JSON and the HTTP status
+// of its code (grpc-gateway's mapping, or the one a runtime.HTTPStatusError
+// names). On the way it sets Retry-After from a RetryInfo, clears the
+// session cookie that proved invalid, and hides the text of Unavailable
+// errors, which names internal addresses.
+func (g *Gateway) handleError(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+	var withHTTPStatus *runtime.HTTPStatusError
+	grpcErr := err
+	if errors.As(err, &withHTTPStatus) {
+		grpcErr = withHTTPStatus.Err
+	}
+	st := status.Convert(grpcErr)
+	switch st.Code() {
+	case codes.ResourceExhausted:
+		if seconds, ok := retryAfterSeconds(st); ok {
+			w.Header().Set("Retry-After", strconv.Itoa(seconds))
+		}
+	case codes.Unauthenticated:
+		if info := requestInfoFrom(ctx); info.cookieAuth {
+			clearSessionCookie(w, info.secure)
+		}
+	case codes.Unavailable:
+		logging.FromContext(ctx).Warn("upstream unavailable", zap.Error(grpcErr))
+		err = status.Error(codes.Unavailable, "service unavailable")
+		if withHTTPStatus != nil {
+			err = &runtime.HTTPStatusError{HTTPStatus: withHTTPStatus.HTTPStatus, Err: err}
+		}
+	}
+	runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, err)
+}
+
+// retryAfterSeconds returns the delay of st's RetryInfo in whole seconds,
+// rounded up.
+func retryAfterSeconds(st *status.Status) (int, bool) {
+	for _, d := range st.Details() {
+		if info, ok := d.(*errdetails.RetryInfo); ok && info.GetRetryDelay() != nil {
+			return int(math.Ceil(info.GetRetryDelay().AsDuration().Seconds())), true
+		}
+	}
+	return 0, false
+}
+
+// handleRoutingError answers a request no route matches: 404 for an unknown
+// path, 405 for a known path with another method.
+func handleRoutingError(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, httpStatus int) {
+	code := codes.InvalidArgument
+	switch httpStatus {
+	case http.StatusNotFound:
+		code = codes.NotFound
+	case http.StatusMethodNotAllowed:
+		code = codes.Unimplemented
+	}
+	err := status.Error(code, "no route: "+r.Method+" "+r.URL.Path)
+	runtime.HTTPError(ctx, mux, m, w, r, &runtime.HTTPStatusError{HTTPStatus: httpStatus, Err: err})
+}
