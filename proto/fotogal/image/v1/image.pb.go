@@ -2060,6 +2060,109 @@ func (x *BatchGetImagesResponse) GetImages() []*Image {
 	return nil
 }
 
+// ListImagesAfterRequest names a position in posting order.
+type ListImagesAfterRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only photos strictly after this position, oldest first; unset starts
+	// at the oldest.
+	After *ImageCursor `protobuf:"bytes,1,opt,name=after,proto3" json:"after,omitempty"`
+	// At most this many (default 100, at most 1,000).
+	PageSize      int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListImagesAfterRequest) Reset() {
+	*x = ListImagesAfterRequest{}
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListImagesAfterRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListImagesAfterRequest) ProtoMessage() {}
+
+func (x *ListImagesAfterRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListImagesAfterRequest.ProtoReflect.Descriptor instead.
+func (*ListImagesAfterRequest) Descriptor() ([]byte, []int) {
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ListImagesAfterRequest) GetAfter() *ImageCursor {
+	if x != nil {
+		return x.After
+	}
+	return nil
+}
+
+func (x *ListImagesAfterRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+// ListImagesAfterResponse carries photos in posting order.
+type ListImagesAfterResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The photos, oldest first; ties of time broken by image_id ascending.
+	// Only ids, owners and times are filled.
+	Images        []*Image `protobuf:"bytes,1,rep,name=images,proto3" json:"images,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListImagesAfterResponse) Reset() {
+	*x = ListImagesAfterResponse{}
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListImagesAfterResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListImagesAfterResponse) ProtoMessage() {}
+
+func (x *ListImagesAfterResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListImagesAfterResponse.ProtoReflect.Descriptor instead.
+func (*ListImagesAfterResponse) Descriptor() ([]byte, []int) {
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *ListImagesAfterResponse) GetImages() []*Image {
+	if x != nil {
+		return x.Images
+	}
+	return nil
+}
+
 // CountImagesRequest names owners.
 type CountImagesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2071,7 +2174,7 @@ type CountImagesRequest struct {
 
 func (x *CountImagesRequest) Reset() {
 	*x = CountImagesRequest{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[32]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2083,7 +2186,7 @@ func (x *CountImagesRequest) String() string {
 func (*CountImagesRequest) ProtoMessage() {}
 
 func (x *CountImagesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[32]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2096,7 +2199,7 @@ func (x *CountImagesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CountImagesRequest.ProtoReflect.Descriptor instead.
 func (*CountImagesRequest) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{32}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *CountImagesRequest) GetOwnerIds() []string {
@@ -2117,7 +2220,7 @@ type CountImagesResponse struct {
 
 func (x *CountImagesResponse) Reset() {
 	*x = CountImagesResponse{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[33]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2129,7 +2232,7 @@ func (x *CountImagesResponse) String() string {
 func (*CountImagesResponse) ProtoMessage() {}
 
 func (x *CountImagesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[33]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2142,7 +2245,7 @@ func (x *CountImagesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CountImagesResponse.ProtoReflect.Descriptor instead.
 func (*CountImagesResponse) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{33}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *CountImagesResponse) GetCounts() map[string]int64 {
@@ -2277,6 +2380,11 @@ const file_fotogal_image_v1_image_proto_rawDesc = "" +
 	"\timage_ids\x18\x01 \x03(\tR\bimageIds\x12\x1b\n" +
 	"\tviewer_id\x18\x02 \x01(\tR\bviewerId\"I\n" +
 	"\x16BatchGetImagesResponse\x12/\n" +
+	"\x06images\x18\x01 \x03(\v2\x17.fotogal.image.v1.ImageR\x06images\"j\n" +
+	"\x16ListImagesAfterRequest\x123\n" +
+	"\x05after\x18\x01 \x01(\v2\x1d.fotogal.image.v1.ImageCursorR\x05after\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\"J\n" +
+	"\x17ListImagesAfterResponse\x12/\n" +
 	"\x06images\x18\x01 \x03(\v2\x17.fotogal.image.v1.ImageR\x06images\"1\n" +
 	"\x12CountImagesRequest\x12\x1b\n" +
 	"\towner_ids\x18\x01 \x03(\tR\bownerIds\"\x9b\x01\n" +
@@ -2302,11 +2410,12 @@ const file_fotogal_image_v1_image_proto_rawDesc = "" +
 	"\fDislikeImage\x12%.fotogal.image.v1.DislikeImageRequest\x1a&.fotogal.image.v1.DislikeImageResponse\x12c\n" +
 	"\x0eUndislikeImage\x12'.fotogal.image.v1.UndislikeImageRequest\x1a(.fotogal.image.v1.UndislikeImageResponse\x12V\n" +
 	"\tSetAvatar\x12\".fotogal.image.v1.SetAvatarRequest\x1a#.fotogal.image.v1.SetAvatarResponse(\x01\x12V\n" +
-	"\tGetAvatar\x12\".fotogal.image.v1.GetAvatarRequest\x1a#.fotogal.image.v1.GetAvatarResponse0\x012\xc2\x02\n" +
+	"\tGetAvatar\x12\".fotogal.image.v1.GetAvatarRequest\x1a#.fotogal.image.v1.GetAvatarResponse0\x012\xaa\x03\n" +
 	"\x14ImageInternalService\x12i\n" +
 	"\x10ListOwnersImages\x12).fotogal.image.v1.ListOwnersImagesRequest\x1a*.fotogal.image.v1.ListOwnersImagesResponse\x12c\n" +
 	"\x0eBatchGetImages\x12'.fotogal.image.v1.BatchGetImagesRequest\x1a(.fotogal.image.v1.BatchGetImagesResponse\x12Z\n" +
-	"\vCountImages\x12$.fotogal.image.v1.CountImagesRequest\x1a%.fotogal.image.v1.CountImagesResponseB;Z9github.com/fotogal/fotogal/proto/fotogal/image/v1;imagev1b\x06proto3"
+	"\vCountImages\x12$.fotogal.image.v1.CountImagesRequest\x1a%.fotogal.image.v1.CountImagesResponse\x12f\n" +
+	"\x0fListImagesAfter\x12(.fotogal.image.v1.ListImagesAfterRequest\x1a).fotogal.image.v1.ListImagesAfterResponseB;Z9github.com/fotogal/fotogal/proto/fotogal/image/v1;imagev1b\x06proto3"
 
 var (
 	file_fotogal_image_v1_image_proto_rawDescOnce sync.Once
@@ -2321,7 +2430,7 @@ func file_fotogal_image_v1_image_proto_rawDescGZIP() []byte {
 }
 
 var file_fotogal_image_v1_image_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_fotogal_image_v1_image_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
+var file_fotogal_image_v1_image_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
 var file_fotogal_image_v1_image_proto_goTypes = []any{
 	(ImageSize)(0),                   // 0: fotogal.image.v1.ImageSize
 	(*Image)(nil),                    // 1: fotogal.image.v1.Image
@@ -2356,15 +2465,17 @@ var file_fotogal_image_v1_image_proto_goTypes = []any{
 	(*ListOwnersImagesResponse)(nil), // 30: fotogal.image.v1.ListOwnersImagesResponse
 	(*BatchGetImagesRequest)(nil),    // 31: fotogal.image.v1.BatchGetImagesRequest
 	(*BatchGetImagesResponse)(nil),   // 32: fotogal.image.v1.BatchGetImagesResponse
-	(*CountImagesRequest)(nil),       // 33: fotogal.image.v1.CountImagesRequest
-	(*CountImagesResponse)(nil),      // 34: fotogal.image.v1.CountImagesResponse
-	nil,                              // 35: fotogal.image.v1.CountImagesResponse.CountsEntry
-	(*timestamppb.Timestamp)(nil),    // 36: google.protobuf.Timestamp
+	(*ListImagesAfterRequest)(nil),   // 33: fotogal.image.v1.ListImagesAfterRequest
+	(*ListImagesAfterResponse)(nil),  // 34: fotogal.image.v1.ListImagesAfterResponse
+	(*CountImagesRequest)(nil),       // 35: fotogal.image.v1.CountImagesRequest
+	(*CountImagesResponse)(nil),      // 36: fotogal.image.v1.CountImagesResponse
+	nil,                              // 37: fotogal.image.v1.CountImagesResponse.CountsEntry
+	(*timestamppb.Timestamp)(nil),    // 38: google.protobuf.Timestamp
 }
 var file_fotogal_image_v1_image_proto_depIdxs = []int32{
-	36, // 0: fotogal.image.v1.Image.create_time:type_name -> google.protobuf.Timestamp
-	36, // 1: fotogal.image.v1.Image.update_time:type_name -> google.protobuf.Timestamp
-	36, // 2: fotogal.image.v1.ContentInfo.modify_time:type_name -> google.protobuf.Timestamp
+	38, // 0: fotogal.image.v1.Image.create_time:type_name -> google.protobuf.Timestamp
+	38, // 1: fotogal.image.v1.Image.update_time:type_name -> google.protobuf.Timestamp
+	38, // 2: fotogal.image.v1.ContentInfo.modify_time:type_name -> google.protobuf.Timestamp
 	3,  // 3: fotogal.image.v1.UploadImageRequest.metadata:type_name -> fotogal.image.v1.UploadMetadata
 	1,  // 4: fotogal.image.v1.UploadImageResponse.image:type_name -> fotogal.image.v1.Image
 	1,  // 5: fotogal.image.v1.GetImageResponse.image:type_name -> fotogal.image.v1.Image
@@ -2378,46 +2489,50 @@ var file_fotogal_image_v1_image_proto_depIdxs = []int32{
 	1,  // 13: fotogal.image.v1.UndislikeImageResponse.image:type_name -> fotogal.image.v1.Image
 	3,  // 14: fotogal.image.v1.SetAvatarRequest.metadata:type_name -> fotogal.image.v1.UploadMetadata
 	2,  // 15: fotogal.image.v1.GetAvatarResponse.info:type_name -> fotogal.image.v1.ContentInfo
-	36, // 16: fotogal.image.v1.ImageCursor.create_time:type_name -> google.protobuf.Timestamp
+	38, // 16: fotogal.image.v1.ImageCursor.create_time:type_name -> google.protobuf.Timestamp
 	28, // 17: fotogal.image.v1.ListOwnersImagesRequest.before:type_name -> fotogal.image.v1.ImageCursor
 	1,  // 18: fotogal.image.v1.ListOwnersImagesResponse.images:type_name -> fotogal.image.v1.Image
 	1,  // 19: fotogal.image.v1.BatchGetImagesResponse.images:type_name -> fotogal.image.v1.Image
-	35, // 20: fotogal.image.v1.CountImagesResponse.counts:type_name -> fotogal.image.v1.CountImagesResponse.CountsEntry
-	4,  // 21: fotogal.image.v1.ImageService.UploadImage:input_type -> fotogal.image.v1.UploadImageRequest
-	6,  // 22: fotogal.image.v1.ImageService.GetImage:input_type -> fotogal.image.v1.GetImageRequest
-	8,  // 23: fotogal.image.v1.ImageService.UpdateImage:input_type -> fotogal.image.v1.UpdateImageRequest
-	10, // 24: fotogal.image.v1.ImageService.DeleteImage:input_type -> fotogal.image.v1.DeleteImageRequest
-	12, // 25: fotogal.image.v1.ImageService.GetImageContent:input_type -> fotogal.image.v1.GetImageContentRequest
-	14, // 26: fotogal.image.v1.ImageService.ListUserImages:input_type -> fotogal.image.v1.ListUserImagesRequest
-	16, // 27: fotogal.image.v1.ImageService.LikeImage:input_type -> fotogal.image.v1.LikeImageRequest
-	18, // 28: fotogal.image.v1.ImageService.UnlikeImage:input_type -> fotogal.image.v1.UnlikeImageRequest
-	20, // 29: fotogal.image.v1.ImageService.DislikeImage:input_type -> fotogal.image.v1.DislikeImageRequest
-	22, // 30: fotogal.image.v1.ImageService.UndislikeImage:input_type -> fotogal.image.v1.UndislikeImageRequest
-	24, // 31: fotogal.image.v1.ImageService.SetAvatar:input_type -> fotogal.image.v1.SetAvatarRequest
-	26, // 32: fotogal.image.v1.ImageService.GetAvatar:input_type -> fotogal.image.v1.GetAvatarRequest
-	29, // 33: fotogal.image.v1.ImageInternalService.ListOwnersImages:input_type -> fotogal.image.v1.ListOwnersImagesRequest
-	31, // 34: fotogal.image.v1.ImageInternalService.BatchGetImages:input_type -> fotogal.image.v1.BatchGetImagesRequest
-	33, // 35: fotogal.image.v1.ImageInternalService.CountImages:input_type -> fotogal.image.v1.CountImagesRequest
-	5,  // 36: fotogal.image.v1.ImageService.UploadImage:output_type -> fotogal.image.v1.UploadImageResponse
-	7,  // 37: fotogal.image.v1.ImageService.GetImage:output_type -> fotogal.image.v1.GetImageResponse
-	9,  // 38: fotogal.image.v1.ImageService.UpdateImage:output_type -> fotogal.image.v1.UpdateImageResponse
-	11, // 39: fotogal.image.v1.ImageService.DeleteImage:output_type -> fotogal.image.v1.DeleteImageResponse
-	13, // 40: fotogal.image.v1.ImageService.GetImageContent:output_type -> fotogal.image.v1.GetImageContentResponse
-	15, // 41: fotogal.image.v1.ImageService.ListUserImages:output_type -> fotogal.image.v1.ListUserImagesResponse
-	17, // 42: fotogal.image.v1.ImageService.LikeImage:output_type -> fotogal.image.v1.LikeImageResponse
-	19, // 43: fotogal.image.v1.ImageService.UnlikeImage:output_type -> fotogal.image.v1.UnlikeImageResponse
-	21, // 44: fotogal.image.v1.ImageService.DislikeImage:output_type -> fotogal.image.v1.DislikeImageResponse
-	23, // 45: fotogal.image.v1.ImageService.UndislikeImage:output_type -> fotogal.image.v1.UndislikeImageResponse
-	25, // 46: fotogal.image.v1.ImageService.SetAvatar:output_type -> fotogal.image.v1.SetAvatarResponse
-	27, // 47: fotogal.image.v1.ImageService.GetAvatar:output_type -> fotogal.image.v1.GetAvatarResponse
-	30, // 48: fotogal.image.v1.ImageInternalService.ListOwnersImages:output_type -> fotogal.image.v1.ListOwnersImagesResponse
-	32, // 49: fotogal.image.v1.ImageInternalService.BatchGetImages:output_type -> fotogal.image.v1.BatchGetImagesResponse
-	34, // 50: fotogal.image.v1.ImageInternalService.CountImages:output_type -> fotogal.image.v1.CountImagesResponse
-	36, // [36:51] is the sub-list for method output_type
-	21, // [21:36] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	28, // 20: fotogal.image.v1.ListImagesAfterRequest.after:type_name -> fotogal.image.v1.ImageCursor
+	1,  // 21: fotogal.image.v1.ListImagesAfterResponse.images:type_name -> fotogal.image.v1.Image
+	37, // 22: fotogal.image.v1.CountImagesResponse.counts:type_name -> fotogal.image.v1.CountImagesResponse.CountsEntry
+	4,  // 23: fotogal.image.v1.ImageService.UploadImage:input_type -> fotogal.image.v1.UploadImageRequest
+	6,  // 24: fotogal.image.v1.ImageService.GetImage:input_type -> fotogal.image.v1.GetImageRequest
+	8,  // 25: fotogal.image.v1.ImageService.UpdateImage:input_type -> fotogal.image.v1.UpdateImageRequest
+	10, // 26: fotogal.image.v1.ImageService.DeleteImage:input_type -> fotogal.image.v1.DeleteImageRequest
+	12, // 27: fotogal.image.v1.ImageService.GetImageContent:input_type -> fotogal.image.v1.GetImageContentRequest
+	14, // 28: fotogal.image.v1.ImageService.ListUserImages:input_type -> fotogal.image.v1.ListUserImagesRequest
+	16, // 29: fotogal.image.v1.ImageService.LikeImage:input_type -> fotogal.image.v1.LikeImageRequest
+	18, // 30: fotogal.image.v1.ImageService.UnlikeImage:input_type -> fotogal.image.v1.UnlikeImageRequest
+	20, // 31: fotogal.image.v1.ImageService.DislikeImage:input_type -> fotogal.image.v1.DislikeImageRequest
+	22, // 32: fotogal.image.v1.ImageService.UndislikeImage:input_type -> fotogal.image.v1.UndislikeImageRequest
+	24, // 33: fotogal.image.v1.ImageService.SetAvatar:input_type -> fotogal.image.v1.SetAvatarRequest
+	26, // 34: fotogal.image.v1.ImageService.GetAvatar:input_type -> fotogal.image.v1.GetAvatarRequest
+	29, // 35: fotogal.image.v1.ImageInternalService.ListOwnersImages:input_type -> fotogal.image.v1.ListOwnersImagesRequest
+	31, // 36: fotogal.image.v1.ImageInternalService.BatchGetImages:input_type -> fotogal.image.v1.BatchGetImagesRequest
+	35, // 37: fotogal.image.v1.ImageInternalService.CountImages:input_type -> fotogal.image.v1.CountImagesRequest
+	33, // 38: fotogal.image.v1.ImageInternalService.ListImagesAfter:input_type -> fotogal.image.v1.ListImagesAfterRequest
+	5,  // 39: fotogal.image.v1.ImageService.UploadImage:output_type -> fotogal.image.v1.UploadImageResponse
+	7,  // 40: fotogal.image.v1.ImageService.GetImage:output_type -> fotogal.image.v1.GetImageResponse
+	9,  // 41: fotogal.image.v1.ImageService.UpdateImage:output_type -> fotogal.image.v1.UpdateImageResponse
+	11, // 42: fotogal.image.v1.ImageService.DeleteImage:output_type -> fotogal.image.v1.DeleteImageResponse
+	13, // 43: fotogal.image.v1.ImageService.GetImageContent:output_type -> fotogal.image.v1.GetImageContentResponse
+	15, // 44: fotogal.image.v1.ImageService.ListUserImages:output_type -> fotogal.image.v1.ListUserImagesResponse
+	17, // 45: fotogal.image.v1.ImageService.LikeImage:output_type -> fotogal.image.v1.LikeImageResponse
+	19, // 46: fotogal.image.v1.ImageService.UnlikeImage:output_type -> fotogal.image.v1.UnlikeImageResponse
+	21, // 47: fotogal.image.v1.ImageService.DislikeImage:output_type -> fotogal.image.v1.DislikeImageResponse
+	23, // 48: fotogal.image.v1.ImageService.UndislikeImage:output_type -> fotogal.image.v1.UndislikeImageResponse
+	25, // 49: fotogal.image.v1.ImageService.SetAvatar:output_type -> fotogal.image.v1.SetAvatarResponse
+	27, // 50: fotogal.image.v1.ImageService.GetAvatar:output_type -> fotogal.image.v1.GetAvatarResponse
+	30, // 51: fotogal.image.v1.ImageInternalService.ListOwnersImages:output_type -> fotogal.image.v1.ListOwnersImagesResponse
+	32, // 52: fotogal.image.v1.ImageInternalService.BatchGetImages:output_type -> fotogal.image.v1.BatchGetImagesResponse
+	36, // 53: fotogal.image.v1.ImageInternalService.CountImages:output_type -> fotogal.image.v1.CountImagesResponse
+	34, // 54: fotogal.image.v1.ImageInternalService.ListImagesAfter:output_type -> fotogal.image.v1.ListImagesAfterResponse
+	39, // [39:55] is the sub-list for method output_type
+	23, // [23:39] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_fotogal_image_v1_image_proto_init() }
@@ -2447,7 +2562,7 @@ func file_fotogal_image_v1_image_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_fotogal_image_v1_image_proto_rawDesc), len(file_fotogal_image_v1_image_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   35,
+			NumMessages:   37,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

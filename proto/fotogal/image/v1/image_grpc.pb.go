@@ -590,6 +590,7 @@ const (
 	ImageInternalService_ListOwnersImages_FullMethodName = "/fotogal.image.v1.ImageInternalService/ListOwnersImages"
 	ImageInternalService_BatchGetImages_FullMethodName   = "/fotogal.image.v1.ImageInternalService/BatchGetImages"
 	ImageInternalService_CountImages_FullMethodName      = "/fotogal.image.v1.ImageInternalService/CountImages"
+	ImageInternalService_ListImagesAfter_FullMethodName  = "/fotogal.image.v1.ImageInternalService/ListImagesAfter"
 )
 
 // ImageInternalServiceClient is the client API for ImageInternalService service.
@@ -608,6 +609,12 @@ type ImageInternalServiceClient interface {
 	BatchGetImages(ctx context.Context, in *BatchGetImagesRequest, opts ...grpc.CallOption) (*BatchGetImagesResponse, error)
 	// CountImages counts the photos (not avatars) of each owner.
 	CountImages(ctx context.Context, in *CountImagesRequest, opts ...grpc.CallOption) (*CountImagesResponse, error)
+	// ListImagesAfter pages through every owner's photos (not avatars) in
+	// posting order, oldest first, strictly after a cursor: the log the feed
+	// tails to copy new photos into timelines. Rows are committed after their
+	// create_time is taken, so a tailer re-reads a few seconds behind its
+	// cursor and writes idempotently.
+	ListImagesAfter(ctx context.Context, in *ListImagesAfterRequest, opts ...grpc.CallOption) (*ListImagesAfterResponse, error)
 }
 
 type imageInternalServiceClient struct {
@@ -648,6 +655,16 @@ func (c *imageInternalServiceClient) CountImages(ctx context.Context, in *CountI
 	return out, nil
 }
 
+func (c *imageInternalServiceClient) ListImagesAfter(ctx context.Context, in *ListImagesAfterRequest, opts ...grpc.CallOption) (*ListImagesAfterResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListImagesAfterResponse)
+	err := c.cc.Invoke(ctx, ImageInternalService_ListImagesAfter_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ImageInternalServiceServer is the server API for ImageInternalService service.
 // All implementations must embed UnimplementedImageInternalServiceServer
 // for forward compatibility.
@@ -664,6 +681,12 @@ type ImageInternalServiceServer interface {
 	BatchGetImages(context.Context, *BatchGetImagesRequest) (*BatchGetImagesResponse, error)
 	// CountImages counts the photos (not avatars) of each owner.
 	CountImages(context.Context, *CountImagesRequest) (*CountImagesResponse, error)
+	// ListImagesAfter pages through every owner's photos (not avatars) in
+	// posting order, oldest first, strictly after a cursor: the log the feed
+	// tails to copy new photos into timelines. Rows are committed after their
+	// create_time is taken, so a tailer re-reads a few seconds behind its
+	// cursor and writes idempotently.
+	ListImagesAfter(context.Context, *ListImagesAfterRequest) (*ListImagesAfterResponse, error)
 	mustEmbedUnimplementedImageInternalServiceServer()
 }
 
@@ -682,6 +705,9 @@ func (UnimplementedImageInternalServiceServer) BatchGetImages(context.Context, *
 }
 func (UnimplementedImageInternalServiceServer) CountImages(context.Context, *CountImagesRequest) (*CountImagesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CountImages not implemented")
+}
+func (UnimplementedImageInternalServiceServer) ListImagesAfter(context.Context, *ListImagesAfterRequest) (*ListImagesAfterResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListImagesAfter not implemented")
 }
 func (UnimplementedImageInternalServiceServer) mustEmbedUnimplementedImageInternalServiceServer() {}
 func (UnimplementedImageInternalServiceServer) testEmbeddedByValue()                              {}
@@ -758,6 +784,24 @@ func _ImageInternalService_CountImages_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ImageInternalService_ListImagesAfter_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListImagesAfterRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ImageInternalServiceServer).ListImagesAfter(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ImageInternalService_ListImagesAfter_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ImageInternalServiceServer).ListImagesAfter(ctx, req.(*ListImagesAfterRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ImageInternalService_ServiceDesc is the grpc.ServiceDesc for ImageInternalService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -776,6 +820,10 @@ var ImageInternalService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CountImages",
 			Handler:    _ImageInternalService_CountImages_Handler,
+		},
+		{
+			MethodName: "ListImagesAfter",
+			Handler:    _ImageInternalService_ListImagesAfter_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -2220,7 +2220,10 @@ type ListFollowingIdsRequest struct {
 	// At most this many (default 1,000, at most 10,000).
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// The next_page_token of the previous page; empty for the first.
-	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// When set, only the accounts followed (request accepted, or followed
+	// outright) strictly after this time.
+	FollowedAfter *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=followed_after,json=followedAfter,proto3" json:"followed_after,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2276,13 +2279,23 @@ func (x *ListFollowingIdsRequest) GetPageToken() string {
 	return ""
 }
 
+func (x *ListFollowingIdsRequest) GetFollowedAfter() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FollowedAfter
+	}
+	return nil
+}
+
 // ListFollowingIdsResponse is one page of followed account ids.
 type ListFollowingIdsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Ids of followed accounts.
+	// Ids of followed accounts, most recently followed first.
 	UserIds []string `protobuf:"bytes,1,rep,name=user_ids,json=userIds,proto3" json:"user_ids,omitempty"`
 	// Token for the next page; empty on the last.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// The user service's clock when the list was read: pass it as
+	// followed_after next time to learn only of newer follows.
+	ReadTime      *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=read_time,json=readTime,proto3" json:"read_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2329,6 +2342,13 @@ func (x *ListFollowingIdsResponse) GetNextPageToken() string {
 		return x.NextPageToken
 	}
 	return ""
+}
+
+func (x *ListFollowingIdsResponse) GetReadTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReadTime
+	}
+	return nil
 }
 
 // ListFollowerIdsRequest names a user and a page.
@@ -2450,6 +2470,107 @@ func (x *ListFollowerIdsResponse) GetNextPageToken() string {
 	return ""
 }
 
+// FilterFollowingRequest names a user and candidate accounts.
+type FilterFollowingRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Who follows.
+	UserId string `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	// The accounts to check (at most 1,000).
+	OwnerIds      []string `protobuf:"bytes,2,rep,name=owner_ids,json=ownerIds,proto3" json:"owner_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FilterFollowingRequest) Reset() {
+	*x = FilterFollowingRequest{}
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FilterFollowingRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FilterFollowingRequest) ProtoMessage() {}
+
+func (x *FilterFollowingRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FilterFollowingRequest.ProtoReflect.Descriptor instead.
+func (*FilterFollowingRequest) Descriptor() ([]byte, []int) {
+	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *FilterFollowingRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *FilterFollowingRequest) GetOwnerIds() []string {
+	if x != nil {
+		return x.OwnerIds
+	}
+	return nil
+}
+
+// FilterFollowingResponse lists the accounts the user follows.
+type FilterFollowingResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The subset of owner_ids the user follows (FOLLOWING), in no particular order.
+	OwnerIds      []string `protobuf:"bytes,1,rep,name=owner_ids,json=ownerIds,proto3" json:"owner_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FilterFollowingResponse) Reset() {
+	*x = FilterFollowingResponse{}
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FilterFollowingResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FilterFollowingResponse) ProtoMessage() {}
+
+func (x *FilterFollowingResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FilterFollowingResponse.ProtoReflect.Descriptor instead.
+func (*FilterFollowingResponse) Descriptor() ([]byte, []int) {
+	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *FilterFollowingResponse) GetOwnerIds() []string {
+	if x != nil {
+		return x.OwnerIds
+	}
+	return nil
+}
+
 // SetAvatarRequest records a new avatar.
 type SetAvatarRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2463,7 +2584,7 @@ type SetAvatarRequest struct {
 
 func (x *SetAvatarRequest) Reset() {
 	*x = SetAvatarRequest{}
-	mi := &file_fotogal_user_v1_user_proto_msgTypes[41]
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2475,7 +2596,7 @@ func (x *SetAvatarRequest) String() string {
 func (*SetAvatarRequest) ProtoMessage() {}
 
 func (x *SetAvatarRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_user_v1_user_proto_msgTypes[41]
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2488,7 +2609,7 @@ func (x *SetAvatarRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAvatarRequest.ProtoReflect.Descriptor instead.
 func (*SetAvatarRequest) Descriptor() ([]byte, []int) {
-	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{41}
+	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *SetAvatarRequest) GetUserId() string {
@@ -2518,7 +2639,7 @@ type SetAvatarResponse struct {
 
 func (x *SetAvatarResponse) Reset() {
 	*x = SetAvatarResponse{}
-	mi := &file_fotogal_user_v1_user_proto_msgTypes[42]
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2530,7 +2651,7 @@ func (x *SetAvatarResponse) String() string {
 func (*SetAvatarResponse) ProtoMessage() {}
 
 func (x *SetAvatarResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_user_v1_user_proto_msgTypes[42]
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2543,7 +2664,7 @@ func (x *SetAvatarResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAvatarResponse.ProtoReflect.Descriptor instead.
 func (*SetAvatarResponse) Descriptor() ([]byte, []int) {
-	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{42}
+	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *SetAvatarResponse) GetPreviousAvatarImageId() string {
@@ -2709,15 +2830,17 @@ const file_fotogal_user_v1_user_proto_rawDesc = "" +
 	"\bowner_id\x18\x02 \x01(\tR\aownerId\"N\n" +
 	"\x0fCanViewResponse\x12\x18\n" +
 	"\aallowed\x18\x01 \x01(\bR\aallowed\x12!\n" +
-	"\fowner_exists\x18\x02 \x01(\bR\vownerExists\"n\n" +
+	"\fowner_exists\x18\x02 \x01(\bR\vownerExists\"\xb1\x01\n" +
 	"\x17ListFollowingIdsRequest\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x03 \x01(\tR\tpageToken\"]\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\x12A\n" +
+	"\x0efollowed_after\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\rfollowedAfter\"\x96\x01\n" +
 	"\x18ListFollowingIdsResponse\x12\x19\n" +
 	"\buser_ids\x18\x01 \x03(\tR\auserIds\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"m\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x127\n" +
+	"\tread_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\breadTime\"m\n" +
 	"\x16ListFollowerIdsRequest\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
@@ -2725,7 +2848,12 @@ const file_fotogal_user_v1_user_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\"\\\n" +
 	"\x17ListFollowerIdsResponse\x12\x19\n" +
 	"\buser_ids\x18\x01 \x03(\tR\auserIds\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"S\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"N\n" +
+	"\x16FilterFollowingRequest\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x1b\n" +
+	"\towner_ids\x18\x02 \x03(\tR\bownerIds\"6\n" +
+	"\x17FilterFollowingResponse\x12\x1b\n" +
+	"\towner_ids\x18\x01 \x03(\tR\bownerIds\"S\n" +
 	"\x10SetAvatarRequest\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12&\n" +
 	"\x0favatar_image_id\x18\x02 \x01(\tR\ravatarImageId\"k\n" +
@@ -2755,13 +2883,14 @@ const file_fotogal_user_v1_user_proto_rawDesc = "" +
 	"\x13AcceptFollowRequest\x12+.fotogal.user.v1.AcceptFollowRequestRequest\x1a,.fotogal.user.v1.AcceptFollowRequestResponse\x12p\n" +
 	"\x13RejectFollowRequest\x12+.fotogal.user.v1.RejectFollowRequestRequest\x1a,.fotogal.user.v1.RejectFollowRequestResponse\x12a\n" +
 	"\x0eRemoveFollower\x12&.fotogal.user.v1.RemoveFollowerRequest\x1a'.fotogal.user.v1.RemoveFollowerResponse\x12d\n" +
-	"\x0fListSuggestions\x12'.fotogal.user.v1.ListSuggestionsRequest\x1a(.fotogal.user.v1.ListSuggestionsResponse2\xcf\x04\n" +
+	"\x0fListSuggestions\x12'.fotogal.user.v1.ListSuggestionsRequest\x1a(.fotogal.user.v1.ListSuggestionsResponse2\xb5\x05\n" +
 	"\x13UserInternalService\x12g\n" +
 	"\x10CheckCredentials\x12(.fotogal.user.v1.CheckCredentialsRequest\x1a).fotogal.user.v1.CheckCredentialsResponse\x12^\n" +
 	"\rBatchGetUsers\x12%.fotogal.user.v1.BatchGetUsersRequest\x1a&.fotogal.user.v1.BatchGetUsersResponse\x12L\n" +
 	"\aCanView\x12\x1f.fotogal.user.v1.CanViewRequest\x1a .fotogal.user.v1.CanViewResponse\x12g\n" +
 	"\x10ListFollowingIds\x12(.fotogal.user.v1.ListFollowingIdsRequest\x1a).fotogal.user.v1.ListFollowingIdsResponse\x12d\n" +
-	"\x0fListFollowerIds\x12'.fotogal.user.v1.ListFollowerIdsRequest\x1a(.fotogal.user.v1.ListFollowerIdsResponse\x12R\n" +
+	"\x0fListFollowerIds\x12'.fotogal.user.v1.ListFollowerIdsRequest\x1a(.fotogal.user.v1.ListFollowerIdsResponse\x12d\n" +
+	"\x0fFilterFollowing\x12'.fotogal.user.v1.FilterFollowingRequest\x1a(.fotogal.user.v1.FilterFollowingResponse\x12R\n" +
 	"\tSetAvatar\x12!.fotogal.user.v1.SetAvatarRequest\x1a\".fotogal.user.v1.SetAvatarResponseB9Z7github.com/fotogal/fotogal/proto/fotogal/user/v1;userv1b\x06proto3"
 
 var (
@@ -2777,7 +2906,7 @@ func file_fotogal_user_v1_user_proto_rawDescGZIP() []byte {
 }
 
 var file_fotogal_user_v1_user_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_fotogal_user_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
+var file_fotogal_user_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
 var file_fotogal_user_v1_user_proto_goTypes = []any{
 	(FollowState)(0),                    // 0: fotogal.user.v1.FollowState
 	(*User)(nil),                        // 1: fotogal.user.v1.User
@@ -2821,13 +2950,15 @@ var file_fotogal_user_v1_user_proto_goTypes = []any{
 	(*ListFollowingIdsResponse)(nil),    // 39: fotogal.user.v1.ListFollowingIdsResponse
 	(*ListFollowerIdsRequest)(nil),      // 40: fotogal.user.v1.ListFollowerIdsRequest
 	(*ListFollowerIdsResponse)(nil),     // 41: fotogal.user.v1.ListFollowerIdsResponse
-	(*SetAvatarRequest)(nil),            // 42: fotogal.user.v1.SetAvatarRequest
-	(*SetAvatarResponse)(nil),           // 43: fotogal.user.v1.SetAvatarResponse
-	(*timestamppb.Timestamp)(nil),       // 44: google.protobuf.Timestamp
+	(*FilterFollowingRequest)(nil),      // 42: fotogal.user.v1.FilterFollowingRequest
+	(*FilterFollowingResponse)(nil),     // 43: fotogal.user.v1.FilterFollowingResponse
+	(*SetAvatarRequest)(nil),            // 44: fotogal.user.v1.SetAvatarRequest
+	(*SetAvatarResponse)(nil),           // 45: fotogal.user.v1.SetAvatarResponse
+	(*timestamppb.Timestamp)(nil),       // 46: google.protobuf.Timestamp
 }
 var file_fotogal_user_v1_user_proto_depIdxs = []int32{
-	44, // 0: fotogal.user.v1.User.create_time:type_name -> google.protobuf.Timestamp
-	44, // 1: fotogal.user.v1.User.update_time:type_name -> google.protobuf.Timestamp
+	46, // 0: fotogal.user.v1.User.create_time:type_name -> google.protobuf.Timestamp
+	46, // 1: fotogal.user.v1.User.update_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: fotogal.user.v1.Profile.follow_state:type_name -> fotogal.user.v1.FollowState
 	0,  // 3: fotogal.user.v1.UserSummary.follow_state:type_name -> fotogal.user.v1.FollowState
 	1,  // 4: fotogal.user.v1.RegisterResponse.user:type_name -> fotogal.user.v1.User
@@ -2842,51 +2973,55 @@ var file_fotogal_user_v1_user_proto_depIdxs = []int32{
 	3,  // 13: fotogal.user.v1.ListSuggestionsResponse.users:type_name -> fotogal.user.v1.UserSummary
 	1,  // 14: fotogal.user.v1.CheckCredentialsResponse.user:type_name -> fotogal.user.v1.User
 	3,  // 15: fotogal.user.v1.BatchGetUsersResponse.users:type_name -> fotogal.user.v1.UserSummary
-	4,  // 16: fotogal.user.v1.UserService.Register:input_type -> fotogal.user.v1.RegisterRequest
-	6,  // 17: fotogal.user.v1.UserService.GetMe:input_type -> fotogal.user.v1.GetMeRequest
-	8,  // 18: fotogal.user.v1.UserService.UpdateProfile:input_type -> fotogal.user.v1.UpdateProfileRequest
-	10, // 19: fotogal.user.v1.UserService.ChangePassword:input_type -> fotogal.user.v1.ChangePasswordRequest
-	12, // 20: fotogal.user.v1.UserService.GetProfile:input_type -> fotogal.user.v1.GetProfileRequest
-	14, // 21: fotogal.user.v1.UserService.Follow:input_type -> fotogal.user.v1.FollowRequest
-	16, // 22: fotogal.user.v1.UserService.Unfollow:input_type -> fotogal.user.v1.UnfollowRequest
-	18, // 23: fotogal.user.v1.UserService.ListFollowers:input_type -> fotogal.user.v1.ListFollowersRequest
-	20, // 24: fotogal.user.v1.UserService.ListFollowing:input_type -> fotogal.user.v1.ListFollowingRequest
-	22, // 25: fotogal.user.v1.UserService.ListFollowRequests:input_type -> fotogal.user.v1.ListFollowRequestsRequest
-	24, // 26: fotogal.user.v1.UserService.AcceptFollowRequest:input_type -> fotogal.user.v1.AcceptFollowRequestRequest
-	26, // 27: fotogal.user.v1.UserService.RejectFollowRequest:input_type -> fotogal.user.v1.RejectFollowRequestRequest
-	28, // 28: fotogal.user.v1.UserService.RemoveFollower:input_type -> fotogal.user.v1.RemoveFollowerRequest
-	30, // 29: fotogal.user.v1.UserService.ListSuggestions:input_type -> fotogal.user.v1.ListSuggestionsRequest
-	32, // 30: fotogal.user.v1.UserInternalService.CheckCredentials:input_type -> fotogal.user.v1.CheckCredentialsRequest
-	34, // 31: fotogal.user.v1.UserInternalService.BatchGetUsers:input_type -> fotogal.user.v1.BatchGetUsersRequest
-	36, // 32: fotogal.user.v1.UserInternalService.CanView:input_type -> fotogal.user.v1.CanViewRequest
-	38, // 33: fotogal.user.v1.UserInternalService.ListFollowingIds:input_type -> fotogal.user.v1.ListFollowingIdsRequest
-	40, // 34: fotogal.user.v1.UserInternalService.ListFollowerIds:input_type -> fotogal.user.v1.ListFollowerIdsRequest
-	42, // 35: fotogal.user.v1.UserInternalService.SetAvatar:input_type -> fotogal.user.v1.SetAvatarRequest
-	5,  // 36: fotogal.user.v1.UserService.Register:output_type -> fotogal.user.v1.RegisterResponse
-	7,  // 37: fotogal.user.v1.UserService.GetMe:output_type -> fotogal.user.v1.GetMeResponse
-	9,  // 38: fotogal.user.v1.UserService.UpdateProfile:output_type -> fotogal.user.v1.UpdateProfileResponse
-	11, // 39: fotogal.user.v1.UserService.ChangePassword:output_type -> fotogal.user.v1.ChangePasswordResponse
-	13, // 40: fotogal.user.v1.UserService.GetProfile:output_type -> fotogal.user.v1.GetProfileResponse
-	15, // 41: fotogal.user.v1.UserService.Follow:output_type -> fotogal.user.v1.FollowResponse
-	17, // 42: fotogal.user.v1.UserService.Unfollow:output_type -> fotogal.user.v1.UnfollowResponse
-	19, // 43: fotogal.user.v1.UserService.ListFollowers:output_type -> fotogal.user.v1.ListFollowersResponse
-	21, // 44: fotogal.user.v1.UserService.ListFollowing:output_type -> fotogal.user.v1.ListFollowingResponse
-	23, // 45: fotogal.user.v1.UserService.ListFollowRequests:output_type -> fotogal.user.v1.ListFollowRequestsResponse
-	25, // 46: fotogal.user.v1.UserService.AcceptFollowRequest:output_type -> fotogal.user.v1.AcceptFollowRequestResponse
-	27, // 47: fotogal.user.v1.UserService.RejectFollowRequest:output_type -> fotogal.user.v1.RejectFollowRequestResponse
-	29, // 48: fotogal.user.v1.UserService.RemoveFollower:output_type -> fotogal.user.v1.RemoveFollowerResponse
-	31, // 49: fotogal.user.v1.UserService.ListSuggestions:output_type -> fotogal.user.v1.ListSuggestionsResponse
-	33, // 50: fotogal.user.v1.UserInternalService.CheckCredentials:output_type -> fotogal.user.v1.CheckCredentialsResponse
-	35, // 51: fotogal.user.v1.UserInternalService.BatchGetUsers:output_type -> fotogal.user.v1.BatchGetUsersResponse
-	37, // 52: fotogal.user.v1.UserInternalService.CanView:output_type -> fotogal.user.v1.CanViewResponse
-	39, // 53: fotogal.user.v1.UserInternalService.ListFollowingIds:output_type -> fotogal.user.v1.ListFollowingIdsResponse
-	41, // 54: fotogal.user.v1.UserInternalService.ListFollowerIds:output_type -> fotogal.user.v1.ListFollowerIdsResponse
-	43, // 55: fotogal.user.v1.UserInternalService.SetAvatar:output_type -> fotogal.user.v1.SetAvatarResponse
-	36, // [36:56] is the sub-list for method output_type
-	16, // [16:36] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	46, // 16: fotogal.user.v1.ListFollowingIdsRequest.followed_after:type_name -> google.protobuf.Timestamp
+	46, // 17: fotogal.user.v1.ListFollowingIdsResponse.read_time:type_name -> google.protobuf.Timestamp
+	4,  // 18: fotogal.user.v1.UserService.Register:input_type -> fotogal.user.v1.RegisterRequest
+	6,  // 19: fotogal.user.v1.UserService.GetMe:input_type -> fotogal.user.v1.GetMeRequest
+	8,  // 20: fotogal.user.v1.UserService.UpdateProfile:input_type -> fotogal.user.v1.UpdateProfileRequest
+	10, // 21: fotogal.user.v1.UserService.ChangePassword:input_type -> fotogal.user.v1.ChangePasswordRequest
+	12, // 22: fotogal.user.v1.UserService.GetProfile:input_type -> fotogal.user.v1.GetProfileRequest
+	14, // 23: fotogal.user.v1.UserService.Follow:input_type -> fotogal.user.v1.FollowRequest
+	16, // 24: fotogal.user.v1.UserService.Unfollow:input_type -> fotogal.user.v1.UnfollowRequest
+	18, // 25: fotogal.user.v1.UserService.ListFollowers:input_type -> fotogal.user.v1.ListFollowersRequest
+	20, // 26: fotogal.user.v1.UserService.ListFollowing:input_type -> fotogal.user.v1.ListFollowingRequest
+	22, // 27: fotogal.user.v1.UserService.ListFollowRequests:input_type -> fotogal.user.v1.ListFollowRequestsRequest
+	24, // 28: fotogal.user.v1.UserService.AcceptFollowRequest:input_type -> fotogal.user.v1.AcceptFollowRequestRequest
+	26, // 29: fotogal.user.v1.UserService.RejectFollowRequest:input_type -> fotogal.user.v1.RejectFollowRequestRequest
+	28, // 30: fotogal.user.v1.UserService.RemoveFollower:input_type -> fotogal.user.v1.RemoveFollowerRequest
+	30, // 31: fotogal.user.v1.UserService.ListSuggestions:input_type -> fotogal.user.v1.ListSuggestionsRequest
+	32, // 32: fotogal.user.v1.UserInternalService.CheckCredentials:input_type -> fotogal.user.v1.CheckCredentialsRequest
+	34, // 33: fotogal.user.v1.UserInternalService.BatchGetUsers:input_type -> fotogal.user.v1.BatchGetUsersRequest
+	36, // 34: fotogal.user.v1.UserInternalService.CanView:input_type -> fotogal.user.v1.CanViewRequest
+	38, // 35: fotogal.user.v1.UserInternalService.ListFollowingIds:input_type -> fotogal.user.v1.ListFollowingIdsRequest
+	40, // 36: fotogal.user.v1.UserInternalService.ListFollowerIds:input_type -> fotogal.user.v1.ListFollowerIdsRequest
+	42, // 37: fotogal.user.v1.UserInternalService.FilterFollowing:input_type -> fotogal.user.v1.FilterFollowingRequest
+	44, // 38: fotogal.user.v1.UserInternalService.SetAvatar:input_type -> fotogal.user.v1.SetAvatarRequest
+	5,  // 39: fotogal.user.v1.UserService.Register:output_type -> fotogal.user.v1.RegisterResponse
+	7,  // 40: fotogal.user.v1.UserService.GetMe:output_type -> fotogal.user.v1.GetMeResponse
+	9,  // 41: fotogal.user.v1.UserService.UpdateProfile:output_type -> fotogal.user.v1.UpdateProfileResponse
+	11, // 42: fotogal.user.v1.UserService.ChangePassword:output_type -> fotogal.user.v1.ChangePasswordResponse
+	13, // 43: fotogal.user.v1.UserService.GetProfile:output_type -> fotogal.user.v1.GetProfileResponse
+	15, // 44: fotogal.user.v1.UserService.Follow:output_type -> fotogal.user.v1.FollowResponse
+	17, // 45: fotogal.user.v1.UserService.Unfollow:output_type -> fotogal.user.v1.UnfollowResponse
+	19, // 46: fotogal.user.v1.UserService.ListFollowers:output_type -> fotogal.user.v1.ListFollowersResponse
+	21, // 47: fotogal.user.v1.UserService.ListFollowing:output_type -> fotogal.user.v1.ListFollowingResponse
+	23, // 48: fotogal.user.v1.UserService.ListFollowRequests:output_type -> fotogal.user.v1.ListFollowRequestsResponse
+	25, // 49: fotogal.user.v1.UserService.AcceptFollowRequest:output_type -> fotogal.user.v1.AcceptFollowRequestResponse
+	27, // 50: fotogal.user.v1.UserService.RejectFollowRequest:output_type -> fotogal.user.v1.RejectFollowRequestResponse
+	29, // 51: fotogal.user.v1.UserService.RemoveFollower:output_type -> fotogal.user.v1.RemoveFollowerResponse
+	31, // 52: fotogal.user.v1.UserService.ListSuggestions:output_type -> fotogal.user.v1.ListSuggestionsResponse
+	33, // 53: fotogal.user.v1.UserInternalService.CheckCredentials:output_type -> fotogal.user.v1.CheckCredentialsResponse
+	35, // 54: fotogal.user.v1.UserInternalService.BatchGetUsers:output_type -> fotogal.user.v1.BatchGetUsersResponse
+	37, // 55: fotogal.user.v1.UserInternalService.CanView:output_type -> fotogal.user.v1.CanViewResponse
+	39, // 56: fotogal.user.v1.UserInternalService.ListFollowingIds:output_type -> fotogal.user.v1.ListFollowingIdsResponse
+	41, // 57: fotogal.user.v1.UserInternalService.ListFollowerIds:output_type -> fotogal.user.v1.ListFollowerIdsResponse
+	43, // 58: fotogal.user.v1.UserInternalService.FilterFollowing:output_type -> fotogal.user.v1.FilterFollowingResponse
+	45, // 59: fotogal.user.v1.UserInternalService.SetAvatar:output_type -> fotogal.user.v1.SetAvatarResponse
+	39, // [39:60] is the sub-list for method output_type
+	18, // [18:39] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_fotogal_user_v1_user_proto_init() }
@@ -2901,7 +3036,7 @@ func file_fotogal_user_v1_user_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_fotogal_user_v1_user_proto_rawDesc), len(file_fotogal_user_v1_user_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   43,
+			NumMessages:   45,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -685,6 +685,7 @@ const (
 	UserInternalService_CanView_FullMethodName          = "/fotogal.user.v1.UserInternalService/CanView"
 	UserInternalService_ListFollowingIds_FullMethodName = "/fotogal.user.v1.UserInternalService/ListFollowingIds"
 	UserInternalService_ListFollowerIds_FullMethodName  = "/fotogal.user.v1.UserInternalService/ListFollowerIds"
+	UserInternalService_FilterFollowing_FullMethodName  = "/fotogal.user.v1.UserInternalService/FilterFollowing"
 	UserInternalService_SetAvatar_FullMethodName        = "/fotogal.user.v1.UserInternalService/SetAvatar"
 )
 
@@ -710,6 +711,10 @@ type UserInternalServiceClient interface {
 	ListFollowingIds(ctx context.Context, in *ListFollowingIdsRequest, opts ...grpc.CallOption) (*ListFollowingIdsResponse, error)
 	// ListFollowerIds pages through the ids of a user's approved followers.
 	ListFollowerIds(ctx context.Context, in *ListFollowerIdsRequest, opts ...grpc.CallOption) (*ListFollowerIdsResponse, error)
+	// FilterFollowing returns which of the given accounts a user follows
+	// (FOLLOWING only), so a timeline can drop the photos of accounts
+	// unfollowed since they were copied into it.
+	FilterFollowing(ctx context.Context, in *FilterFollowingRequest, opts ...grpc.CallOption) (*FilterFollowingResponse, error)
 	// SetAvatar records a user's new avatar image and returns the previous
 	// one, which the caller then deletes.
 	SetAvatar(ctx context.Context, in *SetAvatarRequest, opts ...grpc.CallOption) (*SetAvatarResponse, error)
@@ -773,6 +778,16 @@ func (c *userInternalServiceClient) ListFollowerIds(ctx context.Context, in *Lis
 	return out, nil
 }
 
+func (c *userInternalServiceClient) FilterFollowing(ctx context.Context, in *FilterFollowingRequest, opts ...grpc.CallOption) (*FilterFollowingResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(FilterFollowingResponse)
+	err := c.cc.Invoke(ctx, UserInternalService_FilterFollowing_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *userInternalServiceClient) SetAvatar(ctx context.Context, in *SetAvatarRequest, opts ...grpc.CallOption) (*SetAvatarResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(SetAvatarResponse)
@@ -805,6 +820,10 @@ type UserInternalServiceServer interface {
 	ListFollowingIds(context.Context, *ListFollowingIdsRequest) (*ListFollowingIdsResponse, error)
 	// ListFollowerIds pages through the ids of a user's approved followers.
 	ListFollowerIds(context.Context, *ListFollowerIdsRequest) (*ListFollowerIdsResponse, error)
+	// FilterFollowing returns which of the given accounts a user follows
+	// (FOLLOWING only), so a timeline can drop the photos of accounts
+	// unfollowed since they were copied into it.
+	FilterFollowing(context.Context, *FilterFollowingRequest) (*FilterFollowingResponse, error)
 	// SetAvatar records a user's new avatar image and returns the previous
 	// one, which the caller then deletes.
 	SetAvatar(context.Context, *SetAvatarRequest) (*SetAvatarResponse, error)
@@ -832,6 +851,9 @@ func (UnimplementedUserInternalServiceServer) ListFollowingIds(context.Context, 
 }
 func (UnimplementedUserInternalServiceServer) ListFollowerIds(context.Context, *ListFollowerIdsRequest) (*ListFollowerIdsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListFollowerIds not implemented")
+}
+func (UnimplementedUserInternalServiceServer) FilterFollowing(context.Context, *FilterFollowingRequest) (*FilterFollowingResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method FilterFollowing not implemented")
 }
 func (UnimplementedUserInternalServiceServer) SetAvatar(context.Context, *SetAvatarRequest) (*SetAvatarResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method SetAvatar not implemented")
@@ -947,6 +969,24 @@ func _UserInternalService_ListFollowerIds_Handler(srv interface{}, ctx context.C
 	return interceptor(ctx, in, info, handler)
 }
 
+func _UserInternalService_FilterFollowing_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(FilterFollowingRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UserInternalServiceServer).FilterFollowing(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UserInternalService_FilterFollowing_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UserInternalServiceServer).FilterFollowing(ctx, req.(*FilterFollowingRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _UserInternalService_SetAvatar_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(SetAvatarRequest)
 	if err := dec(in); err != nil {
@@ -991,6 +1031,10 @@ var UserInternalService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListFollowerIds",
 			Handler:    _UserInternalService_ListFollowerIds_Handler,
+		},
+		{
+			MethodName: "FilterFollowing",
+			Handler:    _UserInternalService_FilterFollowing_Handler,
 		},
 		{
 			MethodName: "SetAvatar",
