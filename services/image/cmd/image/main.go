@@ -1,0 +1,119 @@
+// Command image runs FotoGal's image service: photos and avatars, their
+// variants, access-controlled downloads, captions and reactions, on the
+// embedded backends (a SQLite file and a directory bucket). See loadConfig
+// for its FOTOGAL_* environment variables.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"google.golang.org/grpc"
+
+	"github.com/fotogal/fotogal/pkg/authclient"
+	"github.com/fotogal/fotogal/pkg/authn"
+	"github.com/fotogal/fotogal/pkg/grpcclient"
+	"github.com/fotogal/fotogal/pkg/grpcserver"
+	"github.com/fotogal/fotogal/pkg/logging"
+	imagev1 "github.com/fotogal/fotogal/proto/fotogal/image/v1"
+	"github.com/fotogal/fotogal/services/image/internal/bucket/fs"
+	"github.com/fotogal/fotogal/services/image/internal/service"
+	"github.com/fotogal/fotogal/services/image/internal/store"
+	"github.com/fotogal/fotogal/services/image/internal/store/sqlite"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := realMain(ctx); err != nil {
+		stop()
+		fmt.Fprintln(os.Stderr, "image:", err)
+		os.Exit(1)
+	}
+}
+
+func realMain(ctx context.Context) error {
+	cfg, err := loadConfig(os.LookupEnv)
+	if err != nil {
+		return fmt.Errorf("load config: %w", err)
+	}
+	logger, err := logging.New("image", cfg.LogLevel)
+	if err != nil {
+		return fmt.Errorf("create logger: %w", err)
+	}
+	defer logger.Sync()
+	ctx = logging.WithLogger(ctx, logger)
+
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	defer st.Close()
+	b, err := fs.New(cfg.BucketDir())
+	if err != nil {
+		return fmt.Errorf("open bucket: %w", err)
+	}
+	// Spool files of uploads cut short by a previous crash are garbage.
+	if err := os.RemoveAll(cfg.SpoolDir()); err != nil {
+		return fmt.Errorf("clean spool directory: %w", err)
+	}
+	if err := os.MkdirAll(cfg.SpoolDir(), 0o750); err != nil {
+		return fmt.Errorf("create spool directory: %w", err)
+	}
+
+	dial := grpcclient.Options{Timeout: cfg.CallTimeout, ServiceSecret: cfg.ServiceSecret}
+	authConn, err := grpcclient.Dial(cfg.AuthAddr, dial)
+	if err != nil {
+		return fmt.Errorf("dial auth: %w", err)
+	}
+	defer authConn.Close()
+	userConn, err := grpcclient.Dial(cfg.UserAddr, dial)
+	if err != nil {
+		return fmt.Errorf("dial user: %w", err)
+	}
+	defer userConn.Close()
+
+	policy := authn.Policy{
+		Validator:     authn.NewCachingValidator(authclient.NewValidator(authConn), 5*time.Second, 10000),
+		ServiceSecret: cfg.ServiceSecret,
+	}
+	srv, err := grpcserver.New(cfg.Server, logger, "image",
+		[]grpc.UnaryServerInterceptor{policy.UnaryServerInterceptor()},
+		[]grpc.StreamServerInterceptor{policy.StreamServerInterceptor()})
+	if err != nil {
+		return fmt.Errorf("create server: %w", err)
+	}
+	images := service.New(service.Config{
+		MaxUploadBytes: cfg.MaxUploadBytes,
+		Limits:         cfg.Limits,
+		Workers:        cfg.Workers,
+		SpoolDir:       cfg.SpoolDir(),
+	}, st, b, service.NewUserClient(userConn))
+	images.Register(srv.GRPC())
+	srv.SetServing(imagev1.ImageService_ServiceDesc.ServiceName)
+	srv.SetServing(imagev1.ImageInternalService_ServiceDesc.ServiceName)
+
+	go images.RunSweeper(ctx, cfg.SweepInterval, cfg.SweepGrace)
+	if err := srv.Serve(ctx); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	logger.Info("successful shutdown")
+	return nil
+}
+
+// openStore opens the configured table storage.
+func openStore(ctx context.Context, cfg Config) (store.Store, error) {
+	switch cfg.Store {
+	case "sqlite":
+		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+			return nil, err
+		}
+		return sqlite.Open(ctx, cfg.DBPath())
+	default:
+		return nil, fmt.Errorf("unknown store %q", cfg.Store)
+	}
+}

@@ -1,0 +1,107 @@
+// Package service implements the image service's gRPC API: the public
+// ImageService (uploads, variants, access-controlled downloads, captions,
+// reactions, avatars) and the ImageInternalService the feed calls.
+//
+// An upload is spooled to a temporary file (never held whole in memory),
+// identified from its content, checked, rendered in a bounded pool of
+// workers, written to the bucket and then recorded in the store; when the
+// row cannot be written the objects are removed, and when the process dies
+// in between, the sweeper reclaims them. Deletion goes the other way: the
+// row first, then the objects.
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"fmt"
+	"strings"
+	"time"
+
+	"google.golang.org/grpc"
+
+	imagev1 "github.com/fotogal/fotogal/proto/fotogal/image/v1"
+	"github.com/fotogal/fotogal/services/image/internal/bucket"
+	"github.com/fotogal/fotogal/services/image/internal/imaging"
+	"github.com/fotogal/fotogal/services/image/internal/store"
+)
+
+// Config is what the service needs to know beyond its ports.
+type Config struct {
+	// MaxUploadBytes bounds the size of an uploaded file.
+	MaxUploadBytes int64
+	// Limits bound the dimensions of an uploaded image.
+	Limits imaging.Limits
+	// Workers bounds how many images are decoded and rendered at once.
+	Workers int
+	// SpoolDir is the directory of the temporary files uploads are spooled
+	// to.
+	SpoolDir string
+}
+
+// Server implements imagev1.ImageServiceServer.
+type Server struct {
+	imagev1.UnimplementedImageServiceServer
+
+	cfg     Config
+	store   store.Store
+	bucket  bucket.Bucket
+	users   Users
+	workers chan struct{}
+}
+
+// New returns a Server.
+func New(cfg Config, st store.Store, b bucket.Bucket, users Users) *Server {
+	return &Server{
+		cfg:     cfg,
+		store:   st,
+		bucket:  b,
+		users:   upstreamUsers{users},
+		workers: make(chan struct{}, max(1, cfg.Workers)),
+	}
+}
+
+// Register registers the public and the internal service on g.
+func (s *Server) Register(g *grpc.Server) {
+	imagev1.RegisterImageServiceServer(g, s)
+	imagev1.RegisterImageInternalServiceServer(g, &InternalServer{s: s})
+}
+
+// acquire waits for a free worker and returns the function that frees it.
+func (s *Server) acquire(ctx context.Context) (release func(), err error) {
+	select {
+	case s.workers <- struct{}{}:
+		return func() { <-s.workers }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// idEncoding writes IDs in lower-case base32 without padding: URL-safe and
+// case-insensitive.
+var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// newID returns a random image ID: 128 random bits in 26 characters.
+func newID() string {
+	b := make([]byte, 16)
+	rand.Read(b) // Never fails (crypto/rand).
+	return strings.ToLower(idEncoding.EncodeToString(b))
+}
+
+// objectName returns the bucket object name of an image's rendition:
+// img/<image id>/<rendition>.<ext>. The sweeper reads the image ID back
+// from it.
+func objectName(imageID, rendition string, f imaging.Format) string {
+	return fmt.Sprintf("img/%s/%s.%s", imageID, rendition, f.Ext())
+}
+
+// imageIDOf returns the image ID of an object name made by objectName.
+func imageIDOf(name string) (string, bool) {
+	parts := strings.Split(name, "/")
+	if len(parts) != 3 || parts[0] != "img" || parts[1] == "" {
+		return "", false
+	}
+	return parts[1], true
+}
+
+func now() time.Time { return time.Now().UTC() }

@@ -1,0 +1,119 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"google.golang.org/grpc"
+
+	userv1 "github.com/fotogal/fotogal/proto/fotogal/user/v1"
+)
+
+// Users is what the image service asks the user service. Errors other than
+// ErrUserNotFound are failures of the user service, which callers see as
+// Unavailable.
+type Users interface {
+	// CanView reports whether viewerID may see ownerID's photos (false
+	// too when the owner does not exist).
+	CanView(ctx context.Context, viewerID, ownerID string) (bool, error)
+	// Usernames returns the usernames of those of ids that exist.
+	Usernames(ctx context.Context, ids []string) (map[string]string, error)
+	// UserID returns the user ID of username (any letter case), or
+	// ErrUserNotFound.
+	UserID(ctx context.Context, username string) (string, error)
+	// SetAvatar records imageID as userID's avatar and returns the image ID
+	// of the previous one ("" if none) and the avatar's URL.
+	SetAvatar(ctx context.Context, userID, imageID string) (previousImageID, avatarURL string, err error)
+}
+
+// UserClient is Users over the user service's internal gRPC API. The
+// connection must carry the service credential.
+type UserClient struct {
+	client userv1.UserInternalServiceClient
+}
+
+var _ Users = (*UserClient)(nil)
+
+// NewUserClient returns a UserClient calling the user service over conn.
+func NewUserClient(conn grpc.ClientConnInterface) *UserClient {
+	return &UserClient{client: userv1.NewUserInternalServiceClient(conn)}
+}
+
+// CanView asks UserInternalService.CanView.
+func (c *UserClient) CanView(ctx context.Context, viewerID, ownerID string) (bool, error) {
+	resp, err := c.client.CanView(ctx, &userv1.CanViewRequest{ViewerId: viewerID, OwnerId: ownerID})
+	if err != nil {
+		return false, fmt.Errorf("can view: %w", err)
+	}
+	return resp.GetAllowed(), nil
+}
+
+// Usernames asks UserInternalService.BatchGetUsers, once.
+func (c *UserClient) Usernames(ctx context.Context, ids []string) (map[string]string, error) {
+	names := make(map[string]string, len(ids))
+	if len(ids) == 0 {
+		return names, nil
+	}
+	resp, err := c.client.BatchGetUsers(ctx, &userv1.BatchGetUsersRequest{UserIds: ids})
+	if err != nil {
+		return nil, fmt.Errorf("batch get users: %w", err)
+	}
+	for _, u := range resp.GetUsers() {
+		names[u.GetUserId()] = u.GetUsername()
+	}
+	return names, nil
+}
+
+// UserID asks UserInternalService.BatchGetUsers for one username.
+func (c *UserClient) UserID(ctx context.Context, username string) (string, error) {
+	resp, err := c.client.BatchGetUsers(ctx, &userv1.BatchGetUsersRequest{Usernames: []string{username}})
+	if err != nil {
+		return "", fmt.Errorf("batch get users: %w", err)
+	}
+	if len(resp.GetUsers()) == 0 {
+		return "", ErrUserNotFound
+	}
+	return resp.GetUsers()[0].GetUserId(), nil
+}
+
+// SetAvatar asks UserInternalService.SetAvatar.
+func (c *UserClient) SetAvatar(ctx context.Context, userID, imageID string) (string, string, error) {
+	resp, err := c.client.SetAvatar(ctx, &userv1.SetAvatarRequest{UserId: userID, AvatarImageId: imageID})
+	if err != nil {
+		return "", "", fmt.Errorf("set avatar: %w", err)
+	}
+	return resp.GetPreviousAvatarImageId(), resp.GetAvatarUrl(), nil
+}
+
+// upstreamUsers marks the failures of a Users as errUpstream.
+type upstreamUsers struct {
+	users Users
+}
+
+func upstream(err error) error {
+	if err == nil || errors.Is(err, ErrUserNotFound) {
+		return err
+	}
+	return fmt.Errorf("%w: %v", errUpstream, err)
+}
+
+func (u upstreamUsers) CanView(ctx context.Context, viewerID, ownerID string) (bool, error) {
+	ok, err := u.users.CanView(ctx, viewerID, ownerID)
+	return ok, upstream(err)
+}
+
+func (u upstreamUsers) Usernames(ctx context.Context, ids []string) (map[string]string, error) {
+	names, err := u.users.Usernames(ctx, ids)
+	return names, upstream(err)
+}
+
+func (u upstreamUsers) UserID(ctx context.Context, username string) (string, error) {
+	id, err := u.users.UserID(ctx, username)
+	return id, upstream(err)
+}
+
+func (u upstreamUsers) SetAvatar(ctx context.Context, userID, imageID string) (string, string, error) {
+	previous, url, err := u.users.SetAvatar(ctx, userID, imageID)
+	return previous, url, upstream(err)
+}

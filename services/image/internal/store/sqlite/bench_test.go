@@ -1,0 +1,108 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/fotogal/fotogal/services/image/internal/store"
+)
+
+// The benchmark's data set: benchOwners people with benchPhotos photos
+// each, posted at random times over a year.
+const (
+	benchOwners = 5000
+	benchPhotos = 1000
+)
+
+// benchStore opens the benchmark's database, loading it the first time: it
+// is kept in the temporary directory between runs, as loading 5 million
+// rows takes minutes.
+func benchStore(b *testing.B) *Store {
+	b.Helper()
+	ctx := context.Background()
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("fotogal-image-bench-%dx%d.db", benchOwners, benchPhotos))
+	s, err := Open(ctx, path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM images`).Scan(&n); err != nil {
+		b.Fatal(err)
+	}
+	if n == benchOwners*benchPhotos {
+		return s
+	}
+	b.Logf("loading %d×%d photos into %s", benchOwners, benchPhotos, path)
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM images; PRAGMA cache_size = -1000000`); err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(7, 11))
+	start := time.Now()
+	year := int64(365 * 24 * time.Hour)
+	for owner := range benchOwners {
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO images (`+columns+`)
+			VALUES (?, ?, 0, 'a caption', 'IMG.JPG', ?, 'image/jpeg', 3000000, 4000, 3000, ?,
+				?, 'image/jpeg', 200000, 1080, 810, ?, ?, 'image/jpeg', 20000, 320, 320, ?, ?, ?, 1)`)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for range benchPhotos {
+			id := fmt.Sprintf("%016x%010x", rng.Uint64(), rng.Uint64()>>24)
+			sha := fmt.Sprintf("%016x", rng.Uint64())
+			ts := start.Add(-time.Duration(rng.Int64N(year))).UnixNano()
+			prefix := "img/" + id + "/"
+			if _, err := stmt.ExecContext(ctx, id, fmt.Sprintf("owner%05d", owner),
+				prefix+"original.jpg", sha, prefix+"display.jpg", sha, prefix+"thumb.jpg", sha, ts, ts); err != nil {
+				b.Fatal(err)
+			}
+		}
+		stmt.Close()
+		if err := tx.Commit(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Logf("loaded in %v", time.Since(start))
+	return s
+}
+
+// BenchmarkListOwnersImages measures a feed page (20 photos) merged across
+// many owners of 1,000 photos each, first page and a page deep in the past.
+func BenchmarkListOwnersImages(b *testing.B) {
+	s := benchStore(b)
+	ctx := context.Background()
+	for _, owners := range []int{10, 100, 1000, 5000} {
+		ids := make([]string, owners)
+		for i := range ids {
+			ids[i] = fmt.Sprintf("owner%05d", i)
+		}
+		for _, page := range []struct {
+			name   string
+			before store.Cursor
+		}{
+			{"newest", store.Cursor{}},
+			{"half a year back", store.Cursor{CreateTime: time.Now().Add(-183 * 24 * time.Hour), ID: "~"}},
+		} {
+			b.Run(fmt.Sprintf("owners=%d/%s", owners, page.name), func(b *testing.B) {
+				for b.Loop() {
+					imgs, err := s.ListOwnersImages(ctx, ids, page.before, 20)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if len(imgs) != 20 {
+						b.Fatalf("%d photos, want 20", len(imgs))
+					}
+				}
+			})
+		}
+	}
+}

@@ -1,0 +1,154 @@
+// Package store is the image service's persistence port: one row per photo
+// or avatar (the original fotogal_ntable_images), reactions as rows of their
+// own, and the queries the service and the feed need.
+//
+// The interface is shaped for Oracle NoSQL as much as for SQLite: keys stay
+// under 64 bytes, creation is put-if-absent, updates are conditional writes
+// (put-if-version) driven by a function, nothing grows with popularity (a
+// like is a row keyed by (image_id, user_id); the counts are a fixed-size
+// row updated in the same transaction, which NoSQL can do because both share
+// the image_id shard key), and lists are keyset-paged on
+// (created_ts, image_id).
+package store
+
+import (
+	"context"
+	"errors"
+	"math"
+	"time"
+)
+
+// ErrNotFound is returned when a row does not exist.
+var ErrNotFound = errors.New("store: not found")
+
+// ErrConflict is returned when a row to create already exists.
+var ErrConflict = errors.New("store: conflict")
+
+// Image is one stored photo or avatar and its three variants.
+type Image struct {
+	// ID is the image_id, a random URL-safe string.
+	ID string
+	// OwnerID is the user_id of the person who posted it.
+	OwnerID string
+	// IsProfile marks an avatar; avatars are never listed or counted.
+	IsProfile bool
+	// Caption is the main_comment, at most 2,200 characters.
+	Caption string
+	// OriginalFilename is the name the file had on the client.
+	OriginalFilename string
+	// Original is the upload, oriented and stripped of its metadata; its
+	// ContentType is the image_type column.
+	Original Variant
+	// Display is the variant whose longest side is at most 1,080 pixels.
+	Display Variant
+	// Thumb is the square 320-pixel variant.
+	Thumb Variant
+	// CreateTime is when it was posted (UTC, nanoseconds).
+	CreateTime time.Time
+	// UpdateTime is when its caption last changed (UTC).
+	UpdateTime time.Time
+}
+
+// Objects returns the bucket object names the row refers to.
+func (img Image) Objects() []string {
+	return []string{img.Original.Object, img.Display.Object, img.Thumb.Object}
+}
+
+// Variant is one stored rendition of an image: a bucket object.
+type Variant struct {
+	// Object is the bucket object's name.
+	Object string
+	// ContentType is its MIME type.
+	ContentType string
+	// Size is its length in bytes.
+	Size int64
+	// Width and Height are its dimensions in pixels.
+	Width, Height int
+	// SHA256 is the hex SHA-256 of its bytes, the source of its ETag.
+	SHA256 string
+}
+
+// Cursor is a position in newest-first order: strictly before
+// (CreateTime, ID). The zero Cursor is before everything's end: it starts
+// at the newest.
+type Cursor struct {
+	CreateTime time.Time
+	ID         string
+}
+
+// IsZero reports whether c is the zero Cursor.
+func (c Cursor) IsZero() bool { return c.CreateTime.IsZero() && c.ID == "" }
+
+// Nanos returns the cursor's time in nanoseconds since the epoch, or the
+// largest value for the zero Cursor, for comparisons in queries.
+func (c Cursor) Nanos() int64 {
+	if c.IsZero() {
+		return math.MaxInt64
+	}
+	return c.CreateTime.UnixNano()
+}
+
+// CursorOf returns the position of img, for the page after it.
+func CursorOf(img Image) Cursor { return Cursor{CreateTime: img.CreateTime, ID: img.ID} }
+
+// Kind is a person's reaction to a photo.
+type Kind int
+
+// The reactions. A person has at most one per photo.
+const (
+	None Kind = iota
+	Like
+	Dislike
+)
+
+// Reactions are a photo's counts and one viewer's own reaction.
+type Reactions struct {
+	Likes    int64
+	Dislikes int64
+	// Mine is the viewer's reaction, None when they have none.
+	Mine Kind
+}
+
+// Store is the image service's table storage.
+type Store interface {
+	// CreateImage inserts img; ErrConflict when its ID exists.
+	CreateImage(ctx context.Context, img Image) error
+	// GetImage returns the image with id, or ErrNotFound.
+	GetImage(ctx context.Context, id string) (Image, error)
+	// BatchGetImages returns the images among ids that exist, in no
+	// particular order.
+	BatchGetImages(ctx context.Context, ids []string) ([]Image, error)
+	// UpdateImage reads the image with id, applies update and writes its
+	// caption and update time back only if nobody wrote it in between
+	// (retrying from the read otherwise), returning the image written. An
+	// error from update is returned as is, and nothing is written.
+	// ErrNotFound when it does not exist.
+	UpdateImage(ctx context.Context, id string, update func(*Image) error) (Image, error)
+	// DeleteImage deletes the image with id together with its reactions and
+	// returns what was deleted; ErrNotFound when it does not exist.
+	DeleteImage(ctx context.Context, id string) (Image, error)
+	// ListImages returns up to limit photos (not avatars) of owner strictly
+	// before cursor, newest first (created_ts, then image_id, descending).
+	ListImages(ctx context.Context, ownerID string, before Cursor, limit int) ([]Image, error)
+	// ListOwnersImages is ListImages across several owners merged into one
+	// newest-first list.
+	ListOwnersImages(ctx context.Context, ownerIDs []string, before Cursor, limit int) ([]Image, error)
+	// CountImages returns the number of photos (not avatars) of each owner
+	// that has any.
+	CountImages(ctx context.Context, ownerIDs []string) (map[string]int64, error)
+	// LatestAvatar returns owner's newest avatar, or ErrNotFound.
+	LatestAvatar(ctx context.Context, ownerID string) (Image, error)
+	// React sets userID's reaction to the image to kind (Like or Dislike),
+	// replacing the other one; idempotent. ErrNotFound when the image does
+	// not exist.
+	React(ctx context.Context, imageID, userID string, kind Kind) error
+	// Unreact removes userID's reaction to the image if it is kind;
+	// idempotent.
+	Unreact(ctx context.Context, imageID, userID string, kind Kind) error
+	// Reactions returns the counts of each of imageIDs and viewerID's own
+	// reactions, in one round trip. Images without reactions map to the
+	// zero Reactions.
+	Reactions(ctx context.Context, imageIDs []string, viewerID string) (map[string]Reactions, error)
+	// Close releases the store.
+	Close() error
+}
