@@ -15,7 +15,7 @@ import (
 
 	"golang.org/x/image/webp"
 
-	"github.com/fotogal/fotogal/services/image/internal/imaging/testimages"
+	"github.com/fotogal/fotogal/pkg/testimages"
 )
 
 var limits = Limits{MaxPixels: 50_000_000, MaxSide: 20000}

@@ -20,7 +20,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	imagev1 "github.com/fotogal/fotogal/proto/fotogal/image/v1"
-	"github.com/fotogal/fotogal/services/image/internal/imaging/testimages"
+	"github.com/fotogal/fotogal/pkg/testimages"
 	"github.com/fotogal/fotogal/services/image/internal/store"
 )
 

@@ -1,4 +1,4 @@
-// Package testimages builds the image files the image service's tests
+// Package testimages builds the image files FotoGal's tests
 // upload: every one made here, in code, with the metadata the service must
 // strip (an Exif block with an orientation and a GPS position, comments,
 // XMP).
