@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -175,4 +176,51 @@ func mustURL(t testing.TB, raw string) *url.URL {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// Upload posts a multipart form to path (POST /v1/images, PUT
+// /v1/me/avatar) with the file, and the caption when not empty, in the
+// order given by captionFirst.
+func (c *Client) Upload(t testing.TB, method, path, caption, filename string, data []byte, captionFirst bool) *Response {
+	t.Helper()
+	var body bytes.Buffer
+	form := multipart.NewWriter(&body)
+	writeCaption := func() {
+		if caption != "" {
+			if err := form.WriteField("caption", caption); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if captionFirst {
+		writeCaption()
+	}
+	part, err := form.CreateFormFile("file", filename)
+	if err != nil {
+		t.Fatal(err)
+	}
+	part.Write(data)
+	if !captionFirst {
+		writeCaption()
+	}
+	form.Close()
+	req, err := http.NewRequest(method, c.Base+path, &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", form.FormDataContentType())
+	return c.Send(t, req)
+}
+
+// Get fetches path with extra request headers.
+func (c *Client) Get(t testing.TB, path string, headers map[string]string) *Response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, c.Base+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	return c.Send(t, req)
 }

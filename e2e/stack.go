@@ -271,3 +271,13 @@ func tail(s string, n int) string {
 	}
 	return s[len(s)-n:]
 }
+
+// PID is the process id of a running binary, 0 if it is not running.
+func (s *Stack) PID(name string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p := s.procs[name]; p != nil {
+		return p.cmd.Process.Pid
+	}
+	return 0
+}
