@@ -29,7 +29,9 @@ trap stop INT TERM EXIT
 
 start() {
 	local name=$1
-	"$BIN/$name" > >(sed -u "s/^/$(printf '%-7s' "$name")| /") 2>&1 &
+	# The prefixer ignores Ctrl-C and ends when the binary closes its output,
+	# so the binary's last lines (its shutdown) are still shown.
+	"$BIN/$name" > >(trap '' INT TERM; exec sed -u "s/^/$(printf '%-7s' "$name")| /") 2>&1 &
 	pids+=("$!")
 }
 
