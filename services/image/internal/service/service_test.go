@@ -19,8 +19,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	imagev1 "github.com/fotogal/fotogal/proto/fotogal/image/v1"
 	"github.com/fotogal/fotogal/pkg/testimages"
+	imagev1 "github.com/fotogal/fotogal/proto/fotogal/image/v1"
 	"github.com/fotogal/fotogal/services/image/internal/store"
 )
 
