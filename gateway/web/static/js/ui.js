@@ -1,0 +1,310 @@
+// Pieces shared by the screens: messages, form fields, follow buttons,
+// reactions, times, and lists that load more as they scroll.
+
+import { h, icon, avatar, visuallyHidden, replace } from './dom.js';
+import { t, relativeTime, formatDateTime, formatNumber } from './i18n.js';
+import { ApiError, NetworkError, request, enc } from './api.js';
+
+// toast announces a short message (polite live region, fades by itself).
+export function toast(message, kind = 'info') {
+  // Inside an open modal dialog, or the backdrop would cover it.
+  const region = document.querySelector('dialog[open]') || document.getElementById('toasts');
+  const el = h('div', { class: `toast toast-${kind}`, testid: 'toast' }, message);
+  region.append(el);
+  setTimeout(() => el.remove(), 5000);
+}
+
+// isAbort tells whether an error only means the screen was left.
+export function isAbort(err) {
+  return err && err.name === 'AbortError';
+}
+
+// errorMessage turns a failed call into words for people.
+export function errorMessage(err) {
+  if (err instanceof NetworkError) return t('err.network');
+  if (err instanceof ApiError) {
+    if (err.status === 429) {
+      const s = err.retryAfterSeconds;
+      return s ? t('err.tooMany', { s }) : t('err.tooManyLater');
+    }
+    if (err.status === 403) return t('err.forbidden');
+    if (err.status === 503 || err.status === 504) return t('err.unavailable');
+  }
+  return t('err.generic');
+}
+
+// report shows a failure as a toast, unless it only means the screen was left
+// or the session ended (then the login screen takes over).
+export function report(err) {
+  if (isAbort(err) || (err instanceof ApiError && err.status === 401)) return;
+  toast(errorMessage(err), 'error');
+}
+
+// field builds a labelled input with a hint and a place for its error.
+// opts: id, label, testid, hint, tag ('input' or 'textarea'), and input
+// attributes (type, autocomplete, value, ...).
+export function field({ id, label, testid, hint, tag = 'input', ...attrs }) {
+  const hintEl = hint ? h('p', { class: 'field-hint', id: `${id}-hint` }, hint) : null;
+  const errorEl = h('p', { class: 'field-error', id: `${id}-error`, testid: `${testid}-error`, hidden: true });
+  const input = h(tag, { id, name: id, testid, ...attrs });
+  input.setAttribute('aria-describedby', [hintEl && hintEl.id, errorEl.id].filter(Boolean).join(' '));
+  const wrap = h('div', { class: 'field' }, h('label', { htmlFor: id }, label), input, hintEl, errorEl);
+  return {
+    wrap,
+    input,
+    setError(message) {
+      errorEl.textContent = message || '';
+      errorEl.hidden = !message;
+      if (message) input.setAttribute('aria-invalid', 'true');
+      else input.removeAttribute('aria-invalid');
+    },
+  };
+}
+
+// formError is the message at the top of a form (announced when it changes).
+export function formError(testid) {
+  const el = h('div', { class: 'form-error', role: 'alert', testid, hidden: true });
+  return {
+    el,
+    set(message) {
+      el.textContent = message || '';
+      el.hidden = !message;
+    },
+  };
+}
+
+// showFieldErrors puts each error next to its field, focuses the first one
+// and returns whether there was any. errors: field name → message.
+export function showFieldErrors(fields, errors) {
+  let first = null;
+  for (const [name, f] of Object.entries(fields)) {
+    f.setError(errors[name] || '');
+    if (errors[name] && !first) first = f.input;
+  }
+  if (first) first.focus();
+  return Boolean(first);
+}
+
+// timeAgo is a <time> saying how long ago, with the full date as a tooltip.
+export function timeAgo(iso, testid) {
+  if (!iso) return null;
+  return h('time', { datetime: iso, title: formatDateTime(iso), class: 'muted', testid }, relativeTime(iso));
+}
+
+// photoAlt is the text alternative of a photo: its caption, or who posted it.
+export function photoAlt(image, ownerName) {
+  return image.caption ? image.caption : t('photo.alt', { name: ownerName || image.ownerUsername });
+}
+
+// userLink shows a person's avatar and name, linking to their profile.
+export function userLink(user, size = 'sm') {
+  return h('a', { class: 'user-link', href: `/u/${enc(user.username)}` },
+    avatar(user, size),
+    h('span', { class: 'user-names' },
+      h('span', { class: 'username' }, user.username),
+      user.fullName ? h('span', { class: 'full-name muted' }, user.fullName) : null));
+}
+
+const FOLLOW_LABEL = {
+  FOLLOW_STATE_FOLLOWING: 'follow.following',
+  FOLLOW_STATE_REQUESTED: 'follow.requested',
+};
+
+// followButton follows, unfollows or cancels a request in place. onChange
+// gets the new state. Nothing is shown for oneself.
+export function followButton(username, state, { followsYou = false, onChange } = {}) {
+  if (state === 'FOLLOW_STATE_SELF') return null;
+  const button = h('button', { type: 'button', testid: 'follow-button', dataset: { username } });
+  const show = (s) => {
+    state = s;
+    const active = s === 'FOLLOW_STATE_FOLLOWING' || s === 'FOLLOW_STATE_REQUESTED';
+    button.textContent = t(FOLLOW_LABEL[s] || (followsYou ? 'follow.followBack' : 'follow.follow'));
+    button.className = active ? 'btn btn-secondary' : 'btn btn-primary';
+    button.dataset.state = s;
+    button.setAttribute('aria-pressed', String(active));
+  };
+  show(state || 'FOLLOW_STATE_NONE');
+  button.addEventListener('click', async () => {
+    const before = state;
+    const following = before === 'FOLLOW_STATE_FOLLOWING' || before === 'FOLLOW_STATE_REQUESTED';
+    button.disabled = true;
+    try {
+      const res = await request(following ? 'DELETE' : 'POST', `/v1/users/${enc(username)}/follow`);
+      const next = res.followState || (following ? 'FOLLOW_STATE_NONE' : 'FOLLOW_STATE_FOLLOWING');
+      show(next);
+      if (next === 'FOLLOW_STATE_REQUESTED') toast(t('follow.requestSent', { u: username }));
+      if (onChange) onChange(next, before);
+    } catch (err) {
+      show(before);
+      report(err);
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return button;
+}
+
+// Reaction widgets of the same photo (the timeline card and the viewer) stay
+// in step through this registry.
+const reactionWidgets = new Map();
+
+function sync(image) {
+  const widgets = reactionWidgets.get(image.imageId);
+  if (!widgets) return;
+  for (const w of widgets) {
+    if (!w.el.isConnected) widgets.delete(w);
+    else w.render(image);
+  }
+}
+
+// reactions shows like and dislike toggles with their counts. A click shows
+// its effect at once and is rolled back if the server refuses it.
+export function reactions(image) {
+  const likeCount = h('span', { class: 'count', testid: 'like-count' });
+  const dislikeCount = h('span', { class: 'count', testid: 'dislike-count' });
+  const likeLabel = visuallyHidden(t('react.like'));
+  const dislikeLabel = visuallyHidden(t('react.dislike'));
+  const like = h('button', { type: 'button', class: 'react react-like', testid: 'like-button' }, icon('heart'), likeLabel);
+  const dislike = h('button', { type: 'button', class: 'react react-dislike', testid: 'dislike-button' }, icon('thumbDown'), dislikeLabel);
+  const el = h('div', { class: 'reactions', dataset: { imageId: image.imageId } },
+    h('span', { class: 'reaction' }, like, likeCount),
+    h('span', { class: 'reaction' }, dislike, dislikeCount));
+  let current = { ...image };
+  let seq = 0;
+
+  const widget = {
+    el,
+    render(img) {
+      current = { ...current, ...pickReactions(img) };
+      like.setAttribute('aria-pressed', String(Boolean(current.likedByMe)));
+      dislike.setAttribute('aria-pressed', String(Boolean(current.dislikedByMe)));
+      likeCount.textContent = formatNumber(current.likeCount);
+      dislikeCount.textContent = formatNumber(current.dislikeCount);
+      likeCount.title = t('react.likes', { n: Number(current.likeCount) || 0 });
+      dislikeCount.title = t('react.dislikes', { n: Number(current.dislikeCount) || 0 });
+    },
+  };
+  widget.render(image);
+  if (!reactionWidgets.has(image.imageId)) reactionWidgets.set(image.imageId, new Set());
+  reactionWidgets.get(image.imageId).add(widget);
+
+  const toggle = async (kind) => {
+    const before = pickReactions(current);
+    const optimistic = { ...before };
+    const on = kind === 'like' ? !before.likedByMe : !before.dislikedByMe;
+    const n = (v) => Number(v) || 0;
+    if (kind === 'like') {
+      optimistic.likedByMe = on;
+      optimistic.likeCount = n(before.likeCount) + (on ? 1 : -1);
+      if (on && before.dislikedByMe) {
+        optimistic.dislikedByMe = false;
+        optimistic.dislikeCount = n(before.dislikeCount) - 1;
+      }
+    } else {
+      optimistic.dislikedByMe = on;
+      optimistic.dislikeCount = n(before.dislikeCount) + (on ? 1 : -1);
+      if (on && before.likedByMe) {
+        optimistic.likedByMe = false;
+        optimistic.likeCount = n(before.likeCount) - 1;
+      }
+    }
+    const mine = ++seq;
+    sync({ imageId: image.imageId, ...optimistic });
+    try {
+      const res = await request(on ? 'PUT' : 'DELETE', `/v1/images/${enc(image.imageId)}/${kind}`);
+      if (mine === seq && res.image) sync({ ...res.image, imageId: image.imageId });
+    } catch (err) {
+      if (mine === seq) sync({ imageId: image.imageId, ...before });
+      if (!(err instanceof ApiError && err.status === 401)) toast(t('react.failed'), 'error');
+    }
+  };
+  like.addEventListener('click', () => toggle('like'));
+  dislike.addEventListener('click', () => toggle('dislike'));
+  return el;
+}
+
+function pickReactions(img) {
+  return {
+    likedByMe: Boolean(img.likedByMe),
+    dislikedByMe: Boolean(img.dislikedByMe),
+    likeCount: Number(img.likeCount) || 0,
+    dislikeCount: Number(img.dislikeCount) || 0,
+  };
+}
+
+// pager fills a list page by page while its end scrolls into view.
+// load(pageToken) resolves to { items, nextPageToken }; renderItem(item)
+// returns a node (or null) appended to list. onEmpty runs when the very first
+// page is empty; endText (optional) closes a finished list. Stops when signal
+// aborts.
+export function pager({ list, load, renderItem, onEmpty, endText, signal }) {
+  const status = h('div', { class: 'pager-status', testid: 'pager-status' });
+  const sentinel = h('div', { class: 'sentinel', testid: 'pager-sentinel', 'aria-hidden': 'true' });
+  const el = h('div', { class: 'pager' }, list, status, sentinel);
+  let token = '';
+  let first = true;
+  let busy = false;
+  let done = false;
+
+  const observer = new IntersectionObserver((entries) => {
+    if (entries.some((e) => e.isIntersecting)) more();
+  }, { rootMargin: '800px 0px' });
+  signal.addEventListener('abort', () => observer.disconnect());
+
+  async function more() {
+    if (busy || done || signal.aborted) return;
+    busy = true;
+    replace(status, h('p', { class: 'muted loading', role: 'status' }, t('loading')));
+    try {
+      const page = await load(token);
+      if (signal.aborted) return;
+      const items = page.items || [];
+      for (const item of items) append(renderItem(item));
+      token = page.nextPageToken || '';
+      done = !token;
+      replace(status);
+      if (first && items.length === 0 && onEmpty) onEmpty(page);
+      else if (done && endText) replace(status, h('p', { class: 'muted end', testid: 'list-end' }, endText));
+      first = false;
+    } catch (err) {
+      if (isAbort(err)) return;
+      replace(status,
+        h('p', { class: 'form-error', role: 'alert' }, errorMessage(err)),
+        h('button', { type: 'button', class: 'btn btn-secondary', onclick: () => more() }, t('retry')));
+      busy = false;
+      return;
+    }
+    busy = false;
+    if (done) {
+      observer.disconnect();
+    } else {
+      // The observer only reports changes: if the sentinel is still in view
+      // after this page, ask for the next one now.
+      observer.unobserve(sentinel);
+      observer.observe(sentinel);
+    }
+  }
+
+  function append(node) {
+    if (node) list.append(node);
+  }
+
+  observer.observe(sentinel);
+  return el;
+}
+
+// refreshRequestsBadge shows in the navigation how many follow requests wait
+// for an answer.
+export async function refreshRequestsBadge() {
+  try {
+    const res = await request('GET', '/v1/me/follow-requests?pageSize=1');
+    const n = Number(res.totalCount ?? (res.users || []).length) || 0;
+    const badge = document.getElementById('requests-badge');
+    if (!badge) return;
+    badge.hidden = n === 0;
+    badge.dataset.count = String(n);
+    replace(badge, formatNumber(n), visuallyHidden(` ${t('nav.requestsCount', { n })}`));
+  } catch (err) {
+    if (!isAbort(err) && !(err instanceof ApiError)) report(err);
+  }
+}

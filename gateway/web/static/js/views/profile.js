@@ -1,0 +1,132 @@
+// A person's profile: avatar, names, bio, website, counts, the follow button
+// and the grid of their photos (or word that the account is private).
+
+import { h, icon, avatar, replace } from '../dom.js';
+import { t, formatNumber } from '../i18n.js';
+import { request, query, enc, ApiError } from '../api.js';
+import { session, navigate } from '../router.js';
+import { IMAGE_DELETED } from '../viewer.js';
+import { pager, followButton, photoAlt, errorMessage, isAbort } from '../ui.js';
+
+const PAGE_SIZE = 24;
+
+// profileView shows /u/{username}.
+export function profileView({ params: [username], signal }) {
+  const node = h('section', { class: 'page profile-page' },
+    h('h1', { class: 'visually-hidden' }, username),
+    h('p', { class: 'muted loading', role: 'status' }, t('loading')));
+  const load = () => request('GET', `/v1/users/${enc(username)}`, { signal })
+    .then(({ profile }) => replace(node, profileBody(profile, signal, load)))
+    .catch((err) => {
+      if (isAbort(err)) return;
+      if (err instanceof ApiError && err.status === 404) replace(node, notFound());
+      else replace(node, h('p', { class: 'form-error', role: 'alert' }, errorMessage(err)));
+    });
+  load();
+  return { title: `@${username}`, node };
+}
+
+function profileBody(p, signal, reload) {
+  const self = p.followState === 'FOLLOW_STATE_SELF' || (session.me && session.me.userId === p.userId);
+  const base = `/u/${enc(p.username)}`;
+  const count = (n, key, testid, href) => {
+    const content = [h('strong', null, formatNumber(n)), ' ', t(key, { n: Number(n) || 0 })];
+    return h('li', { testid }, href ? h('a', { href }, content) : content);
+  };
+  const action = self
+    ? h('a', { class: 'btn btn-secondary', href: '/settings', testid: 'profile-edit' }, t('profile.edit'))
+    : followButton(p.username, p.followState, {
+      followsYou: p.followsYou,
+      onChange: () => reload(),
+    });
+  const website = safeURL(p.website);
+  let posts = count(p.postCount, 'profile.posts', 'profile-posts');
+  document.addEventListener(IMAGE_DELETED, (e) => {
+    if (e.detail.ownerId !== p.userId) return;
+    p.postCount = Math.max(0, Number(p.postCount) - 1);
+    const updated = count(p.postCount, 'profile.posts', 'profile-posts');
+    posts.replaceWith(updated);
+    posts = updated;
+  }, { signal });
+  const header = h('header', { class: 'profile-header', testid: 'profile', dataset: { username: p.username } },
+    h('div', { class: 'profile-avatar', testid: 'profile-avatar' }, avatar(p, 'lg')),
+    h('div', { class: 'profile-info' },
+      h('div', { class: 'profile-title' },
+        h('h1', { testid: 'profile-username' }, p.username),
+        p.isPrivate ? h('span', { class: 'private-mark', title: t('profile.privateTitle') }, icon('lock')) : null,
+        action),
+      h('ul', { class: 'counts' },
+        posts,
+        count(p.followerCount, 'profile.followers', 'profile-followers', p.canView ? `${base}/followers` : null),
+        count(p.followingCount, 'profile.following', 'profile-following', p.canView ? `${base}/following` : null)),
+      p.fullName ? h('p', { class: 'full-name-lg', testid: 'profile-fullname' }, p.fullName) : null,
+      p.followsYou && !self ? h('p', { class: 'pill', testid: 'follows-you' }, t('follow.followsYou')) : null,
+      p.bio ? h('p', { class: 'bio', testid: 'profile-bio' }, p.bio) : null,
+      website ? h('a', { class: 'website', testid: 'profile-website', href: website, rel: 'noopener noreferrer nofollow ugc', target: '_blank' }, displayURL(website)) : null));
+
+  if (!p.canView) {
+    return [header, h('div', { class: 'empty-state private', testid: 'profile-private' },
+      icon('lock', 'icon icon-xl'),
+      h('h2', null, t('profile.privateTitle')),
+      h('p', { class: 'muted' }, t('profile.privateText')))];
+  }
+  const grid = h('ul', { class: 'grid', testid: 'profile-grid', 'aria-label': t('profile.photos') });
+  return [header, pager({
+    list: grid,
+    signal,
+    load: async (pageToken) => {
+      const page = await request('GET', `/v1/users/${enc(p.username)}/images${query({ pageSize: PAGE_SIZE, pageToken })}`, { signal });
+      return { items: page.images || [], nextPageToken: page.nextPageToken };
+    },
+    renderItem: (image) => gridItem(image, p),
+    onEmpty: () => grid.replaceWith(h('div', { class: 'empty-state', testid: 'profile-empty' },
+      icon('image', 'icon icon-xl'),
+      h('p', { class: 'muted' }, t('profile.noPosts')),
+      self ? h('a', { class: 'btn btn-primary', href: '/upload' }, t('feed.shareFirst')) : null)),
+  })];
+}
+
+function gridItem(image, owner) {
+  const href = `/p/${enc(image.imageId)}`;
+  const ownerSummary = { username: owner.username, fullName: owner.fullName, avatarUrl: owner.avatarUrl };
+  return h('li', { class: 'grid-item', testid: 'grid-item', dataset: { imageId: image.imageId } },
+    h('a', {
+      href,
+      onclick: (e) => {
+        if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+        e.preventDefault();
+        navigate(href, { state: { overlay: true, image, owner: ownerSummary } });
+      },
+    }, h('img', {
+      src: image.thumbUrl, alt: photoAlt(image, owner.fullName || owner.username),
+      loading: 'lazy', decoding: 'async', dataset: { role: 'photo' },
+    })));
+}
+
+// safeURL returns a website that is an http(s) URL, or '' (a javascript:
+// link must never become clickable).
+function safeURL(raw) {
+  if (!raw) return '';
+  try {
+    const url = new URL(raw);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : '';
+  } catch {
+    return '';
+  }
+}
+
+function displayURL(href) {
+  return href.replace(/^https?:\/\//, '').replace(/\/$/, '');
+}
+
+function notFound() {
+  return h('div', { class: 'empty-state', testid: 'not-found' },
+    h('h1', null, t('notFound.title')),
+    h('p', { class: 'muted' }, t('notFound.text')),
+    h('a', { class: 'btn btn-primary', href: '/' }, t('notFound.home')));
+}
+
+// notFoundView is the screen for an address the app does not know.
+export function notFoundView() {
+  return { title: t('notFound.title'), node: h('section', { class: 'page narrow' }, notFound()) };
+}
