@@ -120,7 +120,9 @@ func (h *userServer) UpdateProfile(ctx context.Context, req *userv1.UpdateProfil
 		return nil, toStatus(ctx, err)
 	}
 	if wasPrivate && !u.IsPrivate {
-		if _, err := h.s.store.AcceptFollowRequests(ctx, u.ID, ts); err != nil {
+		// The requests become follows now, and are dated so: a timeline
+		// learns of new follows by their dates.
+		if _, err := h.s.store.AcceptFollowRequests(ctx, u.ID, now()); err != nil {
 			return nil, toStatus(ctx, fmt.Errorf("accept follow requests: %w", err))
 		}
 	}

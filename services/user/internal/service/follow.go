@@ -24,6 +24,11 @@ import (
 //
 // Follow on an existing edge leaves it as it is; a public account turned
 // private keeps its followers.
+//
+// An edge is dated when it reaches its state: the follow, the request, and
+// again when the request is accepted, one by one or by the account turning
+// public. The feed learns of new follows by these dates (ListFollowingIds
+// with followed_after), so an accepted request must look new.
 
 // Follow follows a public account or asks a private one.
 func (h *userServer) Follow(ctx context.Context, req *userv1.FollowRequest) (*userv1.FollowResponse, error) {

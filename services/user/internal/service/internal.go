@@ -5,14 +5,22 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	userv1 "github.com/fotogal/fotogal/proto/fotogal/user/v1"
 
 	"github.com/fotogal/fotogal/services/user/internal/store"
 )
 
-// maxBatchGet bounds each list of BatchGetUsers.
+// maxBatchGet bounds each list of BatchGetUsers and FilterFollowing.
 const maxBatchGet = 1000
+
+// followWriteDelay bounds how long after its date a follow's write lands
+// (see ListFollowingIds): the write waits at most the store's lock timeout
+// (10 seconds for SQLite) and then fails.
+const followWriteDelay = 15 * time.Second
 
 // internalServer is UserInternalService; authn.Policy lets only callers
 // with the service credential reach it.
@@ -89,39 +97,84 @@ func (h *internalServer) CanView(ctx context.Context, req *userv1.CanViewRequest
 	return &userv1.CanViewResponse{Allowed: canView(state, owner), OwnerExists: true}, nil
 }
 
-// ListFollowingIds pages through the ids a user follows.
+// ListFollowingIds pages through the ids a user follows, only those
+// followed after followed_after when it is set, and says as of when.
+//
+// A follow is dated just before its write (see now), and that write lands
+// within followWriteDelay; so read_time is the clock at the read less
+// followWriteDelay, which guarantees that every follow dated at or before
+// it is in this answer. Passing it back as followed_after therefore never
+// misses a follow; those of the last followWriteDelay come again.
 func (h *internalServer) ListFollowingIds(ctx context.Context, req *userv1.ListFollowingIdsRequest) (*userv1.ListFollowingIdsResponse, error) {
-	ids, next, err := h.s.listIDs(ctx, req.GetUserId(), store.Following, req.GetPageSize(), req.GetPageToken())
+	var after time.Time
+	if req.FollowedAfter != nil {
+		if err := req.GetFollowedAfter().CheckValid(); err != nil {
+			return nil, toStatus(ctx, invalid("followed_after", "not a valid time"))
+		}
+		after = req.GetFollowedAfter().AsTime()
+	}
+	readTime := now().Add(-followWriteDelay)
+	ids, next, err := h.s.listIDs(ctx, store.ListFollowsQuery{
+		UserID: req.GetUserId(), Direction: store.Following, PageToken: req.GetPageToken(), FollowedAfter: after,
+	}, req.GetPageSize())
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
-	return &userv1.ListFollowingIdsResponse{UserIds: ids, NextPageToken: next}, nil
+	return &userv1.ListFollowingIdsResponse{UserIds: ids, NextPageToken: next, ReadTime: timestamppb.New(readTime)}, nil
 }
 
 // ListFollowerIds pages through the ids of a user's approved followers.
 func (h *internalServer) ListFollowerIds(ctx context.Context, req *userv1.ListFollowerIdsRequest) (*userv1.ListFollowerIdsResponse, error) {
-	ids, next, err := h.s.listIDs(ctx, req.GetUserId(), store.Followers, req.GetPageSize(), req.GetPageToken())
+	ids, next, err := h.s.listIDs(ctx, store.ListFollowsQuery{
+		UserID: req.GetUserId(), Direction: store.Followers, PageToken: req.GetPageToken(),
+	}, req.GetPageSize())
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
 	return &userv1.ListFollowerIdsResponse{UserIds: ids, NextPageToken: next}, nil
 }
 
-func (s *Service) listIDs(ctx context.Context, userID string, direction store.Direction, size int32, token string) ([]string, string, error) {
-	if userID == "" {
+// listIDs returns one page of the FOLLOWING edges q names, as the ids at
+// their far end, with the page size asked for.
+func (s *Service) listIDs(ctx context.Context, q store.ListFollowsQuery, size int32) ([]string, string, error) {
+	if q.UserID == "" {
 		return nil, "", invalid("user_id", "is required")
 	}
 	limit, err := pageSize(size, defaultIDPageSize, maxIDPageSize)
 	if err != nil {
 		return nil, "", err
 	}
-	page, err := s.store.ListFollows(ctx, store.ListFollowsQuery{
-		UserID: userID, Direction: direction, State: store.FollowFollowing, Limit: limit, PageToken: token,
-	})
+	q.State, q.Limit = store.FollowFollowing, limit
+	page, err := s.store.ListFollows(ctx, q)
 	if err != nil {
 		return nil, "", err
 	}
-	return otherIDs(page.Follows, direction), page.NextPageToken, nil
+	return otherIDs(page.Follows, q.Direction), page.NextPageToken, nil
+}
+
+// FilterFollowing returns which of the given accounts a user follows.
+func (h *internalServer) FilterFollowing(ctx context.Context, req *userv1.FilterFollowingRequest) (*userv1.FilterFollowingResponse, error) {
+	var fields fieldErrors
+	if req.GetUserId() == "" {
+		fields.check("user_id", "is required")
+	}
+	if len(req.GetOwnerIds()) > maxBatchGet {
+		fields.check("owner_ids", "at most 1000")
+	}
+	if err := fields.err(); err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	states, err := h.s.store.GetFollowStates(ctx, req.GetUserId(), req.GetOwnerIds())
+	if err != nil {
+		return nil, toStatus(ctx, fmt.Errorf("get follow states: %w", err))
+	}
+	resp := &userv1.FilterFollowingResponse{}
+	for id, state := range states {
+		if state == store.FollowFollowing {
+			resp.OwnerIds = append(resp.OwnerIds, id)
+		}
+	}
+	return resp, nil
 }
 
 // SetAvatar records a user's new avatar and returns the previous one.

@@ -5,10 +5,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	userv1 "github.com/fotogal/fotogal/proto/fotogal/user/v1"
 )
@@ -40,6 +42,10 @@ func TestInternalNeedsServiceCredential(t *testing.T) {
 		}},
 		{"ListFollowerIds", func(ctx context.Context) error {
 			_, err := e.noCredential.ListFollowerIds(ctx, &userv1.ListFollowerIdsRequest{UserId: ann.user.GetUserId()})
+			return err
+		}},
+		{"FilterFollowing", func(ctx context.Context) error {
+			_, err := e.noCredential.FilterFollowing(ctx, &userv1.FilterFollowingRequest{UserId: ann.user.GetUserId()})
 			return err
 		}},
 		{"SetAvatar", func(ctx context.Context) error {
@@ -194,6 +200,162 @@ func TestListIDs(t *testing.T) {
 
 	_, err = e.internal.ListFollowerIds(context.Background(), &userv1.ListFollowerIdsRequest{UserId: bob.user.GetUserId(), PageToken: "garbage!"})
 	wantCode(t, err, codes.InvalidArgument)
+}
+
+// TestListFollowingIdsFollowedAfter checks that followed_after keeps the
+// follows made since, including requests accepted since (one by one, or by
+// the account turning public), and that read_time lags the clock.
+func TestListFollowingIdsFollowedAfter(t *testing.T) {
+	e := newEnv(t)
+	ann := e.register(t, "Ann_1")
+	id := func(p person) string { return p.user.GetUserId() }
+	followingSince := func(t *testing.T, after time.Time) []string {
+		t.Helper()
+		resp, err := e.internal.ListFollowingIds(context.Background(), &userv1.ListFollowingIdsRequest{
+			UserId: id(ann), FollowedAfter: timestamppb.New(after),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.GetUserIds()
+	}
+
+	tests := []struct {
+		name string
+		// change happens after the time followed_after is set to.
+		change func(t *testing.T) string
+		// want says whether ann follows the account the change returns.
+		want bool
+	}{
+		{
+			name: "follow",
+			change: func(t *testing.T) string {
+				e.register(t, "Bob_1")
+				e.follow(t, ann, "bob_1", following)
+				return "bob_1"
+			},
+			want: true,
+		},
+		{
+			name: "request to a private account",
+			change: func(t *testing.T) string {
+				e.makePrivate(t, e.register(t, "Cat_1"), true)
+				e.follow(t, ann, "cat_1", requested)
+				return "cat_1"
+			},
+			want: false,
+		},
+		{
+			name: "request accepted",
+			change: func(t *testing.T) string {
+				dan := e.register(t, "Dan_1")
+				e.makePrivate(t, dan, true)
+				e.follow(t, ann, "dan_1", requested)
+				if _, err := e.users.AcceptFollowRequest(dan.ctx, &userv1.AcceptFollowRequestRequest{Username: "ann_1"}); err != nil {
+					t.Fatal(err)
+				}
+				return "dan_1"
+			},
+			want: true,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			since := time.Now()
+			username := tc.change(t)
+			target, err := e.internal.BatchGetUsers(context.Background(), &userv1.BatchGetUsersRequest{Usernames: []string{username}})
+			if err != nil || len(target.GetUsers()) != 1 {
+				t.Fatalf("BatchGetUsers(%s): %v, %v", username, target, err)
+			}
+			var want []string
+			if tc.want {
+				want = []string{target.GetUsers()[0].GetUserId()}
+			}
+			if got := followingSince(t, since); !slices.Equal(got, want) {
+				t.Errorf("followed after the change: got %v, want %v", got, want)
+			}
+		})
+	}
+
+	t.Run("requests accepted by turning public are dated then", func(t *testing.T) {
+		fay := e.register(t, "Fay_1")
+		e.makePrivate(t, fay, true)
+		e.follow(t, ann, "fay_1", requested)
+		since := time.Now()
+		if got := followingSince(t, since); len(got) != 0 {
+			t.Fatalf("a pending request is listed: %v", got)
+		}
+		e.makePrivate(t, fay, false)
+		if got, want := followingSince(t, since), []string{id(fay)}; !slices.Equal(got, want) {
+			t.Errorf("after turning public: got %v, want %v", got, want)
+		}
+	})
+
+	t.Run("read time lags the clock", func(t *testing.T) {
+		before := time.Now()
+		resp, err := e.internal.ListFollowingIds(context.Background(), &userv1.ListFollowingIdsRequest{UserId: id(ann)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		readTime := resp.GetReadTime().AsTime()
+		if !readTime.Before(before) || readTime.Before(before.Add(-time.Minute)) {
+			t.Errorf("read time %v, want shortly before %v", readTime, before)
+		}
+		// Passed back, it lists again the follows dated after it: those
+		// of the last few seconds, here all of them.
+		if got := followingSince(t, readTime); len(got) != 3 {
+			t.Errorf("followed after the read time: got %v, want the 3 follows just made", got)
+		}
+	})
+
+	t.Run("invalid", func(t *testing.T) {
+		_, err := e.internal.ListFollowingIds(context.Background(), &userv1.ListFollowingIdsRequest{
+			UserId: id(ann), FollowedAfter: &timestamppb.Timestamp{Nanos: -1},
+		})
+		wantCode(t, err, codes.InvalidArgument)
+		if got, want := status.Convert(err).Message(), "followed_after: not a valid time"; got != want {
+			t.Errorf("message %q, want %q", got, want)
+		}
+	})
+}
+
+func TestFilterFollowing(t *testing.T) {
+	e := newEnv(t)
+	ann, bob, cat, dan := e.register(t, "Ann_1"), e.register(t, "Bob_1"), e.register(t, "Cat_1"), e.register(t, "Dan_1")
+	e.makePrivate(t, dan, true)
+	e.follow(t, ann, "bob_1", following)
+	e.follow(t, ann, "dan_1", requested) // Not FOLLOWING: left out.
+	e.follow(t, cat, "ann_1", following) // The other way round: left out.
+	id := func(p person) string { return p.user.GetUserId() }
+
+	resp, err := e.internal.FilterFollowing(context.Background(), &userv1.FilterFollowingRequest{
+		UserId:   id(ann),
+		OwnerIds: []string{id(cat), id(bob), id(dan), id(ann), "unknown-id", id(bob)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := resp.GetOwnerIds(), []string{id(bob)}; !slices.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+
+	invalid := []struct {
+		name  string
+		req   *userv1.FilterFollowingRequest
+		field string
+	}{
+		{"no user", &userv1.FilterFollowingRequest{OwnerIds: []string{id(bob)}}, "user_id"},
+		{"too many owners", &userv1.FilterFollowingRequest{UserId: id(ann), OwnerIds: make([]string, 1001)}, "owner_ids"},
+	}
+	for _, tc := range invalid {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := e.internal.FilterFollowing(context.Background(), tc.req)
+			wantCode(t, err, codes.InvalidArgument)
+			if msg := status.Convert(err).Message(); !strings.HasPrefix(msg, tc.field+": ") {
+				t.Errorf("message %q does not name %s", msg, tc.field)
+			}
+		})
+	}
 }
 
 func TestSetAvatar(t *testing.T) {

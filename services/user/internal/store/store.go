@@ -99,6 +99,9 @@ type ListFollowsQuery struct {
 	Limit int
 	// PageToken is the NextPageToken of the previous page, or empty.
 	PageToken string
+	// FollowedAfter, when set, keeps only the edges whose CreatedAt is
+	// strictly after it: those that reached State since then.
+	FollowedAfter time.Time
 }
 
 // FollowPage is one page of edges.
@@ -161,9 +164,10 @@ type Store interface {
 	// CountFollows counts the edges of userID in direction and state.
 	CountFollows(ctx context.Context, userID string, direction Direction, state FollowState) (int64, error)
 	// ListFollows returns one page of the edges of a user, newest first
-	// (CreatedAt, then the other user's id, descending). Paging never
-	// repeats or skips an edge that stays put; ErrInvalidPageToken for a
-	// token it did not make.
+	// (CreatedAt, then the other user's id, descending), only those dated
+	// after q.FollowedAfter when it is set. Paging never repeats or skips
+	// an edge that stays put; ErrInvalidPageToken for a token it did not
+	// make.
 	ListFollows(ctx context.Context, q ListFollowsQuery) (FollowPage, error)
 
 	// Close releases the store's resources.

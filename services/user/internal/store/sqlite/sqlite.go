@@ -13,6 +13,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"strings"
 	"time"
@@ -109,6 +110,24 @@ func scanUser(row scanner) (*store.User, error) {
 }
 
 func fromNanos(ns int64) time.Time { return time.Unix(0, ns).UTC() }
+
+// The times a nanosecond count since 1970 in an int64 can hold.
+var (
+	minNanosTime = time.Unix(0, math.MinInt64)
+	maxNanosTime = time.Unix(0, math.MaxInt64)
+)
+
+// clampedNanos returns t in nanoseconds since 1970, clamped to the int64
+// range, for comparisons with the stored times.
+func clampedNanos(t time.Time) int64 {
+	switch {
+	case t.Before(minNanosTime):
+		return math.MinInt64
+	case t.After(maxNanosTime):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
 
 // CreateUser writes the lookup rows put-if-absent, then the user, in one
 // transaction: a taken email or username rolls everything back.
@@ -414,6 +433,10 @@ func (s *Store) ListFollows(ctx context.Context, q store.ListFollowsQuery) (stor
 	}
 	query := `SELECT follower_id, followee_id, state, created_ts FROM follows WHERE ` + self + ` = ? AND state = ?`
 	args := []any{q.UserID, string(q.State)}
+	if !q.FollowedAfter.IsZero() {
+		query += ` AND created_ts > ?`
+		args = append(args, clampedNanos(q.FollowedAfter))
+	}
 	if q.PageToken != "" {
 		after, err := store.DecodePageToken(q.PageToken)
 		if err != nil {

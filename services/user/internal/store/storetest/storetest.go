@@ -27,6 +27,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("UpdateUserConcurrently", func(t *testing.T) { testUpdateUserConcurrently(t, newStore(t)) })
 	t.Run("FollowEdges", func(t *testing.T) { testFollowEdges(t, newStore(t)) })
 	t.Run("ListFollowsPagingAcrossInserts", func(t *testing.T) { testPaging(t, newStore(t)) })
+	t.Run("ListFollowsFollowedAfter", func(t *testing.T) { testFollowedAfter(t, newStore(t)) })
 	t.Run("ListSuggestions", func(t *testing.T) { testSuggestions(t, newStore(t)) })
 }
 
@@ -555,6 +556,90 @@ func testPaging(t *testing.T, s store.Store) {
 			t.Errorf("token %q: got %v, want ErrInvalidPageToken", token, err)
 		}
 	}
+}
+
+// testFollowedAfter checks that ListFollows keeps only the edges that
+// reached the state asked for strictly after FollowedAfter, and that
+// accepting a request, one by one or all at once, dates the edge anew: a
+// timeline that learns of new follows by their dates must not miss an
+// accepted request.
+func testFollowedAfter(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	const reader = "reader"
+	put := func(followee string, state store.FollowState) time.Time {
+		t.Helper()
+		at := now()
+		if _, err := s.PutFollowIfAbsent(ctx, store.Follow{FollowerID: reader, FolloweeID: followee, State: state, CreatedAt: at}); err != nil {
+			t.Fatal(err)
+		}
+		return at
+	}
+	followingSince := func(after time.Time, limit int) []string {
+		t.Helper()
+		var ids []string
+		token := ""
+		for range 10 {
+			page, err := s.ListFollows(ctx, store.ListFollowsQuery{
+				UserID: reader, Direction: store.Following, State: store.FollowFollowing,
+				Limit: limit, PageToken: token, FollowedAfter: after,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range page.Follows {
+				ids = append(ids, f.FolloweeID)
+			}
+			if token = page.NextPageToken; token == "" {
+				return ids
+			}
+		}
+		t.Fatal("paging does not end")
+		return nil
+	}
+
+	first := put("first", store.FollowFollowing)
+	put("second", store.FollowFollowing)
+	put("asked-one", store.FollowRequested)
+	put("asked-all", store.FollowRequested)
+	third := put("third", store.FollowFollowing)
+
+	tests := []struct {
+		name  string
+		after time.Time
+		want  []string
+	}{
+		{"unset lists all", time.Time{}, []string{"third", "second", "first"}},
+		{"strictly after", first, []string{"third", "second"}},
+		{"after the newest", third, nil},
+		{"long before", first.Add(-time.Hour), []string{"third", "second", "first"}},
+		{"beyond what nanoseconds hold", time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), []string{"third", "second", "first"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, limit := range []int{1, 10} {
+				if got := followingSince(tc.after, limit); !slices.Equal(got, tc.want) {
+					t.Errorf("page size %d: got %v, want %v", limit, got, tc.want)
+				}
+			}
+		})
+	}
+
+	t.Run("accepting a request dates the follow anew", func(t *testing.T) {
+		since := now()
+		if err := s.SetFollowState(ctx, reader, "asked-one", store.FollowRequested, store.FollowFollowing, now()); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := followingSince(since, 10), []string{"asked-one"}; !slices.Equal(got, want) {
+			t.Errorf("after SetFollowState: got %v, want %v", got, want)
+		}
+		since = now()
+		if _, err := s.AcceptFollowRequests(ctx, "asked-all", now()); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := followingSince(since, 10), []string{"asked-all"}; !slices.Equal(got, want) {
+			t.Errorf("after AcceptFollowRequests: got %v, want %v", got, want)
+		}
+	})
 }
 
 func testSuggestions(t *testing.T, s store.Store) {
