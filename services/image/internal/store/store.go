@@ -133,6 +133,12 @@ type Store interface {
 	// ListOwnersImages is ListImages across several owners merged into one
 	// newest-first list.
 	ListOwnersImages(ctx context.Context, ownerIDs []string, before Cursor, limit int) ([]Image, error)
+	// ListImagesAfter returns the keys of up to limit photos (not avatars)
+	// of every owner strictly after after, oldest first (created_ts, then
+	// image_id, ascending): the posting log the feed tails. The zero Cursor
+	// starts at the oldest; a Cursor with an empty ID stands just before
+	// the photos of its instant.
+	ListImagesAfter(ctx context.Context, after Cursor, limit int) ([]Key, error)
 	// CountImages returns the number of photos (not avatars) of each owner
 	// that has any.
 	CountImages(ctx context.Context, ownerIDs []string) (map[string]int64, error)

@@ -31,8 +31,9 @@ var (
 	_ store.OwnerScanner = (*Store)(nil)
 )
 
-// schema creates the tables and the per-owner index that paging and the
-// feed's merge read from.
+// schema creates the tables, the per-owner index that paging and the
+// feed's merge read from, and the time index of the posting log
+// (postinglog.go).
 const schema = `
 CREATE TABLE IF NOT EXISTS images (
 	image_id                TEXT PRIMARY KEY,
@@ -63,6 +64,7 @@ CREATE TABLE IF NOT EXISTS images (
 	version                 INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS images_by_owner ON images (user_id, is_profile, created_ts, image_id);
+CREATE INDEX IF NOT EXISTS images_by_time ON images (is_profile, created_ts, image_id, user_id);
 CREATE TABLE IF NOT EXISTS reactions (
 	image_id   TEXT NOT NULL,
 	user_id    TEXT NOT NULL,

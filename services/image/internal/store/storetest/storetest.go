@@ -25,6 +25,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("ListPaging", func(t *testing.T) { testListPaging(t, newStore(t)) })
 	t.Run("ListPagingAcrossInserts", func(t *testing.T) { testPagingAcrossInserts(t, newStore(t)) })
 	t.Run("ListOwnersImages", func(t *testing.T) { testListOwners(t, newStore(t)) })
+	t.Run("ListImagesAfter", func(t *testing.T) { testListImagesAfter(t, newStore(t)) })
 	t.Run("CountAndAvatar", func(t *testing.T) { testCountAndAvatar(t, newStore(t)) })
 	t.Run("Reactions", func(t *testing.T) { testReactions(t, newStore(t)) })
 	t.Run("ConcurrentLikes", func(t *testing.T) { testConcurrentLikes(t, newStore(t)) })
