@@ -3,7 +3,10 @@
 # it builds auth, user, image and feed and the seeding and load tools, seeds
 # a temporary data directory, starts the four services on their own ports,
 # runs feed-bench over the grid and prints its markdown table, then stops
-# everything and removes the data.
+# everything and removes the data. The seeders write straight into the user
+# and image stores, so the feed's tailer never sees those photos: each
+# reader's first request fills their timeline, and is reported apart
+# ("fill"), as is the first walk to the deep page ("walk").
 #
 #   services/feed/bench.sh          # modest grid: a few minutes
 #   services/feed/bench.sh -full    # followed 10..5,000 × photos 10 and 1,000

@@ -9,6 +9,8 @@ import (
 
 	"github.com/fotogal/fotogal/pkg/config"
 	"github.com/fotogal/fotogal/pkg/grpcserver"
+
+	"github.com/fotogal/fotogal/services/feed/internal/feed"
 )
 
 // minServiceSecretLen is the shortest service credential accepted.
@@ -31,6 +33,32 @@ type Config struct {
 	// CallTimeout is FOTOGAL_CALL_TIMEOUT (default 5s): the deadline of
 	// outbound calls.
 	CallTimeout time.Duration
+	// Store says where the timelines live.
+	Store StoreConfig
+	// Timeline says how they are kept.
+	Timeline TimelineConfig
+}
+
+// StoreConfig selects and places the store.
+type StoreConfig struct {
+	// Backend: FOTOGAL_STORE, only "sqlite" for now.
+	Backend string
+	// DataDir: FOTOGAL_DATA_DIR (default ./var); the SQLite file is
+	// <DataDir>/feed.db.
+	DataDir string
+}
+
+// TimelineConfig tunes the materialised timelines (see package feed).
+type TimelineConfig struct {
+	// Backfill: FOTOGAL_FEED_BACKFILL (default 500), how many photos fill a
+	// new timeline, or come in with a newly followed account.
+	Backfill int
+	// TailInterval: FOTOGAL_FEED_TAIL_INTERVAL (default 250ms), how often
+	// the posting log is read.
+	TailInterval time.Duration
+	// TailOverlap: FOTOGAL_FEED_TAIL_OVERLAP (default 15s), how far behind
+	// its cursor the posting log is re-read for photos committed late.
+	TailOverlap time.Duration
 }
 
 // loadConfig reads the Config from the variables lookup (os.LookupEnv)
@@ -47,13 +75,33 @@ func loadConfig(lookup func(string) (string, bool)) (Config, error) {
 		UserAddr:      l.String("FOTOGAL_USER_ADDR", "127.0.0.1:9092"),
 		ImageAddr:     l.String("FOTOGAL_IMAGE_ADDR", "127.0.0.1:9093"),
 		CallTimeout:   l.Duration("FOTOGAL_CALL_TIMEOUT", 5*time.Second),
+		Store: StoreConfig{
+			Backend: l.OneOf("FOTOGAL_STORE", "sqlite", "sqlite"),
+			DataDir: l.String("FOTOGAL_DATA_DIR", "./var"),
+		},
+		Timeline: TimelineConfig{
+			Backfill:     l.Int("FOTOGAL_FEED_BACKFILL", feed.DefaultBackfill),
+			TailInterval: l.Duration("FOTOGAL_FEED_TAIL_INTERVAL", feed.DefaultTailInterval),
+			TailOverlap:  l.Duration("FOTOGAL_FEED_TAIL_OVERLAP", feed.DefaultTailOverlap),
+		},
 	}
 	errs := []error{l.Err()}
 	if cfg.ServiceSecret != "" && len(cfg.ServiceSecret) < minServiceSecretLen {
 		errs = append(errs, fmt.Errorf("FOTOGAL_SERVICE_SECRET: must be at least %d characters", minServiceSecretLen))
 	}
-	if cfg.CallTimeout == 0 {
-		errs = append(errs, errors.New("FOTOGAL_CALL_TIMEOUT: must be positive"))
+	positive := []struct {
+		name string
+		ok   bool
+	}{
+		{"FOTOGAL_CALL_TIMEOUT", cfg.CallTimeout > 0},
+		{"FOTOGAL_FEED_BACKFILL", cfg.Timeline.Backfill > 0},
+		{"FOTOGAL_FEED_TAIL_INTERVAL", cfg.Timeline.TailInterval > 0},
+		{"FOTOGAL_FEED_TAIL_OVERLAP", cfg.Timeline.TailOverlap > 0},
+	}
+	for _, v := range positive {
+		if !v.ok {
+			errs = append(errs, errors.New(v.name+": must be positive"))
+		}
 	}
 	for name, addr := range map[string]string{"FOTOGAL_GRPC_ADDR": cfg.Server.Addr, "FOTOGAL_METRICS_ADDR": cfg.Server.MetricsAddr} {
 		if _, _, err := net.SplitHostPort(addr); addr != "" && err != nil {

@@ -1,13 +1,17 @@
-// Command feed serves FotoGal's FeedService: a person's timeline, built
-// from the user and image services' internal APIs. Configuration is read
-// from the environment (see Config).
+// Command feed serves FotoGal's FeedService: a person's timeline,
+// materialised in its own store from the user and image services' internal
+// APIs, and kept up to date by tailing the image service's posting log.
+// Configuration is read from the environment (see Config).
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
@@ -24,6 +28,8 @@ import (
 	"github.com/fotogal/fotogal/pkg/grpcserver"
 	"github.com/fotogal/fotogal/pkg/logging"
 	"github.com/fotogal/fotogal/services/feed/internal/feed"
+	"github.com/fotogal/fotogal/services/feed/internal/store"
+	"github.com/fotogal/fotogal/services/feed/internal/store/sqlite"
 )
 
 // Session validation answers are cached this long (a revoked session is
@@ -52,14 +58,21 @@ func main() {
 	_ = logger.Sync()
 }
 
-// realMain loads the configuration, dials the auth, user and image
-// services and serves the FeedService until ctx is done.
+// realMain loads the configuration, opens the timeline store, dials the
+// auth, user and image services, and serves the FeedService while tailing
+// the posting log, until ctx is done.
 func realMain(ctx context.Context) error {
 	logger := logging.FromContext(ctx)
 	cfg, err := loadConfig(os.LookupEnv)
 	if err != nil {
 		return err
 	}
+	st, err := openStore(ctx, cfg.Store)
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	defer st.Close()
+
 	dial := func(name, addr string) (*grpc.ClientConn, error) {
 		conn, err := grpcclient.Dial(addr, grpcclient.Options{Timeout: cfg.CallTimeout, ServiceSecret: cfg.ServiceSecret})
 		if err != nil {
@@ -83,6 +96,17 @@ func realMain(ctx context.Context) error {
 	}
 	defer imageConn.Close()
 
+	timelines, err := feed.New(ctx, feed.Config{
+		Users:        userv1.NewUserInternalServiceClient(userConn),
+		Images:       imagev1.NewImageInternalServiceClient(imageConn),
+		Store:        st,
+		Backfill:     cfg.Timeline.Backfill,
+		TailInterval: cfg.Timeline.TailInterval,
+		TailOverlap:  cfg.Timeline.TailOverlap,
+	})
+	if err != nil {
+		return fmt.Errorf("create feed: %w", err)
+	}
 	policy := authn.Policy{
 		Validator:     authn.NewCachingValidator(authclient.NewValidator(authConn), sessionCacheTTL, sessionCacheEntries),
 		ServiceSecret: cfg.ServiceSecret,
@@ -93,10 +117,27 @@ func realMain(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("create server: %w", err)
 	}
-	feedv1.RegisterFeedServiceServer(srv.GRPC(), feed.NewServer(
-		userv1.NewUserInternalServiceClient(userConn),
-		imagev1.NewImageInternalServiceClient(imageConn),
-	))
+	feedv1.RegisterFeedServiceServer(srv.GRPC(), timelines)
 	srv.SetServing(feedv1.FeedService_ServiceDesc.ServiceName)
-	return srv.Serve(ctx)
+
+	tailCtx, stopTailing := context.WithCancel(ctx)
+	var tailing sync.WaitGroup
+	tailing.Go(func() { timelines.Tail(tailCtx) })
+	err = srv.Serve(ctx)
+	stopTailing()
+	tailing.Wait()
+	return err
+}
+
+// openStore opens the backend cfg names. It lives here rather than in
+// package store because the adapters import that package.
+func openStore(ctx context.Context, cfg StoreConfig) (store.Store, error) {
+	switch cfg.Backend {
+	case "sqlite":
+		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+			return nil, fmt.Errorf("create data directory: %w", err)
+		}
+		return sqlite.Open(ctx, filepath.Join(cfg.DataDir, "feed.db"))
+	}
+	return nil, errors.New("unknown store backend " + cfg.Backend)
 }

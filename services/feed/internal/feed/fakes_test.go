@@ -35,22 +35,33 @@ func (v userValidator) ValidateSession(_ context.Context, token string) (authn.C
 	return authn.Caller{UserID: id, SessionID: "s-" + id}, nil
 }
 
+// edge is a follow edge: its state, dated when it reached it.
+type edge struct {
+	state userv1.FollowState
+	since time.Time
+}
+
 // fakeUsers is an in-memory UserInternalService: users and follow edges
-// with the user service's semantics (only FOLLOWING edges are listed by
-// ListFollowingIds; a private account's follow starts as REQUESTED).
+// with the user service's semantics (only FOLLOWING edges are listed and
+// filtered; a private account's follow starts as REQUESTED; an edge is
+// dated when it becomes FOLLOWING, and read_time lags the clock by
+// readLag).
 type fakeUsers struct {
 	userv1.UnimplementedUserInternalServiceServer
 
 	mu      sync.Mutex
 	users   map[string]*userv1.UserSummary
-	follows map[string]map[string]userv1.FollowState // follower → followee → state
+	follows map[string]map[string]edge // follower → followee → edge
 	calls   map[string]int
+	// readLag is how far read_time lags the clock (the real service's
+	// bound on how late a follow's write lands).
+	readLag time.Duration
 }
 
 func newFakeUsers() *fakeUsers {
 	return &fakeUsers{
 		users:   make(map[string]*userv1.UserSummary),
-		follows: make(map[string]map[string]userv1.FollowState),
+		follows: make(map[string]map[string]edge),
 		calls:   make(map[string]int),
 	}
 }
@@ -71,25 +82,28 @@ func (f *fakeUsers) add(name string, private bool) string {
 }
 
 // follow makes follower follow followee: FOLLOWING for a public account,
-// REQUESTED for a private one.
+// REQUESTED for a private one. Following again changes nothing.
 func (f *fakeUsers) follow(follower, followee string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if _, ok := f.follows[follower][followee]; ok {
+		return
+	}
 	state := userv1.FollowState_FOLLOW_STATE_FOLLOWING
 	if f.users[followee].GetIsPrivate() {
 		state = userv1.FollowState_FOLLOW_STATE_REQUESTED
 	}
 	if f.follows[follower] == nil {
-		f.follows[follower] = make(map[string]userv1.FollowState)
+		f.follows[follower] = make(map[string]edge)
 	}
-	f.follows[follower][followee] = state
+	f.follows[follower][followee] = edge{state: state, since: time.Now()}
 }
 
-// accept turns follower's request to followee into a follow.
+// accept turns follower's request to followee into a follow, dated now.
 func (f *fakeUsers) accept(followee, follower string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.follows[follower][followee] = userv1.FollowState_FOLLOW_STATE_FOLLOWING
+	f.follows[follower][followee] = edge{state: userv1.FollowState_FOLLOW_STATE_FOLLOWING, since: time.Now()}
 }
 
 // unfollow drops the edge from follower to followee.
@@ -110,30 +124,85 @@ func (f *fakeUsers) callCount(method string) int {
 	return f.calls[method]
 }
 
+// idPageSize applies the id lists' page size rules.
+func idPageSize(n int32) (int, error) {
+	switch {
+	case n < 0:
+		return 0, status.Error(codes.InvalidArgument, "page_size: must not be negative")
+	case n == 0:
+		return 1000, nil
+	}
+	return min(int(n), 10000), nil
+}
+
+// pageOfIDs returns the ids after token in id order, at most size, and
+// the next token.
+func pageOfIDs(ids []string, token string, size int) *userv1.ListFollowerIdsResponse {
+	sort.Strings(ids)
+	ids = slices.DeleteFunc(ids, func(id string) bool { return id <= token })
+	resp := &userv1.ListFollowerIdsResponse{UserIds: ids}
+	if len(ids) > size {
+		resp.UserIds = ids[:size]
+		resp.NextPageToken = ids[size-1]
+	}
+	return resp
+}
+
 func (f *fakeUsers) ListFollowingIds(_ context.Context, req *userv1.ListFollowingIdsRequest) (*userv1.ListFollowingIdsResponse, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls["ListFollowingIds"]++
-	size := int(req.GetPageSize())
-	switch {
-	case size < 0:
-		return nil, status.Error(codes.InvalidArgument, "page_size: must not be negative")
-	case size == 0:
-		size = 1000
-	case size > 10000:
-		size = 10000
+	size, err := idPageSize(req.GetPageSize())
+	if err != nil {
+		return nil, err
+	}
+	readTime := time.Now().Add(-f.readLag)
+	var ids []string
+	for id, e := range f.follows[req.GetUserId()] {
+		if e.state != userv1.FollowState_FOLLOW_STATE_FOLLOWING {
+			continue
+		}
+		if req.FollowedAfter != nil && !e.since.After(req.GetFollowedAfter().AsTime()) {
+			continue
+		}
+		ids = append(ids, id)
+	}
+	page := pageOfIDs(ids, req.GetPageToken(), size)
+	return &userv1.ListFollowingIdsResponse{UserIds: page.UserIds, NextPageToken: page.NextPageToken, ReadTime: timestamppb.New(readTime)}, nil
+}
+
+func (f *fakeUsers) ListFollowerIds(_ context.Context, req *userv1.ListFollowerIdsRequest) (*userv1.ListFollowerIdsResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls["ListFollowerIds"]++
+	size, err := idPageSize(req.GetPageSize())
+	if err != nil {
+		return nil, err
 	}
 	var ids []string
-	for id, state := range f.follows[req.GetUserId()] {
-		if state == userv1.FollowState_FOLLOW_STATE_FOLLOWING && id > req.GetPageToken() {
-			ids = append(ids, id)
+	for follower, edges := range f.follows {
+		if edges[req.GetUserId()].state == userv1.FollowState_FOLLOW_STATE_FOLLOWING {
+			ids = append(ids, follower)
 		}
 	}
-	sort.Strings(ids)
-	resp := &userv1.ListFollowingIdsResponse{UserIds: ids}
-	if len(ids) > size {
-		resp.UserIds = ids[:size]
-		resp.NextPageToken = ids[size-1]
+	return pageOfIDs(ids, req.GetPageToken(), size), nil
+}
+
+func (f *fakeUsers) FilterFollowing(_ context.Context, req *userv1.FilterFollowingRequest) (*userv1.FilterFollowingResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls["FilterFollowing"]++
+	switch {
+	case req.GetUserId() == "":
+		return nil, status.Error(codes.InvalidArgument, "user_id: is required")
+	case len(req.GetOwnerIds()) > 1000:
+		return nil, status.Error(codes.InvalidArgument, "owner_ids: at most 1000")
+	}
+	resp := &userv1.FilterFollowingResponse{}
+	for _, id := range req.GetOwnerIds() {
+		if f.follows[req.GetUserId()][id].state == userv1.FollowState_FOLLOW_STATE_FOLLOWING && !slices.Contains(resp.OwnerIds, id) {
+			resp.OwnerIds = append(resp.OwnerIds, id)
+		}
 	}
 	return resp, nil
 }
@@ -143,7 +212,7 @@ func (f *fakeUsers) BatchGetUsers(_ context.Context, req *userv1.BatchGetUsersRe
 	defer f.mu.Unlock()
 	f.calls["BatchGetUsers"]++
 	if len(req.GetUserIds()) > 1000 {
-		return nil, status.Error(codes.InvalidArgument, "user_ids: at most 1,000")
+		return nil, status.Error(codes.InvalidArgument, "user_ids: at most 1000")
 	}
 	resp := &userv1.BatchGetUsersResponse{}
 	for _, id := range req.GetUserIds() {
@@ -155,8 +224,9 @@ func (f *fakeUsers) BatchGetUsers(_ context.Context, req *userv1.BatchGetUsersRe
 }
 
 // fakeImages is an in-memory ImageInternalService holding photos with the
-// image service's ordering rule: create_time descending, then image_id
-// descending, strictly before the cursor.
+// image service's ordering rules: newest first (create_time, then image_id,
+// descending) strictly before a cursor, and the posting log oldest first
+// strictly after one.
 type fakeImages struct {
 	imagev1.UnimplementedImageInternalServiceServer
 
@@ -164,26 +234,32 @@ type fakeImages struct {
 	images map[string]*imagev1.Image
 	likes  map[string]map[string]bool // image id → viewers who like it
 	next   int
-	calls  int
+	calls  map[string]int
+	// failure, when set, is what ListOwnersImages answers.
+	failure error
 }
 
 func newFakeImages() *fakeImages {
-	return &fakeImages{images: make(map[string]*imagev1.Image), likes: make(map[string]map[string]bool)}
+	return &fakeImages{
+		images: make(map[string]*imagev1.Image),
+		likes:  make(map[string]map[string]bool),
+		calls:  make(map[string]int),
+	}
 }
 
 // post adds a photo of owner created at t and returns its id. Ids are
-// random-looking (not in posting order), as the real ones are.
+// random-looking (not in posting order), as the real ones are. A photo
+// posted with a time older than others is one committed late.
 func (f *fakeImages) post(owner string, t time.Time) string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.next++
-	id := fmt.Sprintf("img%x-%d", (f.next*7919)%1000, f.next)
+	id := fmt.Sprintf("img%03x-%d", (f.next*7919)%4096, f.next)
 	f.images[id] = &imagev1.Image{
 		ImageId:    id,
 		OwnerId:    owner,
 		Caption:    "caption of " + id,
 		CreateTime: timestamppb.New(t),
-		LikeCount:  int64(len(f.likes[id])),
 		ThumbUrl:   "/v1/images/" + id + "/content?size=thumb",
 		DisplayUrl: "/v1/images/" + id + "/content?size=display",
 	}
@@ -206,16 +282,35 @@ func (f *fakeImages) delete(id string) {
 	delete(f.images, id)
 }
 
-func (f *fakeImages) callCount() int {
+// setFailure makes ListOwnersImages fail with err, or work again when err
+// is nil.
+func (f *fakeImages) setFailure(err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.calls
+	f.failure = err
+}
+
+func (f *fakeImages) callCount(method string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls[method]
+}
+
+// viewed returns a copy of img with viewer's reactions. The caller holds
+// f.mu.
+func (f *fakeImages) viewed(img *imagev1.Image, viewer string) *imagev1.Image {
+	c := proto.Clone(img).(*imagev1.Image)
+	c.LikedByMe = f.likes[img.GetImageId()][viewer]
+	return c
 }
 
 func (f *fakeImages) ListOwnersImages(_ context.Context, req *imagev1.ListOwnersImagesRequest) (*imagev1.ListOwnersImagesResponse, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.calls++
+	f.calls["ListOwnersImages"]++
+	if f.failure != nil {
+		return nil, f.failure
+	}
 	if len(req.GetOwnerIds()) > 10000 {
 		return nil, status.Error(codes.InvalidArgument, "owner_ids: at most 10,000")
 	}
@@ -242,9 +337,7 @@ func (f *fakeImages) list(owners []string, before *imagev1.ImageCursor, size int
 		if before != nil && !fakeOlder(img, before.GetCreateTime().AsTime(), before.GetImageId()) {
 			continue
 		}
-		c := proto.Clone(img).(*imagev1.Image)
-		c.LikedByMe = f.likes[img.GetImageId()][viewer]
-		found = append(found, c)
+		found = append(found, f.viewed(img, viewer))
 	}
 	sort.Slice(found, func(i, j int) bool {
 		return fakeOlder(found[j], found[i].GetCreateTime().AsTime(), found[i].GetImageId())
@@ -252,13 +345,63 @@ func (f *fakeImages) list(owners []string, before *imagev1.ImageCursor, size int
 	return found[:min(len(found), size)]
 }
 
+func (f *fakeImages) BatchGetImages(_ context.Context, req *imagev1.BatchGetImagesRequest) (*imagev1.BatchGetImagesResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls["BatchGetImages"]++
+	if len(req.GetImageIds()) > 1000 {
+		return nil, status.Error(codes.InvalidArgument, "image_ids: at most 1,000")
+	}
+	resp := &imagev1.BatchGetImagesResponse{}
+	for _, id := range req.GetImageIds() {
+		if img, ok := f.images[id]; ok {
+			resp.Images = append(resp.Images, f.viewed(img, req.GetViewerId()))
+		}
+	}
+	return resp, nil
+}
+
+func (f *fakeImages) ListImagesAfter(_ context.Context, req *imagev1.ListImagesAfterRequest) (*imagev1.ListImagesAfterResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls["ListImagesAfter"]++
+	size := int(req.GetPageSize())
+	switch {
+	case size < 0:
+		return nil, status.Error(codes.InvalidArgument, "page_size: must not be negative")
+	case size == 0:
+		size = 100
+	case size > 1000:
+		size = 1000
+	}
+	after := req.GetAfter()
+	var found []*imagev1.Image
+	for _, img := range f.images {
+		if after != nil && !fakeNewer(img, after.GetCreateTime().AsTime(), after.GetImageId()) {
+			continue
+		}
+		found = append(found, &imagev1.Image{ImageId: img.GetImageId(), OwnerId: img.GetOwnerId(), CreateTime: img.GetCreateTime()})
+	}
+	sort.Slice(found, func(i, j int) bool {
+		return fakeNewer(found[j], found[i].GetCreateTime().AsTime(), found[i].GetImageId())
+	})
+	return &imagev1.ListImagesAfterResponse{Images: found[:min(len(found), size)]}, nil
+}
+
 // fakeOlder reports whether img comes strictly after the position (t, id)
-// in the image service's order: create_time descending, then image_id
-// descending. It is written apart from the feed's own comparator, so that
-// the tests do not check the feed against itself.
+// in the image service's newest-first order: create_time descending, then
+// image_id descending. It is written apart from the feed's own comparator,
+// so that the tests do not check the feed against itself.
 func fakeOlder(img *imagev1.Image, t time.Time, id string) bool {
 	it := img.GetCreateTime().AsTime()
 	return it.Before(t) || it.Equal(t) && img.GetImageId() < id
+}
+
+// fakeNewer reports whether img comes strictly after the position (t, id)
+// in posting order.
+func fakeNewer(img *imagev1.Image, t time.Time, id string) bool {
+	it := img.GetCreateTime().AsTime()
+	return it.After(t) || it.Equal(t) && img.GetImageId() > id
 }
 
 // ids returns the image ids of items, in order.

@@ -2,59 +2,112 @@
 // the accounts they follow (FOLLOWING, not REQUESTED), newest first, page
 // by page.
 //
-// # Fan-out on read
+// # A materialised timeline, checked when read
 //
-// Every GetFeed reads the follow set and the photos afresh:
+// Fan-out on read (one merge over every followed account's photos, per
+// page) makes a page cost in proportion to the accounts followed: p99 57
+// ms at 1,000 and 183 ms at 5,000 (figures below). So each reader has a
+// timeline of their own in the feed's store (package store): a row per
+// photo (reader, created_ts, image_id, owner), keyed so that a stretch is
+// one range scan, and the reader's state: the user service's read time of
+// the follows it was last brought up to date with (FollowsSyncedAt), and
+// its floor, the position down to which it is complete.
 //
-//  1. UserInternalService.ListFollowingIds, all pages (10,000 ids a call),
-//     plus the caller themself;
-//  2. ImageInternalService.ListOwnersImages with those owners and the page
-//     token's cursor: the image service merges its per-owner index scans
-//     and returns the page, newest first (10,000 owners a call; a larger
-//     follow set is split into calls made in parallel whose pages are
-//     merged here);
-//  3. one UserInternalService.BatchGetUsers for the page's owners (names
-//     and avatars).
+// Rows are written in three ways, all idempotent:
 //
-// So a page costs three round trips whatever the caller follows or posted,
-// and it is consistent by construction: an unfollow, a removed follower, an
-// accepted request or a deleted photo shows on the very next request, as
-// nothing is cached or copied.
+//   - Filling (readers.go): a reader's first request creates their state,
+//     pending (floor at the top), then copies the newest Backfill photos of
+//     the accounts they follow and of themselves (ListFollowingIds,
+//     ListOwnersImages), and sets the floor at the oldest photo copied, or
+//     at the bottom when that was all. A one-time cost that grows with the
+//     accounts followed. The pending state comes first so that the tailer
+//     already copies into the timeline the photos posted meanwhile.
+//   - Tailing (tailer.go): every TailInterval, the tailer reads the image
+//     service's posting log (ListImagesAfter) from its cursor less
+//     TailOverlap, for photos committed after newer ones, and copies each
+//     photo it has not copied yet into the timelines of its owner and of
+//     the owner's followers that have one (ListFollowerIds).
+//   - Syncing (readers.go): every request asks ListFollowingIds for the
+//     follows dated after FollowsSyncedAt (normally none: one call that
+//     finds nothing), and copies the newest photos of newly followed
+//     accounts down to the floor, raising the floor when they posted more
+//     than a Backfill since. A new follow or an accepted request shows at
+//     once.
 //
-// The figures that decided it (this machine: two cores, embedded SQLite;
-// image store seeded with 551,500 photos of 10,500 owners; first page of
-// 20, best of five):
+// A page (page.go) cuts posting order into three stretches and reads each
+// where it is complete, so that every photo is read from exactly one:
 //
-//	followed accounts      10      100     1,000    5,000
-//	10 photos each       0.9 ms   2.1 ms  12.6 ms  66 ms
-//	100 photos each      1.2 ms   2.4 ms  14.8 ms  67 ms
+//   - after the tail cursor, the photos the tailer has not copied yet,
+//     from the posting log (first pages only: deeper ones lie below it);
+//   - from the tail cursor down to the floor, the timeline rows;
+//   - below the floor, fan-out on read over the follow set as it is now;
+//     the photos read are then copied into the timeline and the floor
+//     lowered to them, so that scrolling past the floor costs fan-out on
+//     read once per page, not every time.
 //
-// That is the image store's merge alone (ListOwnersImages): it does not
-// depend on how many photos the accounts posted, and grows by about 13 µs
-// per followed account, as it seeks each owner's newest photo once. Reading
-// 5,000 followed ids from the user store takes 4.6 ms more. So fan-out on
-// read meets the 50 ms target at 1,000 followed accounts, and a deep page
-// costs what a first page does; at 5,000 it does not, and the remedy
-// belongs where the merge is, in the image service (heads read from the
-// covering index without the rows, or, for a large follow set, a scan of a
-// global time index filtered by owner), not in a copy of the data here.
+// Rows are candidates, not answers. Each page checks its candidates with
+// FilterFollowing (an account unfollowed, or a follower removed, since the
+// row was copied) and BatchGetImages (a photo deleted since), in parallel
+// with BatchGetUsers; drops those that fail; deletes them from the
+// timeline, on condition that the reader's version has not moved (so that
+// a deletion decided before a concurrent backfill cannot undo it); and
+// reads on if the page came out short. So, as with fan-out on read, an
+// unfollow, a removed follower, a deleted photo, a new follow or a new
+// upload shows on the very next request, and a private account's photos
+// reach its approved followers only. Page tokens are positions, so a page
+// that spans two stretches neither repeats nor skips a photo.
 //
-// The alternatives:
+// A warm page costs one range scan of the store, ListFollowingIds
+// (followed_after), ListImagesAfter (first pages only), FilterFollowing,
+// BatchGetImages and BatchGetUsers: nothing that depends on how many
+// accounts the reader follows or how many photos they posted.
 //
-//   - Fan-out on write (a timeline row per reader and photo, kept by the
-//     feed) makes a page one range scan, but an upload by an account with
-//     5,000 followers costs 5,000 writes, an unfollow must delete that
-//     account's rows from the reader's timeline before it answers, and the
-//     feed would need upload, delete, follow and unfollow events that no
-//     RPC delivers. It trades milliseconds of reading for a second store
-//     that must never drift from two others.
-//   - A cache of the follow set would save those few milliseconds, but an unfollow
-//     must take effect at once, which a cache keyed by reader cannot
-//     promise without an invalidation event from the user service.
-//   - A cache of merged pages cannot learn of new uploads without the very
-//     merge it would save: ListOwnersImages reads only before a cursor.
+// # Figures
 //
-// The feed therefore stores nothing: no table, no FOTOGAL_STORE.
+// services/feed/bench.sh -full: the real binaries on embedded SQLite, on
+// two cores shared by the four services and the load generator; 5,053,000
+// photos of 11,000 accounts; page size 20; 200 requests per cell at
+// concurrency 4; p50 / p99 / requests per second. The deep page is page 50
+// (photos 981-1,000, far below the backfill of 500), timed after one walk
+// to it; "fill" is the reader's first request and "walk" the mean of the
+// requests of that walk, one-time costs:
+//
+//	followed  photos/acct  first page             page 50                fill    walk
+//	   10          10      5.6 / 11.3 ms / 709    4.6 / 11.1 ms / 785     17 ms   2.7 ms
+//	  100          10      6.9 / 13.2 ms / 564    6.1 / 10.7 ms / 648     50 ms   4.7 ms
+//	1,000          10      6.3 / 11.7 ms / 597    5.1 / 11.9 ms / 715    124 ms   9.5 ms
+//	5,000          10      8.0 / 14.9 ms / 474    8.5 / 15.7 ms / 461    323 ms  28.5 ms
+//	   10       1,000      6.2 / 12.0 ms / 623    5.0 /  8.5 ms / 781     34 ms   4.3 ms
+//	  100       1,000      6.9 / 12.7 ms / 569    5.6 / 11.2 ms / 684     50 ms   5.2 ms
+//	1,000       1,000      7.1 / 13.0 ms / 540    4.4 /  9.2 ms / 859    112 ms  10.1 ms
+//	5,000       1,000      7.3 / 13.2 ms / 523    6.3 / 12.8 ms / 602    345 ms  31.6 ms
+//
+// The first page's p99 stays within 1.32 times its best cell (11.3 ms)
+// over the whole grid. Fan-out on read on the same bench (photos/acct 10):
+//
+//	followed  first page               page 50
+//	   10     6.3 /  12.2 ms / 602     5.7 /  11.1 ms / 660
+//	  100     7.7 /  14.6 ms / 493     6.7 /  12.3 ms / 559
+//	1,000    30.7 /  57.4 ms / 124    32.9 /  64.2 ms / 117
+//	5,000   124.1 / 183.1 ms /  31   140.9 / 232.1 ms /  27
+//
+// # Assumptions and limits
+//
+//   - The image service commits a photo within TailOverlap of its
+//     create_time (default 15 s, beyond its store's 10 s lock wait). One committed later than that, after newer
+//     photos were tailed, is missing from the timelines above their floors
+//     (fan-out on read below them still finds it). One committed late
+//     within the overlap is missing from first pages until the next pass.
+//   - The user service's read_time is such that no follow dated at or
+//     before it is still to land (it lags its clock by 15 s): passed back
+//     as followed_after, it never misses a follow, and the follows of the
+//     last seconds are learnt, and copied, again, which changes nothing.
+//   - An upload costs the tailer a copy per follower with a timeline; an
+//     account with millions of followers would rather have its photos
+//     merged in at read time.
+//   - The timelines of readers who never come back are kept; a row TTL
+//     would drop them, to be filled again on a return. The store holds
+//     derived data only: losing it costs every reader one fill.
 //
 // Page tokens are the (create_time, image_id) of a page's last photo
 // (see encodePageToken); that pair is a total order, so photos posted in
@@ -67,17 +120,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
-	"sync"
-
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
+	"time"
 
 	feedv1 "github.com/fotogal/fotogal/proto/fotogal/feed/v1"
 	imagev1 "github.com/fotogal/fotogal/proto/fotogal/image/v1"
 	userv1 "github.com/fotogal/fotogal/proto/fotogal/user/v1"
 
 	"github.com/fotogal/fotogal/pkg/authn"
+
+	"github.com/fotogal/fotogal/services/feed/internal/store"
 )
 
 // Paging limits.
@@ -88,26 +139,83 @@ const (
 	MaxPageSize = 100
 )
 
-// Limits of the internal RPCs the feed calls (see their protos).
+// Defaults of Config.
 const (
-	followingIDsPageSize = 10000
-	maxOwnersPerCall     = 10000
+	// DefaultBackfill is how many photos fill a new timeline.
+	DefaultBackfill = 500
+	// DefaultTailInterval is how often the tailer reads the posting log.
+	DefaultTailInterval = 250 * time.Millisecond
+	// DefaultTailOverlap is how far behind its cursor the tailer re-reads:
+	// longer than the image store may wait for its write lock (10s)
+	// between taking a photo's create_time and committing its row.
+	DefaultTailOverlap = 15 * time.Second
 )
 
-// Server implements feedv1.FeedServiceServer on top of the user and image
-// services' internal APIs.
+// Config holds what a Server is built from.
+type Config struct {
+	// Users and Images are the user and image services' internal APIs;
+	// both clients must carry the service credential.
+	Users  userv1.UserInternalServiceClient
+	Images imagev1.ImageInternalServiceClient
+	// Store keeps the timelines.
+	Store store.Store
+	// Backfill is how many of the newest photos fill a timeline when its
+	// reader first asks for it, and how many of a newly followed account's
+	// (DefaultBackfill when 0).
+	Backfill int
+	// TailInterval is how often the tailer reads the posting log
+	// (DefaultTailInterval when 0).
+	TailInterval time.Duration
+	// TailOverlap is how far behind its cursor the tailer re-reads the
+	// log, for photos committed after newer ones (DefaultTailOverlap when
+	// 0). It must exceed the time between a photo's create_time and its
+	// commit in the image service.
+	TailOverlap time.Duration
+	// Now is the clock (time.Now when nil); a new store's tailer starts at
+	// its time.
+	Now func() time.Time
+}
+
+// Server implements feedv1.FeedServiceServer, and its Tail method keeps
+// the timelines it reads up to date.
 type Server struct {
 	feedv1.UnimplementedFeedServiceServer
 
-	users  userv1.UserInternalServiceClient
-	images imagev1.ImageInternalServiceClient
+	users    userv1.UserInternalServiceClient
+	images   imagev1.ImageInternalServiceClient
+	store    store.Store
+	backfill int
+
+	tail tailer
 }
 
-// NewServer returns a Server that reads the follow graph and profiles from
-// users and the photos from images. Both clients must carry the service
-// credential.
-func NewServer(users userv1.UserInternalServiceClient, images imagev1.ImageInternalServiceClient) *Server {
-	return &Server{users: users, images: images}
+// New returns a Server built from cfg. A store that has never been tailed
+// gets its tail cursor set to now: the tailer copies the photos posted
+// from then on, and each timeline is filled with the older ones when its
+// reader first asks for it.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Backfill < 0 || cfg.TailInterval < 0 || cfg.TailOverlap < 0 {
+		return nil, errors.New("feed: negative backfill, tail interval or tail overlap")
+	}
+	s := &Server{
+		users:    cfg.Users,
+		images:   cfg.Images,
+		store:    cfg.Store,
+		backfill: cmp.Or(cfg.Backfill, DefaultBackfill),
+		tail: tailer{
+			interval: cmp.Or(cfg.TailInterval, DefaultTailInterval),
+			overlap:  cmp.Or(cfg.TailOverlap, DefaultTailOverlap),
+			copied:   make(map[string]time.Time),
+		},
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	if _, err := s.store.InitTailCursor(ctx, store.Position{CreatedAt: now().UTC()}); err != nil {
+		return nil, fmt.Errorf("set the tail cursor: %w", err)
+	}
+	return s, nil
 }
 
 // GetFeed returns one page of the caller's timeline.
@@ -123,8 +231,8 @@ func (s *Server) GetFeed(ctx context.Context, req *feedv1.GetFeedRequest) (*feed
 	return resp, nil
 }
 
-// timeline builds the page of req for viewer.
-func (s *Server) timeline(ctx context.Context, viewer string, req *feedv1.GetFeedRequest) (*feedv1.GetFeedResponse, error) {
+// timeline builds the page of req for reader.
+func (s *Server) timeline(ctx context.Context, reader string, req *feedv1.GetFeedRequest) (*feedv1.GetFeedResponse, error) {
 	pageSize, err := normalizePageSize(req.GetPageSize())
 	if err != nil {
 		return nil, err
@@ -133,32 +241,33 @@ func (s *Server) timeline(ctx context.Context, viewer string, req *feedv1.GetFee
 	if err != nil {
 		return nil, err
 	}
-	followed, err := s.followingIDs(ctx, viewer)
+	state, err := s.readerState(ctx, reader)
 	if err != nil {
 		return nil, err
 	}
-	owners := append(slices.DeleteFunc(followed, func(id string) bool { return id == viewer }), viewer)
-
-	// One more than the page tells whether a next page exists; a page of
-	// MaxPageSize cannot peek (the image service serves at most that many)
-	// and assumes one does when it is full.
-	images, err := s.ownersImages(ctx, owners, before, min(pageSize+1, MaxPageSize), viewer)
-	if err != nil {
+	// One more than the page tells whether a next page exists.
+	p := newPage(s, reader, pageSize+1)
+	if err := p.collect(ctx, state, before); err != nil {
 		return nil, err
 	}
+	images := p.images
 	resp := &feedv1.GetFeedResponse{}
-	if len(images) > pageSize || len(images) == MaxPageSize {
+	if len(images) > pageSize {
 		images = images[:pageSize]
 		resp.NextPageToken = encodePageToken(images[len(images)-1])
 	}
-	if len(images) == 0 && before == nil {
+	if len(images) == 0 && req.GetPageToken() == "" {
+		follows, err := p.followsAnyone(ctx)
+		if err != nil {
+			return nil, err
+		}
 		resp.EmptyReason = feedv1.EmptyReason_EMPTY_REASON_NO_POSTS
-		if len(owners) == 1 {
+		if !follows {
 			resp.EmptyReason = feedv1.EmptyReason_EMPTY_REASON_FOLLOWS_NOBODY
 		}
 		return resp, nil
 	}
-	if resp.Items, err = s.items(ctx, images); err != nil {
+	if resp.Items, err = p.items(ctx, images); err != nil {
 		return nil, err
 	}
 	return resp, nil
@@ -175,121 +284,4 @@ func normalizePageSize(n int32) (int, error) {
 	default:
 		return min(int(n), MaxPageSize), nil
 	}
-}
-
-// followingIDs returns the ids of all the accounts viewer follows.
-func (s *Server) followingIDs(ctx context.Context, viewer string) ([]string, error) {
-	var ids []string
-	token := ""
-	for {
-		resp, err := s.users.ListFollowingIds(ctx, &userv1.ListFollowingIdsRequest{
-			UserId:    viewer,
-			PageSize:  followingIDsPageSize,
-			PageToken: token,
-		})
-		if err != nil {
-			return nil, upstreamError("list following ids", err)
-		}
-		ids = append(ids, resp.GetUserIds()...)
-		if resp.GetNextPageToken() == "" {
-			return ids, nil
-		}
-		if resp.GetNextPageToken() == token {
-			return nil, errors.New("list following ids: the user service repeated a page token")
-		}
-		token = resp.GetNextPageToken()
-	}
-}
-
-// ownersImages returns the newest limit photos of owners strictly before
-// the cursor before (nil: from the newest), newest first, with viewer's
-// reactions. Owners beyond one call's limit are asked in parallel calls
-// whose pages are merged: the newest limit photos of a union are among the
-// newest limit of each part.
-func (s *Server) ownersImages(ctx context.Context, owners []string, before *imagev1.ImageCursor, limit int, viewer string) ([]*imagev1.Image, error) {
-	chunks := slices.Collect(slices.Chunk(owners, maxOwnersPerCall))
-	pages := make([][]*imagev1.Image, len(chunks))
-	errs := make([]error, len(chunks))
-	var wg sync.WaitGroup
-	for i, chunk := range chunks {
-		wg.Go(func() {
-			resp, err := s.images.ListOwnersImages(ctx, &imagev1.ListOwnersImagesRequest{
-				OwnerIds: chunk,
-				Before:   before,
-				PageSize: int32(limit),
-				ViewerId: viewer,
-			})
-			if err != nil {
-				errs[i] = upstreamError("list owners' images", err)
-				return
-			}
-			pages[i] = resp.GetImages()
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	if len(pages) == 1 {
-		return pages[0], nil
-	}
-	merged := slices.Concat(pages...)
-	slices.SortFunc(merged, newestFirst)
-	return merged[:min(len(merged), limit)], nil
-}
-
-// newestFirst orders photos by create_time descending, then image_id
-// descending: the timeline's total order.
-func newestFirst(a, b *imagev1.Image) int {
-	at, bt := a.GetCreateTime(), b.GetCreateTime()
-	return cmp.Or(
-		cmp.Compare(bt.GetSeconds(), at.GetSeconds()),
-		cmp.Compare(bt.GetNanos(), at.GetNanos()),
-		cmp.Compare(b.GetImageId(), a.GetImageId()),
-	)
-}
-
-// items joins photos with their owners' profiles, in one BatchGetUsers.
-// A photo whose owner no longer exists is left out.
-func (s *Server) items(ctx context.Context, images []*imagev1.Image) ([]*feedv1.FeedItem, error) {
-	var ownerIDs []string
-	for _, img := range images {
-		if !slices.Contains(ownerIDs, img.GetOwnerId()) {
-			ownerIDs = append(ownerIDs, img.GetOwnerId())
-		}
-	}
-	resp, err := s.users.BatchGetUsers(ctx, &userv1.BatchGetUsersRequest{UserIds: ownerIDs})
-	if err != nil {
-		return nil, upstreamError("batch get users", err)
-	}
-	owners := make(map[string]*userv1.UserSummary, len(resp.GetUsers()))
-	for _, u := range resp.GetUsers() {
-		owners[u.GetUserId()] = u
-	}
-	items := make([]*feedv1.FeedItem, 0, len(images))
-	for _, img := range images {
-		owner, ok := owners[img.GetOwnerId()]
-		if !ok {
-			continue
-		}
-		if img.GetOwnerUsername() == "" {
-			img.OwnerUsername = owner.GetUsername()
-		}
-		items = append(items, &feedv1.FeedItem{
-			Image:          img,
-			OwnerUsername:  owner.GetUsername(),
-			OwnerFullName:  owner.GetFullName(),
-			OwnerAvatarUrl: owner.GetAvatarUrl(),
-		})
-	}
-	return items, nil
-}
-
-// upstreamError wraps the error of a call to another service, marking it
-// errUnavailable when that service could not be reached.
-func upstreamError(what string, err error) error {
-	if status.Code(err) == codes.Unavailable {
-		return fmt.Errorf("%s: %w: %w", what, errUnavailable, err)
-	}
-	return fmt.Errorf("%s: %w", what, err)
 }

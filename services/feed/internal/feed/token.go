@@ -8,6 +8,8 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	imagev1 "github.com/fotogal/fotogal/proto/fotogal/image/v1"
+
+	"github.com/fotogal/fotogal/services/feed/internal/store"
 )
 
 // A page token is the position of the last photo of a page, opaque to
@@ -38,30 +40,30 @@ func encodePageToken(img *imagev1.Image) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// decodePageToken returns the cursor a token stands for, nil for the empty
-// token (the first page), or errInvalidPageToken.
-func decodePageToken(token string) (*imagev1.ImageCursor, error) {
+// decodePageToken returns the position a token stands for, store.Top for
+// the empty token (the first page), or errInvalidPageToken.
+func decodePageToken(token string) (store.Position, error) {
 	if token == "" {
-		return nil, nil
+		return store.Top, nil
 	}
 	b, err := base64.RawURLEncoding.DecodeString(token)
 	if err != nil || len(b) <= tokenHeaderLen || len(b) > tokenHeaderLen+maxTokenImageID || b[0] != tokenVersion {
-		return nil, errInvalidPageToken
+		return store.Position{}, errInvalidPageToken
 	}
 	ts := &timestamppb.Timestamp{
 		Seconds: int64(binary.BigEndian.Uint64(b[1:9])),
 		Nanos:   int32(binary.BigEndian.Uint32(b[9:13])),
 	}
 	if ts.CheckValid() != nil {
-		return nil, errInvalidPageToken
+		return store.Position{}, errInvalidPageToken
 	}
 	id := string(b[tokenHeaderLen:])
 	for _, c := range []byte(id) {
 		if !isIDByte(c) {
-			return nil, errInvalidPageToken
+			return store.Position{}, errInvalidPageToken
 		}
 	}
-	return &imagev1.ImageCursor{CreateTime: ts, ImageId: id}, nil
+	return store.Position{CreatedAt: ts.AsTime(), ImageID: id}, nil
 }
 
 // isIDByte reports whether c may appear in an image id: ids are URL-safe.

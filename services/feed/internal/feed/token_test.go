@@ -4,10 +4,11 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	imagev1 "github.com/fotogal/fotogal/proto/fotogal/image/v1"
+
+	"github.com/fotogal/fotogal/services/feed/internal/store"
 )
 
 func TestPageTokenRoundTrip(t *testing.T) {
@@ -27,8 +28,8 @@ func TestPageTokenRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatalf("decode: %v", err)
 			}
-			want := &imagev1.ImageCursor{CreateTime: tc.img.GetCreateTime(), ImageId: tc.img.GetImageId()}
-			if !proto.Equal(got, want) {
+			want := store.Position{CreatedAt: tc.img.GetCreateTime().AsTime(), ImageID: tc.img.GetImageId()}
+			if got.Compare(want) != 0 {
 				t.Errorf("got %v, want %v", got, want)
 			}
 		})

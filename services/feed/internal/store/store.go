@@ -1,0 +1,137 @@
+// Package store is the feed's persistence port: the materialised
+// timelines, one row per photo per reader, the state of each reader's
+// timeline, and where the posting-log tailer stands.
+//
+// It is shaped for what Oracle NoSQL can do as well as SQLite. Every row of
+// a reader (its timeline entries and its state) has the reader's id as
+// shard key, so that Backfill and DeleteEntries, which write several of
+// them at once, are atomic within one shard; the keys are at most 64 bytes
+// (reader id up to 26, created_ts 8, image id up to 26); no row grows with
+// anyone's popularity; the reader state changes by conditional writes
+// (Backfill's update, the version DeleteEntries checks), not by
+// read-modify-write races; and timelines are read by keyset ranges on
+// (created_ts, image_id).
+package store
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"math"
+	"time"
+)
+
+// Errors the adapters return, to be tested with errors.Is.
+var (
+	// ErrNotFound means the row asked for does not exist.
+	ErrNotFound = errors.New("store: not found")
+)
+
+// Position is a place in posting order: CreatedAt, then ImageID, both
+// ascending. A timeline lists photos in the reverse order, newest first.
+type Position struct {
+	CreatedAt time.Time
+	ImageID   string
+}
+
+// The two ends of posting order, which no photo occupies. The stores keep
+// times as nanoseconds since 1970 in an int64, so these are its limits.
+var (
+	// Top comes after every photo.
+	Top = Position{CreatedAt: time.Unix(0, math.MaxInt64).UTC()}
+	// Bottom comes before every photo.
+	Bottom = Position{CreatedAt: time.Unix(0, math.MinInt64).UTC()}
+)
+
+// Compare returns -1 when p comes before q in posting order (p is older),
+// +1 when after, and 0 when they are the same position.
+func (p Position) Compare(q Position) int {
+	return cmp.Or(p.CreatedAt.Compare(q.CreatedAt), cmp.Compare(p.ImageID, q.ImageID))
+}
+
+// After reports whether p comes after q in posting order: p is newer.
+func (p Position) After(q Position) bool { return p.Compare(q) > 0 }
+
+// Entry is one photo in one reader's timeline.
+type Entry struct {
+	ReaderID string
+	// Position is the photo's: its create time and id.
+	Position
+	OwnerID string
+}
+
+// Reader is the state of one reader's timeline.
+type Reader struct {
+	ID string
+	// FollowsSyncedAt is the user service's read time of the follows the
+	// timeline was last filled from: the photos of every account the reader
+	// followed at or before it are in the timeline down to Floor.
+	FollowsSyncedAt time.Time
+	// Floor is the oldest position down to which the timeline is complete:
+	// it holds every photo at Floor or newer of the accounts followed as of
+	// FollowsSyncedAt (and of the reader), as far as the posting-log tailer
+	// has copied them. Bottom when it holds them all; Top while the
+	// timeline is being filled for the first time.
+	Floor Position
+	// Version changes with every Backfill. DeleteEntries is conditional on
+	// it, so that a deletion decided before a backfill cannot undo it.
+	Version int64
+}
+
+// EntryQuery asks for a stretch of a reader's timeline, newest first.
+type EntryQuery struct {
+	ReaderID string
+	// Before bounds the stretch from above: only entries strictly older
+	// than it, and the entry at Before too when IncludeBefore is set.
+	Before        Position
+	IncludeBefore bool
+	// Floor bounds the stretch from below: only entries at Floor or newer.
+	Floor Position
+	// Limit is the most entries returned; the caller bounds it.
+	Limit int
+}
+
+// Store keeps the timelines. Implementations are safe for concurrent use.
+type Store interface {
+	// GetReader returns the state of readerID's timeline, or ErrNotFound
+	// when it has none.
+	GetReader(ctx context.Context, readerID string) (Reader, error)
+	// CreateReader writes r, with Version 1, unless the reader exists, and
+	// returns the reader as it stands afterwards (r, or the existing one
+	// untouched).
+	CreateReader(ctx context.Context, r Reader) (Reader, error)
+	// Backfill adds entries, all of readerID, to the timeline (an entry
+	// already there is left as it is), lets update change the reader's
+	// state and writes it with a new Version, all at once. update may run
+	// more than once and must only change *Reader. It returns the reader as
+	// written, or ErrNotFound when the reader does not exist.
+	Backfill(ctx context.Context, readerID string, entries []Entry, update func(*Reader)) (Reader, error)
+	// ListEntries returns up to q.Limit entries of q.ReaderID's timeline
+	// between q.Before and q.Floor, newest first.
+	ListEntries(ctx context.Context, q EntryQuery) ([]Entry, error)
+	// DeleteEntries deletes readerID's entries at positions, all at once,
+	// provided the reader's Version is still version, and reports whether
+	// it did.
+	DeleteEntries(ctx context.Context, readerID string, positions []Position, version int64) (bool, error)
+
+	// FilterReaders returns those of ids that have a timeline, in no
+	// particular order.
+	FilterReaders(ctx context.Context, ids []string) ([]string, error)
+	// AddEntries adds entries of any readers to their timelines; an entry
+	// already there is left as it is.
+	AddEntries(ctx context.Context, entries []Entry) error
+
+	// TailCursor returns the position in the posting log up to which the
+	// tailer has copied photos into timelines, or ErrNotFound before
+	// InitTailCursor.
+	TailCursor(ctx context.Context) (Position, error)
+	// InitTailCursor sets the tail cursor to p unless it is set, and
+	// returns the cursor as it stands afterwards.
+	InitTailCursor(ctx context.Context, p Position) (Position, error)
+	// AdvanceTailCursor moves the tail cursor to p if p is after it; it
+	// never moves back. ErrNotFound before InitTailCursor.
+	AdvanceTailCursor(ctx context.Context, p Position) error
+
+	// Close releases the store's resources.
+	Close() error
+}
