@@ -10,6 +10,7 @@ TOOLS_BIN := $(CURDIR)/tools/bin
 BIN       := $(CURDIR)/bin
 BUF       := $(TOOLS_BIN)/buf
 BINARIES  := auth user image feed gateway
+MODULES   := proto pkg services/auth services/user services/image services/feed gateway e2e
 
 .PHONY: help
 help: ## List the targets.
@@ -37,6 +38,10 @@ lint: tools ## buf lint, buf breaking against main, gofmt and go vet.
 		echo "not gofmt'ed:" >&2; echo "$$unformatted" >&2; exit 1; fi
 	$(GO) vet work
 
+.PHONY: modules
+modules: ## Build every module on its own (GOWORK=off), as an image build of one service does.
+	@for m in $(MODULES); do echo "GOWORK=off go build ./... in $$m"; (cd $$m && GOWORK=off $(GO) build ./...); done
+
 .PHONY: build
 build: ## Build every binary into bin/.
 	@mkdir -p $(BIN)
@@ -48,7 +53,7 @@ run: build ## Start the four services and the gateway on the embedded backends (
 	BIN=$(BIN) ./scripts/run.sh
 
 .PHONY: test
-test: proto-check lint ## Run every test of every module, end-to-end and browser tests included.
+test: proto-check lint modules ## Run every test of every module, end-to-end and browser tests included.
 	./scripts/check-chromium.sh
 	$(GO) test -count=1 -timeout 20m work
 
