@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/fotogal/fotogal/pkg/authn"
@@ -39,6 +40,12 @@ func Dial(target string, opts Options) (*grpc.ClientConn, error) {
 	}
 	dialOpts := []grpc.DialOption{
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		// Peers restart (a rollout, a crash): reconnect quickly rather than
+		// after gRPC's default backoff of up to two minutes.
+		grpc.WithConnectParams(grpc.ConnectParams{
+			Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 3 * time.Second},
+			MinConnectTimeout: 3 * time.Second,
+		}),
 		grpc.WithChainUnaryInterceptor(unaryInterceptor(timeout)),
 		grpc.WithChainStreamInterceptor(streamInterceptor),
 	}
@@ -59,6 +66,9 @@ func unaryInterceptor(timeout time.Duration) grpc.UnaryClientInterceptor {
 			ctx, cancel = context.WithTimeout(ctx, timeout)
 			defer cancel()
 		}
+		// A unary call always has a deadline, so it may wait for a peer
+		// that is starting or restarting instead of failing at once.
+		opts = append([]grpc.CallOption{grpc.WaitForReady(true)}, opts...)
 		return invoker(requestid.AppendOutgoing(ctx), method, req, reply, cc, opts...)
 	}
 }

@@ -3,12 +3,14 @@ package grpcclient_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"testing"
 	"time"
 
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
@@ -134,5 +136,47 @@ func TestDialBadTarget(t *testing.T) {
 	t.Parallel()
 	if _, err := grpcclient.Dial("bad-scheme:///x\x00", grpcclient.Options{}); err == nil {
 		t.Error("Dial with a malformed target succeeded")
+	}
+}
+
+// A unary call made while its peer is still starting waits for it, within
+// its deadline, instead of failing with Unavailable.
+func TestDialWaitsForAStartingPeer(t *testing.T) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := lis.Addr().String()
+	lis.Close() // Nobody listens there yet.
+
+	conn, err := grpcclient.Dial(addr, grpcclient.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+
+	started := make(chan *grpc.Server, 1)
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		lis, err := net.Listen("tcp", addr)
+		if err != nil {
+			started <- nil
+			return
+		}
+		srv := grpc.NewServer()
+		healthpb.RegisterHealthServer(srv, health.NewServer())
+		started <- srv
+		srv.Serve(lis)
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err = healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{})
+	if srv := <-started; srv != nil {
+		t.Cleanup(srv.Stop)
+	} else {
+		t.Fatal("could not listen again on " + addr)
+	}
+	if err != nil {
+		t.Fatalf("Check while the peer starts: %v, want it to wait and succeed", err)
 	}
 }
