@@ -7,18 +7,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
 	"time"
 
-	_ "modernc.org/sqlite" // Registers the "sqlite" database/sql driver.
-
+	"github.com/fotogal/fotogal/pkg/sqlitedb"
 	"github.com/fotogal/fotogal/services/auth/internal/store"
 )
 
 var _ store.Store = (*Store)(nil)
-
-// busyTimeout is how long a write waits for another connection's lock.
-const busyTimeout = 5 * time.Second
 
 // schema creates the sessions table under its original name. Times are
 // UTC Unix nanoseconds.
@@ -46,21 +41,9 @@ type Store struct {
 // Open opens (creating if needed) the SQLite database at path and its
 // schema.
 func Open(ctx context.Context, path string) (*Store, error) {
-	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + url.Values{
-		"_pragma": {
-			"journal_mode(WAL)",
-			fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()),
-			"synchronous(NORMAL)",
-		},
-		"_txlock": {"immediate"},
-	}.Encode()
-	db, err := sql.Open("sqlite", dsn)
+	db, err := sqlitedb.Open(ctx, path, schema)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
-	}
-	if _, err := db.ExecContext(ctx, schema); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("sqlite: create schema in %s: %w", path, err)
+		return nil, err
 	}
 	return &Store{db: db}, nil
 }

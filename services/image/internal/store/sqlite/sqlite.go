@@ -16,8 +16,7 @@ import (
 	"fmt"
 	"time"
 
-	_ "modernc.org/sqlite" // The "sqlite" database/sql driver.
-
+	"github.com/fotogal/fotogal/pkg/sqlitedb"
 	"github.com/fotogal/fotogal/services/image/internal/store"
 )
 
@@ -113,14 +112,9 @@ const maxUpdateAttempts = 20
 
 // Open opens (creating if needed) the database file at path.
 func Open(ctx context.Context, path string) (*Store, error) {
-	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
-	db, err := sql.Open("sqlite", dsn)
+	db, err := sqlitedb.Open(ctx, path, schema)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	if _, err := db.ExecContext(ctx, schema); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("create schema in %s: %w", path, err)
+		return nil, err
 	}
 	return &Store{db: db}, nil
 }

@@ -14,12 +14,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/url"
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // The "sqlite" database/sql driver.
-
+	"github.com/fotogal/fotogal/pkg/sqlitedb"
 	"github.com/fotogal/fotogal/services/user/internal/store"
 )
 
@@ -69,18 +67,9 @@ CREATE INDEX IF NOT EXISTS follows_by_follower ON follows (follower_id, state, c
 // Open opens (creating if needed) the SQLite database at path and its
 // tables.
 func Open(ctx context.Context, path string) (*Store, error) {
-	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous(NORMAL)")
-	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	db, err := sqlitedb.Open(ctx, path, schema)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
-	}
-	if _, err := db.ExecContext(ctx, schema); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("sqlite: create tables in %s: %w", path, err)
+		return nil, err
 	}
 	return &Store{db: db}, nil
 }
