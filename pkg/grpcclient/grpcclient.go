@@ -29,6 +29,11 @@ type Options struct {
 	// ServiceSecret, when set, is sent as the service credential on every
 	// call (see authn.ServiceCredentials).
 	ServiceSecret string
+	// WaitForReady makes unary calls wait, within their deadline, for a
+	// peer that is starting or restarting, instead of failing at once with
+	// Unavailable. Services calling services want it; the gateway, which
+	// answers people, fails fast.
+	WaitForReady bool
 }
 
 // Dial returns a client connection to target (e.g. "127.0.0.1:9091" or
@@ -46,7 +51,7 @@ func Dial(target string, opts Options) (*grpc.ClientConn, error) {
 			Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 3 * time.Second},
 			MinConnectTimeout: 3 * time.Second,
 		}),
-		grpc.WithChainUnaryInterceptor(unaryInterceptor(timeout)),
+		grpc.WithChainUnaryInterceptor(unaryInterceptor(timeout, opts.WaitForReady)),
 		grpc.WithChainStreamInterceptor(streamInterceptor),
 	}
 	if opts.ServiceSecret != "" {
@@ -59,16 +64,17 @@ func Dial(target string, opts Options) (*grpc.ClientConn, error) {
 	return conn, nil
 }
 
-func unaryInterceptor(timeout time.Duration) grpc.UnaryClientInterceptor {
+func unaryInterceptor(timeout time.Duration, waitForReady bool) grpc.UnaryClientInterceptor {
 	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
 		if _, ok := ctx.Deadline(); !ok {
 			var cancel context.CancelFunc
 			ctx, cancel = context.WithTimeout(ctx, timeout)
 			defer cancel()
 		}
-		// A unary call always has a deadline, so it may wait for a peer
-		// that is starting or restarting instead of failing at once.
-		opts = append([]grpc.CallOption{grpc.WaitForReady(true)}, opts...)
+		if waitForReady {
+			// A unary call always has a deadline to bound the wait.
+			opts = append([]grpc.CallOption{grpc.WaitForReady(true)}, opts...)
+		}
 		return invoker(requestid.AppendOutgoing(ctx), method, req, reply, cc, opts...)
 	}
 }

@@ -149,7 +149,7 @@ func TestDialWaitsForAStartingPeer(t *testing.T) {
 	addr := lis.Addr().String()
 	lis.Close() // Nobody listens there yet.
 
-	conn, err := grpcclient.Dial(addr, grpcclient.Options{})
+	conn, err := grpcclient.Dial(addr, grpcclient.Options{WaitForReady: true})
 	if err != nil {
 		t.Fatal(err)
 	}

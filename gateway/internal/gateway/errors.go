@@ -20,7 +20,7 @@ import (
 // of its code (grpc-gateway's mapping, or the one a runtime.HTTPStatusError
 // names). On the way it sets Retry-After from a RetryInfo, clears the
 // session cookie that proved invalid, and hides the text of Unavailable
-// errors, which names internal addresses.
+// and DeadlineExceeded errors, which names internal addresses.
 func (g *Gateway) handleError(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
 	var withHTTPStatus *runtime.HTTPStatusError
 	grpcErr := err
@@ -37,9 +37,15 @@ func (g *Gateway) handleError(ctx context.Context, mux *runtime.ServeMux, m runt
 		if info := requestInfoFrom(ctx); info.cookieAuth {
 			clearSessionCookie(w, info.secure)
 		}
-	case codes.Unavailable:
-		logging.FromContext(ctx).Warn("upstream unavailable", zap.Error(grpcErr))
-		err = status.Error(codes.Unavailable, "service unavailable")
+	case codes.Unavailable, codes.DeadlineExceeded:
+		// Raised by the gateway's own client, their text names internal
+		// addresses.
+		logging.FromContext(ctx).Warn("upstream failed", zap.Error(grpcErr))
+		msg := "service unavailable"
+		if st.Code() == codes.DeadlineExceeded {
+			msg = "the service did not answer in time"
+		}
+		err = status.Error(st.Code(), msg)
 		if withHTTPStatus != nil {
 			err = &runtime.HTTPStatusError{HTTPStatus: withHTTPStatus.HTTPStatus, Err: err}
 		}

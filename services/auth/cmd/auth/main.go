@@ -61,6 +61,7 @@ func realMain(ctx context.Context, cfg Config) error {
 	userConn, err := grpcclient.Dial(cfg.UserAddr, grpcclient.Options{
 		Timeout:       cfg.CallTimeout,
 		ServiceSecret: cfg.ServiceSecret,
+		WaitForReady:  true,
 	})
 	if err != nil {
 		return fmt.Errorf("dial user service: %w", err)

@@ -74,7 +74,7 @@ func realMain(ctx context.Context) error {
 	defer st.Close()
 
 	dial := func(name, addr string) (*grpc.ClientConn, error) {
-		conn, err := grpcclient.Dial(addr, grpcclient.Options{Timeout: cfg.CallTimeout, ServiceSecret: cfg.ServiceSecret})
+		conn, err := grpcclient.Dial(addr, grpcclient.Options{Timeout: cfg.CallTimeout, ServiceSecret: cfg.ServiceSecret, WaitForReady: true})
 		if err != nil {
 			return nil, fmt.Errorf("dial %s service: %w", name, err)
 		}

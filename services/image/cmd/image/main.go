@@ -65,7 +65,7 @@ func realMain(ctx context.Context) error {
 		return fmt.Errorf("create spool directory: %w", err)
 	}
 
-	dial := grpcclient.Options{Timeout: cfg.CallTimeout, ServiceSecret: cfg.ServiceSecret}
+	dial := grpcclient.Options{Timeout: cfg.CallTimeout, ServiceSecret: cfg.ServiceSecret, WaitForReady: true}
 	authConn, err := grpcclient.Dial(cfg.AuthAddr, dial)
 	if err != nil {
 		return fmt.Errorf("dial auth: %w", err)
