@@ -3,20 +3,25 @@
 // A binary fills its one config struct with a Loader, then checks Err once:
 //
 //	l := config.NewLoader(os.LookupEnv)
-//	cfg.GRPCAddr = l.String("FOTOGAL_AUTH_GRPC_ADDR", "127.0.0.1:9091")
-//	cfg.SessionTTL = l.Duration("FOTOGAL_SESSION_TTL", 7*24*time.Hour)
+//	cfg.GRPCAddr = l.Addr("FOTOGAL_GRPC_ADDR", "127.0.0.1:9091")
+//	cfg.MetricsAddr = l.OptionalAddr("FOTOGAL_METRICS_ADDR", "127.0.0.1:9191")
+//	cfg.ServiceSecret = l.Secret("FOTOGAL_SERVICE_SECRET", 16)
+//	cfg.SessionTTL = l.PositiveDuration("FOTOGAL_SESSION_TTL", 7*24*time.Hour)
 //	if err := l.Err(); err != nil {
 //		return fmt.Errorf("load config: %w", err)
 //	}
 //
-// A variable that is unset or empty takes its default. Every bad value is
-// reported, each message naming the variable and the value.
+// A variable that is unset or empty takes its default, with one exception:
+// a variable read by OptionalAddr that is set but empty turns its feature
+// off. Every bad value is reported, each message naming the variable and,
+// except for secrets, the value.
 package config
 
 import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -70,6 +75,55 @@ func (l *Loader) Required(name string) string {
 	return v
 }
 
+// Secret returns the value of name, a credential, and records an error when
+// it is unset, empty or shorter than minLen bytes (characters, for the ASCII
+// secrets one generates); it returns "" then. Errors never include the value.
+func (l *Loader) Secret(name string, minLen int) string {
+	v := l.Required(name)
+	if v != "" && len(v) < minLen {
+		l.errs = append(l.errs, fmt.Errorf("%s: must be at least %d characters", name, minLen))
+		return ""
+	}
+	return v
+}
+
+// Addr returns the value of name, a host:port address such as
+// "127.0.0.1:9091" or ":8080", or def when it is unset or empty. A value
+// net.SplitHostPort rejects is an error. Dial targets that may be URIs
+// ("dns:///user:9092") are read with String instead.
+func (l *Loader) Addr(name, def string) string {
+	v, ok := l.value(name)
+	if !ok {
+		return def
+	}
+	return l.checkAddr(name, v, def)
+}
+
+// OptionalAddr returns the address of an optional listener: def when name is
+// unset, "" (the feature is off) when it is set but empty, and otherwise the
+// value, checked as Addr checks it.
+func (l *Loader) OptionalAddr(name, def string) string {
+	v, ok := l.lookup(name)
+	if !ok {
+		return def
+	}
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return ""
+	}
+	return l.checkAddr(name, v, def)
+}
+
+// checkAddr returns v when it is a host:port address, and otherwise records
+// an error and returns def.
+func (l *Loader) checkAddr(name, v, def string) string {
+	if _, _, err := net.SplitHostPort(v); err != nil {
+		l.fail(name, v, "is not a host:port address")
+		return def
+	}
+	return v
+}
+
 // Int returns the value of name as an int, or def when it is unset or empty.
 func (l *Loader) Int(name string, def int) int {
 	v, ok := l.value(name)
@@ -79,6 +133,25 @@ func (l *Loader) Int(name string, def int) int {
 	n, err := strconv.Atoi(v)
 	if err != nil {
 		l.fail(name, v, "is not an integer")
+		return def
+	}
+	return n
+}
+
+// PositiveInt returns the value of name as an int, or def when it is unset or
+// empty. Zero and negative values are errors.
+func (l *Loader) PositiveInt(name string, def int) int {
+	v, ok := l.value(name)
+	if !ok {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		l.fail(name, v, "is not an integer")
+		return def
+	}
+	if n <= 0 {
+		l.fail(name, v, "must be positive")
 		return def
 	}
 	return n
@@ -113,6 +186,25 @@ func (l *Loader) Duration(name string, def time.Duration) time.Duration {
 	}
 	if d < 0 {
 		l.fail(name, v, "is negative")
+		return def
+	}
+	return d
+}
+
+// PositiveDuration returns the value of name parsed by time.ParseDuration,
+// or def when it is unset or empty. Zero and negative durations are errors.
+func (l *Loader) PositiveDuration(name string, def time.Duration) time.Duration {
+	v, ok := l.value(name)
+	if !ok {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		l.fail(name, v, "is not a duration")
+		return def
+	}
+	if d <= 0 {
+		l.fail(name, v, "must be positive")
 		return def
 	}
 	return d

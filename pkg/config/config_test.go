@@ -42,6 +42,20 @@ func TestLoaderValues(t *testing.T) {
 		{"bytes default", nil, func(l *config.Loader) any { return l.Bytes("X", 16<<20) }, int64(16 << 20)},
 		{"one of", map[string]string{"X": "nosql"}, func(l *config.Loader) any { return l.OneOf("X", "sqlite", "sqlite", "nosql") }, "nosql"},
 		{"one of default", nil, func(l *config.Loader) any { return l.OneOf("X", "sqlite", "sqlite", "nosql") }, "sqlite"},
+		{"secret", map[string]string{"X": " 0123456789abcdef "}, func(l *config.Loader) any { return l.Secret("X", 16) }, "0123456789abcdef"},
+		{"addr", map[string]string{"X": "0.0.0.0:80"}, func(l *config.Loader) any { return l.Addr("X", "127.0.0.1:1") }, "0.0.0.0:80"},
+		{"addr any interface", map[string]string{"X": ":8080"}, func(l *config.Loader) any { return l.Addr("X", "127.0.0.1:1") }, ":8080"},
+		{"addr IPv6", map[string]string{"X": "[::1]:9091"}, func(l *config.Loader) any { return l.Addr("X", "127.0.0.1:1") }, "[::1]:9091"},
+		{"addr default", nil, func(l *config.Loader) any { return l.Addr("X", "127.0.0.1:1") }, "127.0.0.1:1"},
+		{"addr empty takes default", map[string]string{"X": ""}, func(l *config.Loader) any { return l.Addr("X", "127.0.0.1:1") }, "127.0.0.1:1"},
+		{"optional addr", map[string]string{"X": "metrics:9190"}, func(l *config.Loader) any { return l.OptionalAddr("X", "127.0.0.1:1") }, "metrics:9190"},
+		{"optional addr unset takes default", nil, func(l *config.Loader) any { return l.OptionalAddr("X", "127.0.0.1:1") }, "127.0.0.1:1"},
+		{"optional addr empty is off", map[string]string{"X": ""}, func(l *config.Loader) any { return l.OptionalAddr("X", "127.0.0.1:1") }, ""},
+		{"optional addr blank is off", map[string]string{"X": " "}, func(l *config.Loader) any { return l.OptionalAddr("X", "127.0.0.1:1") }, ""},
+		{"positive int", map[string]string{"X": "3"}, func(l *config.Loader) any { return l.PositiveInt("X", 1) }, 3},
+		{"positive int default", nil, func(l *config.Loader) any { return l.PositiveInt("X", 1) }, 1},
+		{"positive duration", map[string]string{"X": "250ms"}, func(l *config.Loader) any { return l.PositiveDuration("X", time.Second) }, 250 * time.Millisecond},
+		{"positive duration default", nil, func(l *config.Loader) any { return l.PositiveDuration("X", time.Second) }, time.Second},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -79,6 +93,19 @@ func TestLoaderErrors(t *testing.T) {
 		{"bytes overflow", "9000000000GiB", func(l *config.Loader) any { return l.Bytes("FOTOGAL_X", 1) }, int64(1), `FOTOGAL_X: "9000000000GiB" is not a size (e.g. 16MiB)`},
 		{"one of", "DEBUG", func(l *config.Loader) any { return l.OneOf("FOTOGAL_X", "info", "debug", "info") }, "info", `FOTOGAL_X: "DEBUG" is not one of debug, info`},
 		{"required", "", func(l *config.Loader) any { return l.Required("FOTOGAL_X") }, "", `FOTOGAL_X: required but not set`},
+		{"secret missing", "", func(l *config.Loader) any { return l.Secret("FOTOGAL_X", 16) }, "", `FOTOGAL_X: required but not set`},
+		// The message leaves the secret out.
+		{"secret too short", "0123456789abcde", func(l *config.Loader) any { return l.Secret("FOTOGAL_X", 16) }, "", `FOTOGAL_X: must be at least 16 characters`},
+		{"addr without port", "9094", func(l *config.Loader) any { return l.Addr("FOTOGAL_X", ":1") }, ":1", `FOTOGAL_X: "9094" is not a host:port address`},
+		{"addr URI", "dns:///user:9092", func(l *config.Loader) any { return l.Addr("FOTOGAL_X", ":1") }, ":1", `FOTOGAL_X: "dns:///user:9092" is not a host:port address`},
+		{"optional addr without port", "localhost", func(l *config.Loader) any { return l.OptionalAddr("FOTOGAL_X", ":1") }, ":1", `FOTOGAL_X: "localhost" is not a host:port address`},
+		{"positive int zero", "0", func(l *config.Loader) any { return l.PositiveInt("FOTOGAL_X", 3) }, 3, `FOTOGAL_X: "0" must be positive`},
+		{"positive int negative", "-2", func(l *config.Loader) any { return l.PositiveInt("FOTOGAL_X", 3) }, 3, `FOTOGAL_X: "-2" must be positive`},
+		{"positive int not a number", "ten", func(l *config.Loader) any { return l.PositiveInt("FOTOGAL_X", 3) }, 3, `FOTOGAL_X: "ten" is not an integer`},
+		{"positive duration zero", "0s", func(l *config.Loader) any { return l.PositiveDuration("FOTOGAL_X", time.Second) }, time.Second, `FOTOGAL_X: "0s" must be positive`},
+		{"positive duration bare zero", "0", func(l *config.Loader) any { return l.PositiveDuration("FOTOGAL_X", time.Second) }, time.Second, `FOTOGAL_X: "0" must be positive`},
+		{"positive duration negative", "-1m", func(l *config.Loader) any { return l.PositiveDuration("FOTOGAL_X", time.Second) }, time.Second, `FOTOGAL_X: "-1m" must be positive`},
+		{"positive duration not a duration", "soon", func(l *config.Loader) any { return l.PositiveDuration("FOTOGAL_X", time.Second) }, time.Second, `FOTOGAL_X: "soon" is not a duration`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

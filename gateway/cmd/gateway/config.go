@@ -37,7 +37,8 @@ type config struct {
 func loadConfig(lookup func(string) (string, bool)) (config, error) {
 	l := envconfig.NewLoader(lookup)
 	cfg := config{
-		HTTPAddr:        l.String("FOTOGAL_HTTP_ADDR", ":8080"),
+		HTTPAddr:        l.Addr("FOTOGAL_HTTP_ADDR", ":8080"),
+		MetricsAddr:     l.OptionalAddr("FOTOGAL_METRICS_ADDR", "127.0.0.1:9190"),
 		LogLevel:        l.OneOf("FOTOGAL_LOG_LEVEL", "info", "debug", "info", "warn", "error"),
 		AuthAddr:        l.String("FOTOGAL_AUTH_ADDR", "127.0.0.1:9091"),
 		UserAddr:        l.String("FOTOGAL_USER_ADDR", "127.0.0.1:9092"),
@@ -49,12 +50,6 @@ func loadConfig(lookup func(string) (string, bool)) (config, error) {
 			MaxUploadBytes: l.Bytes("FOTOGAL_MAX_UPLOAD_BYTES", gateway.DefaultMaxUploadBytes),
 			TrustProxy:     l.Bool("FOTOGAL_TRUST_PROXY", false),
 		},
-	}
-	// An empty FOTOGAL_METRICS_ADDR disables metrics, so unset and empty
-	// differ here.
-	cfg.MetricsAddr = "127.0.0.1:9190"
-	if v, ok := lookup("FOTOGAL_METRICS_ADDR"); ok {
-		cfg.MetricsAddr = strings.TrimSpace(v)
 	}
 	errs := []error{l.Err()}
 	if cfg.Gateway.MaxUploadBytes <= 0 {

@@ -66,6 +66,11 @@ func TestLoadConfig(t *testing.T) {
 			wantErr: []string{"FOTOGAL_MAX_UPLOAD_BYTES", "FOTOGAL_TRUST_PROXY", "FOTOGAL_ALLOWED_ORIGINS", "FOTOGAL_CALL_TIMEOUT", "FOTOGAL_LOG_LEVEL"},
 		},
 		{
+			name:    "bad listen addresses",
+			env:     map[string]string{"FOTOGAL_HTTP_ADDR": "8080", "FOTOGAL_METRICS_ADDR": "localhost"},
+			wantErr: []string{"FOTOGAL_HTTP_ADDR", "FOTOGAL_METRICS_ADDR"},
+		},
+		{
 			name:    "zero upload limit",
 			env:     map[string]string{"FOTOGAL_MAX_UPLOAD_BYTES": "0"},
 			wantErr: []string{"FOTOGAL_MAX_UPLOAD_BYTES"},

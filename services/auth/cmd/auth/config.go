@@ -1,19 +1,13 @@
 package main
 
 import (
-	"errors"
-	"fmt"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/fotogal/fotogal/pkg/config"
 	"github.com/fotogal/fotogal/pkg/grpcserver"
 	"github.com/fotogal/fotogal/services/auth/internal/auth"
 )
-
-// minServiceSecretLen is the shortest service credential accepted.
-const minServiceSecretLen = 16
 
 // Config is the whole configuration of the auth binary, from FOTOGAL_*
 // environment variables.
@@ -60,60 +54,29 @@ func loadConfig(lookup func(string) (string, bool)) (Config, error) {
 	l := config.NewLoader(lookup)
 	cfg := Config{
 		Server: grpcserver.Config{
-			Addr:        l.String("FOTOGAL_GRPC_ADDR", "127.0.0.1:9091"),
-			MetricsAddr: l.String("FOTOGAL_METRICS_ADDR", "127.0.0.1:9191"),
+			Addr:            l.Addr("FOTOGAL_GRPC_ADDR", "127.0.0.1:9091"),
+			MetricsAddr:     l.OptionalAddr("FOTOGAL_METRICS_ADDR", "127.0.0.1:9191"),
+			ShutdownTimeout: l.PositiveDuration("FOTOGAL_SHUTDOWN_TIMEOUT", grpcserver.DefaultShutdownTimeout),
 		},
 		LogLevel:      l.OneOf("FOTOGAL_LOG_LEVEL", "info", "debug", "info", "warn", "error"),
-		ServiceSecret: l.Required("FOTOGAL_SERVICE_SECRET"),
+		ServiceSecret: l.Secret("FOTOGAL_SERVICE_SECRET", 16),
 		UserAddr:      l.String("FOTOGAL_USER_ADDR", "127.0.0.1:9092"),
-		CallTimeout:   l.Duration("FOTOGAL_CALL_TIMEOUT", 5*time.Second),
+		CallTimeout:   l.PositiveDuration("FOTOGAL_CALL_TIMEOUT", 5*time.Second),
 		Store: StoreConfig{
 			Backend: l.OneOf("FOTOGAL_STORE", "sqlite", "sqlite"),
 			DataDir: l.String("FOTOGAL_DATA_DIR", "./var"),
 		},
 		Auth: auth.Config{
-			SessionTTL: l.Duration("FOTOGAL_SESSION_TTL", 7*24*time.Hour),
+			SessionTTL: l.PositiveDuration("FOTOGAL_SESSION_TTL", 7*24*time.Hour),
 			Throttle: auth.ThrottleConfig{
-				MaxAttemptsPerEmail: l.Int("FOTOGAL_LOGIN_MAX_ATTEMPTS_PER_EMAIL", 10),
-				MaxAttemptsPerAddr:  l.Int("FOTOGAL_LOGIN_MAX_ATTEMPTS_PER_ADDR", 50),
-				Window:              l.Duration("FOTOGAL_LOGIN_WINDOW", 15*time.Minute),
+				MaxAttemptsPerEmail: l.PositiveInt("FOTOGAL_LOGIN_MAX_ATTEMPTS_PER_EMAIL", 10),
+				MaxAttemptsPerAddr:  l.PositiveInt("FOTOGAL_LOGIN_MAX_ATTEMPTS_PER_ADDR", 50),
+				Window:              l.PositiveDuration("FOTOGAL_LOGIN_WINDOW", 15*time.Minute),
 			},
 		},
-		SweepInterval: l.Duration("FOTOGAL_SESSION_SWEEP_INTERVAL", 10*time.Minute),
+		SweepInterval: l.PositiveDuration("FOTOGAL_SESSION_SWEEP_INTERVAL", 10*time.Minute),
 	}
-	if v, ok := lookup("FOTOGAL_METRICS_ADDR"); ok && strings.TrimSpace(v) == "" {
-		cfg.Server.MetricsAddr = ""
-	}
-
-	errs := []error{l.Err()}
-	if cfg.ServiceSecret != "" && len(cfg.ServiceSecret) < minServiceSecretLen {
-		errs = append(errs, fmt.Errorf("FOTOGAL_SERVICE_SECRET: must be at least %d characters", minServiceSecretLen))
-	}
-	for _, d := range []struct {
-		name  string
-		value time.Duration
-	}{
-		{"FOTOGAL_CALL_TIMEOUT", cfg.CallTimeout},
-		{"FOTOGAL_SESSION_TTL", cfg.Auth.SessionTTL},
-		{"FOTOGAL_LOGIN_WINDOW", cfg.Auth.Throttle.Window},
-		{"FOTOGAL_SESSION_SWEEP_INTERVAL", cfg.SweepInterval},
-	} {
-		if d.value <= 0 {
-			errs = append(errs, fmt.Errorf("%s: must be positive", d.name))
-		}
-	}
-	for _, n := range []struct {
-		name  string
-		value int
-	}{
-		{"FOTOGAL_LOGIN_MAX_ATTEMPTS_PER_EMAIL", cfg.Auth.Throttle.MaxAttemptsPerEmail},
-		{"FOTOGAL_LOGIN_MAX_ATTEMPTS_PER_ADDR", cfg.Auth.Throttle.MaxAttemptsPerAddr},
-	} {
-		if n.value < 1 {
-			errs = append(errs, fmt.Errorf("%s: must be at least 1", n.name))
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err := l.Err(); err != nil {
 		return Config{}, err
 	}
 	return cfg, nil

@@ -74,6 +74,8 @@ func TestLoadConfigNamesBadVariable(t *testing.T) {
 		{"bad window", map[string]string{"FOTOGAL_LOGIN_WINDOW": "-1m"}, "FOTOGAL_LOGIN_WINDOW"},
 		{"unknown store", map[string]string{"FOTOGAL_STORE": "nosql"}, "FOTOGAL_STORE"},
 		{"bad log level", map[string]string{"FOTOGAL_LOG_LEVEL": "loud"}, "FOTOGAL_LOG_LEVEL"},
+		{"bad listen address", map[string]string{"FOTOGAL_GRPC_ADDR": "9091"}, "FOTOGAL_GRPC_ADDR"},
+		{"bad metrics address", map[string]string{"FOTOGAL_METRICS_ADDR": "localhost"}, "FOTOGAL_METRICS_ADDR"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

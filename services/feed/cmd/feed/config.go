@@ -1,10 +1,7 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"net"
-	"strings"
 	"time"
 
 	"github.com/fotogal/fotogal/pkg/config"
@@ -12,9 +9,6 @@ import (
 
 	"github.com/fotogal/fotogal/services/feed/internal/feed"
 )
-
-// minServiceSecretLen is the shortest service credential accepted.
-const minServiceSecretLen = 16
 
 // Config is the feed binary's whole configuration, read from the
 // environment once at start.
@@ -67,60 +61,27 @@ func loadConfig(lookup func(string) (string, bool)) (Config, error) {
 	l := config.NewLoader(lookup)
 	cfg := Config{
 		Server: grpcserver.Config{
-			Addr:        l.String("FOTOGAL_GRPC_ADDR", "127.0.0.1:9094"),
-			MetricsAddr: metricsAddr(lookup, "127.0.0.1:9194"),
+			Addr:            l.Addr("FOTOGAL_GRPC_ADDR", "127.0.0.1:9094"),
+			MetricsAddr:     l.OptionalAddr("FOTOGAL_METRICS_ADDR", "127.0.0.1:9194"),
+			ShutdownTimeout: l.PositiveDuration("FOTOGAL_SHUTDOWN_TIMEOUT", grpcserver.DefaultShutdownTimeout),
 		},
-		ServiceSecret: l.Required("FOTOGAL_SERVICE_SECRET"),
+		ServiceSecret: l.Secret("FOTOGAL_SERVICE_SECRET", 16),
 		AuthAddr:      l.String("FOTOGAL_AUTH_ADDR", "127.0.0.1:9091"),
 		UserAddr:      l.String("FOTOGAL_USER_ADDR", "127.0.0.1:9092"),
 		ImageAddr:     l.String("FOTOGAL_IMAGE_ADDR", "127.0.0.1:9093"),
-		CallTimeout:   l.Duration("FOTOGAL_CALL_TIMEOUT", 5*time.Second),
+		CallTimeout:   l.PositiveDuration("FOTOGAL_CALL_TIMEOUT", 5*time.Second),
 		Store: StoreConfig{
 			Backend: l.OneOf("FOTOGAL_STORE", "sqlite", "sqlite"),
 			DataDir: l.String("FOTOGAL_DATA_DIR", "./var"),
 		},
 		Timeline: TimelineConfig{
-			Backfill:     l.Int("FOTOGAL_FEED_BACKFILL", feed.DefaultBackfill),
-			TailInterval: l.Duration("FOTOGAL_FEED_TAIL_INTERVAL", feed.DefaultTailInterval),
-			TailOverlap:  l.Duration("FOTOGAL_FEED_TAIL_OVERLAP", feed.DefaultTailOverlap),
+			Backfill:     l.PositiveInt("FOTOGAL_FEED_BACKFILL", feed.DefaultBackfill),
+			TailInterval: l.PositiveDuration("FOTOGAL_FEED_TAIL_INTERVAL", feed.DefaultTailInterval),
+			TailOverlap:  l.PositiveDuration("FOTOGAL_FEED_TAIL_OVERLAP", feed.DefaultTailOverlap),
 		},
 	}
-	errs := []error{l.Err()}
-	if cfg.ServiceSecret != "" && len(cfg.ServiceSecret) < minServiceSecretLen {
-		errs = append(errs, fmt.Errorf("FOTOGAL_SERVICE_SECRET: must be at least %d characters", minServiceSecretLen))
-	}
-	positive := []struct {
-		name string
-		ok   bool
-	}{
-		{"FOTOGAL_CALL_TIMEOUT", cfg.CallTimeout > 0},
-		{"FOTOGAL_FEED_BACKFILL", cfg.Timeline.Backfill > 0},
-		{"FOTOGAL_FEED_TAIL_INTERVAL", cfg.Timeline.TailInterval > 0},
-		{"FOTOGAL_FEED_TAIL_OVERLAP", cfg.Timeline.TailOverlap > 0},
-	}
-	for _, v := range positive {
-		if !v.ok {
-			errs = append(errs, errors.New(v.name+": must be positive"))
-		}
-	}
-	for name, addr := range map[string]string{"FOTOGAL_GRPC_ADDR": cfg.Server.Addr, "FOTOGAL_METRICS_ADDR": cfg.Server.MetricsAddr} {
-		if _, _, err := net.SplitHostPort(addr); addr != "" && err != nil {
-			errs = append(errs, fmt.Errorf("%s: %q is not a host:port address", name, addr))
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err := l.Err(); err != nil {
 		return Config{}, fmt.Errorf("load config: %w", err)
 	}
 	return cfg, nil
-}
-
-// metricsAddr returns FOTOGAL_METRICS_ADDR, def when it is unset, and ""
-// (disabled) when it is set but empty, which config.Loader would read as
-// unset.
-func metricsAddr(lookup func(string) (string, bool), def string) string {
-	v, ok := lookup("FOTOGAL_METRICS_ADDR")
-	if !ok {
-		return def
-	}
-	return strings.TrimSpace(v)
 }

@@ -71,6 +71,7 @@ func TestLoadConfig(t *testing.T) {
 		{name: "bad timeout", env: map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_CALL_TIMEOUT": "soon"}, wantErr: "FOTOGAL_CALL_TIMEOUT"},
 		{name: "zero timeout", env: map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_CALL_TIMEOUT": "0s"}, wantErr: "FOTOGAL_CALL_TIMEOUT"},
 		{name: "bad listen address", env: map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_GRPC_ADDR": "9094"}, wantErr: "FOTOGAL_GRPC_ADDR"},
+		{name: "bad metrics address", env: map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_METRICS_ADDR": "9194"}, wantErr: "FOTOGAL_METRICS_ADDR"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"time"
 
 	"github.com/fotogal/fotogal/pkg/config"
@@ -40,39 +39,30 @@ func (c Config) BucketDir() string { return filepath.Join(c.DataDir, "bucket") }
 // SpoolDir is the directory uploads are spooled to.
 func (c Config) SpoolDir() string { return filepath.Join(c.DataDir, "tmp", "image-uploads") }
 
-// metricsAddr returns FOTOGAL_METRICS_ADDR: its default when unset, and ""
-// (no metrics endpoint) when set empty.
-func metricsAddr(lookup func(string) (string, bool)) string {
-	v, ok := lookup("FOTOGAL_METRICS_ADDR")
-	if !ok {
-		return "127.0.0.1:9193"
-	}
-	return strings.TrimSpace(v)
-}
-
 // loadConfig reads the configuration with lookup (os.LookupEnv).
 func loadConfig(lookup func(string) (string, bool)) (Config, error) {
 	l := config.NewLoader(lookup)
 	c := Config{
 		Server: grpcserver.Config{
-			Addr:        l.String("FOTOGAL_GRPC_ADDR", "127.0.0.1:9093"),
-			MetricsAddr: metricsAddr(lookup),
+			Addr:            l.Addr("FOTOGAL_GRPC_ADDR", "127.0.0.1:9093"),
+			MetricsAddr:     l.OptionalAddr("FOTOGAL_METRICS_ADDR", "127.0.0.1:9193"),
+			ShutdownTimeout: l.PositiveDuration("FOTOGAL_SHUTDOWN_TIMEOUT", grpcserver.DefaultShutdownTimeout),
 		},
 		LogLevel:      l.OneOf("FOTOGAL_LOG_LEVEL", "info", "debug", "info", "warn", "error"),
 		DataDir:       l.String("FOTOGAL_DATA_DIR", "./var"),
 		Store:         l.OneOf("FOTOGAL_STORE", "sqlite", "sqlite"),
-		ServiceSecret: l.Required("FOTOGAL_SERVICE_SECRET"),
+		ServiceSecret: l.Secret("FOTOGAL_SERVICE_SECRET", 16),
 		AuthAddr:      l.String("FOTOGAL_AUTH_ADDR", "127.0.0.1:9091"),
 		UserAddr:      l.String("FOTOGAL_USER_ADDR", "127.0.0.1:9092"),
-		CallTimeout:   l.Duration("FOTOGAL_CALL_TIMEOUT", 5*time.Second),
+		CallTimeout:   l.PositiveDuration("FOTOGAL_CALL_TIMEOUT", 5*time.Second),
 
 		MaxUploadBytes: l.Bytes("FOTOGAL_MAX_UPLOAD_BYTES", 16<<20),
 		Limits: imaging.Limits{
 			MaxPixels: l.Int64("FOTOGAL_MAX_IMAGE_PIXELS", 50_000_000),
 			MaxSide:   20000,
 		},
-		Workers:       l.Int("FOTOGAL_IMAGE_WORKERS", runtime.GOMAXPROCS(0)),
-		SweepInterval: l.Duration("FOTOGAL_SWEEP_INTERVAL", 10*time.Minute),
+		Workers:       l.PositiveInt("FOTOGAL_IMAGE_WORKERS", runtime.GOMAXPROCS(0)),
+		SweepInterval: l.PositiveDuration("FOTOGAL_SWEEP_INTERVAL", 10*time.Minute),
 		SweepGrace:    l.Duration("FOTOGAL_SWEEP_GRACE", time.Hour),
 	}
 	var errs []error
@@ -84,11 +74,7 @@ func loadConfig(lookup func(string) (string, bool)) (Config, error) {
 			errs = append(errs, fmt.Errorf("%s: %v %s", name, value, problem))
 		}
 	}
-	check(c.ServiceSecret == "" || len(c.ServiceSecret) >= 16, "FOTOGAL_SERVICE_SECRET", "(hidden)", "must be at least 16 characters")
 	check(c.MaxUploadBytes > 0, "FOTOGAL_MAX_UPLOAD_BYTES", c.MaxUploadBytes, "must be positive")
 	check(c.Limits.MaxPixels > 0, "FOTOGAL_MAX_IMAGE_PIXELS", c.Limits.MaxPixels, "must be positive")
-	check(c.Workers > 0, "FOTOGAL_IMAGE_WORKERS", c.Workers, "must be positive")
-	check(c.SweepInterval > 0, "FOTOGAL_SWEEP_INTERVAL", c.SweepInterval, "must be positive")
-	check(c.CallTimeout > 0, "FOTOGAL_CALL_TIMEOUT", c.CallTimeout, "must be positive")
 	return c, errors.Join(errs...)
 }

@@ -38,6 +38,8 @@ func TestLoadConfig(t *testing.T) {
 		{name: "no workers", env: map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_IMAGE_WORKERS": "0"}, wantErr: "FOTOGAL_IMAGE_WORKERS"},
 		{name: "unknown store", env: map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_STORE": "mysql"}, wantErr: "FOTOGAL_STORE"},
 		{name: "bad grace", env: map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_SWEEP_GRACE": "soon"}, wantErr: "FOTOGAL_SWEEP_GRACE"},
+		{name: "zero sweep interval", env: map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_SWEEP_INTERVAL": "0s"}, wantErr: "FOTOGAL_SWEEP_INTERVAL"},
+		{name: "bad metrics address", env: map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_METRICS_ADDR": "9193"}, wantErr: "FOTOGAL_METRICS_ADDR"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -12,9 +12,6 @@ import (
 	"github.com/fotogal/fotogal/services/user/internal/password"
 )
 
-// minServiceSecretLen is the shortest service credential accepted.
-const minServiceSecretLen = 16
-
 // Config is everything the user service reads from its environment.
 type Config struct {
 	// Server: FOTOGAL_GRPC_ADDR, FOTOGAL_METRICS_ADDR (empty disables),
@@ -52,15 +49,15 @@ func loadConfig(lookup func(string) (string, bool)) (Config, error) {
 	l := config.NewLoader(lookup)
 	cfg := Config{
 		Server: grpcserver.Config{
-			Addr:            l.String("FOTOGAL_GRPC_ADDR", "127.0.0.1:9092"),
-			MetricsAddr:     l.String("FOTOGAL_METRICS_ADDR", "127.0.0.1:9192"),
+			Addr:            l.Addr("FOTOGAL_GRPC_ADDR", "127.0.0.1:9092"),
+			MetricsAddr:     l.OptionalAddr("FOTOGAL_METRICS_ADDR", "127.0.0.1:9192"),
 			ShutdownTimeout: l.Duration("FOTOGAL_SHUTDOWN_TIMEOUT", grpcserver.DefaultShutdownTimeout),
 		},
 		LogLevel:      l.OneOf("FOTOGAL_LOG_LEVEL", "info", "debug", "info", "warn", "error"),
-		ServiceSecret: l.Required("FOTOGAL_SERVICE_SECRET"),
+		ServiceSecret: l.Secret("FOTOGAL_SERVICE_SECRET", 16),
 		AuthAddr:      l.String("FOTOGAL_AUTH_ADDR", "127.0.0.1:9091"),
 		ImageAddr:     l.String("FOTOGAL_IMAGE_ADDR", "127.0.0.1:9093"),
-		CallTimeout:   l.Duration("FOTOGAL_CALL_TIMEOUT", 5*time.Second),
+		CallTimeout:   l.PositiveDuration("FOTOGAL_CALL_TIMEOUT", 5*time.Second),
 		Store: StoreConfig{
 			Backend: l.OneOf("FOTOGAL_STORE", "sqlite", "sqlite"),
 			DataDir: l.String("FOTOGAL_DATA_DIR", "./var"),
@@ -71,17 +68,7 @@ func loadConfig(lookup func(string) (string, bool)) (Config, error) {
 	parallelism := l.Int64("FOTOGAL_ARGON2_PARALLELISM", int64(password.OWASP.Parallelism))
 	err := l.Err()
 
-	// An empty FOTOGAL_METRICS_ADDR, unlike an unset one, disables metrics.
-	if v, ok := lookup("FOTOGAL_METRICS_ADDR"); ok && strings.TrimSpace(v) == "" {
-		cfg.Server.MetricsAddr = ""
-	}
 	var problems []string
-	if n := len(cfg.ServiceSecret); n > 0 && n < minServiceSecretLen {
-		problems = append(problems, fmt.Sprintf("FOTOGAL_SERVICE_SECRET: must be at least %d characters", minServiceSecretLen))
-	}
-	if cfg.CallTimeout <= 0 {
-		problems = append(problems, "FOTOGAL_CALL_TIMEOUT: must be positive")
-	}
 	if memory < 8 || memory > math.MaxUint32 {
 		problems = append(problems, fmt.Sprintf("FOTOGAL_ARGON2_MEMORY_KIB: %d is not between 8 and %d", memory, uint32(math.MaxUint32)))
 	}

@@ -72,6 +72,8 @@ func TestLoadConfigNamesBadVariable(t *testing.T) {
 		{"bad timeout", map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_CALL_TIMEOUT": "soon"}, "FOTOGAL_CALL_TIMEOUT"},
 		{"unknown store", map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_STORE": "mysql"}, "FOTOGAL_STORE"},
 		{"bad log level", map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_LOG_LEVEL": "loud"}, "FOTOGAL_LOG_LEVEL"},
+		{"bad listen address", map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_GRPC_ADDR": "9092"}, "FOTOGAL_GRPC_ADDR"},
+		{"zero timeout", map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_CALL_TIMEOUT": "0s"}, "FOTOGAL_CALL_TIMEOUT"},
 		{"argon2 memory zero", map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_ARGON2_MEMORY_KIB": "0"}, "FOTOGAL_ARGON2_MEMORY_KIB"},
 		{"argon2 iterations not a number", map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_ARGON2_ITERATIONS": "two"}, "FOTOGAL_ARGON2_ITERATIONS"},
 		{"argon2 parallelism too big", map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_ARGON2_PARALLELISM": "300"}, "FOTOGAL_ARGON2_PARALLELISM"},
