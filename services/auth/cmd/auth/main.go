@@ -102,9 +102,6 @@ func realMain(ctx context.Context, cfg Config) error {
 func openStore(ctx context.Context, cfg StoreConfig) (store.Store, error) {
 	switch cfg.Backend {
 	case "sqlite":
-		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-			return nil, fmt.Errorf("create data dir: %w", err)
-		}
 		return sqlite.Open(ctx, cfg.SQLitePath())
 	default:
 		return nil, fmt.Errorf("unknown store backend %q", cfg.Backend)

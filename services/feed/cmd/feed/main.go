@@ -134,9 +134,6 @@ func realMain(ctx context.Context) error {
 func openStore(ctx context.Context, cfg StoreConfig) (store.Store, error) {
 	switch cfg.Backend {
 	case "sqlite":
-		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-			return nil, fmt.Errorf("create data directory: %w", err)
-		}
 		return sqlite.Open(ctx, filepath.Join(cfg.DataDir, "feed.db"))
 	}
 	return nil, errors.New("unknown store backend " + cfg.Backend)

@@ -109,9 +109,6 @@ func realMain(ctx context.Context) error {
 func openStore(ctx context.Context, cfg Config) (store.Store, error) {
 	switch cfg.Store {
 	case "sqlite":
-		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-			return nil, err
-		}
 		return sqlite.Open(ctx, cfg.DBPath())
 	default:
 		return nil, fmt.Errorf("unknown store %q", cfg.Store)
