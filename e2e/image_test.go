@@ -147,7 +147,7 @@ func imageRows(t *testing.T, s *Stack) int {
 	}
 	defer db.Close()
 	var n int
-	if err := db.QueryRow("SELECT COUNT(*) FROM images").Scan(&n); err != nil {
+	if err := db.QueryRow("SELECT COUNT(*) FROM fotogal_ntable_images").Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n

@@ -349,7 +349,7 @@ func (e *env) counts(t testing.TB) (rows, reactions, objects, spooled int) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if err := db.QueryRow(`SELECT (SELECT COUNT(*) FROM images), (SELECT COUNT(*) FROM reactions)`).Scan(&rows, &reactions); err != nil {
+	if err := db.QueryRow(`SELECT (SELECT COUNT(*) FROM fotogal_ntable_images), (SELECT COUNT(*) FROM reactions)`).Scan(&rows, &reactions); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.bucket.List(context.Background(), func(bucket.ObjectInfo) error {

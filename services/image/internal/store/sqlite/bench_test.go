@@ -32,14 +32,14 @@ func benchStore(b *testing.B) *Store {
 	}
 	b.Cleanup(func() { s.Close() })
 	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM images`).Scan(&n); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM fotogal_ntable_images`).Scan(&n); err != nil {
 		b.Fatal(err)
 	}
 	if n == benchOwners*benchPhotos {
 		return s
 	}
 	b.Logf("loading %d×%d photos into %s", benchOwners, benchPhotos, path)
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM images; PRAGMA cache_size = -1000000`); err != nil {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM fotogal_ntable_images; PRAGMA cache_size = -1000000`); err != nil {
 		b.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(7, 11))
@@ -50,7 +50,7 @@ func benchStore(b *testing.B) *Store {
 		if err != nil {
 			b.Fatal(err)
 		}
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO images (`+columns+`)
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO fotogal_ntable_images (`+columns+`)
 			VALUES (?, ?, 0, 'a caption', 'IMG.JPG', ?, 'image/jpeg', 3000000, 4000, 3000, ?,
 				?, 'image/jpeg', 200000, 1080, 810, ?, ?, 'image/jpeg', 20000, 320, 320, ?, ?, ?, 1)`)
 		if err != nil {

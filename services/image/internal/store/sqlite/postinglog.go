@@ -12,7 +12,7 @@ import (
 // position, oldest first, by a range seek on images_by_time, which covers
 // the columns read. Arguments: the position's created_ts and image_id, the
 // limit.
-const afterQuery = `SELECT user_id, created_ts, image_id FROM images
+const afterQuery = `SELECT user_id, created_ts, image_id FROM fotogal_ntable_images
 	WHERE is_profile = 0 AND (created_ts, image_id) > (?, ?)
 	ORDER BY created_ts, image_id LIMIT ?`
 

@@ -1,7 +1,7 @@
 // Package sqlite is the embedded adapter of the image service's store: one
 // SQLite file (modernc.org/sqlite, pure Go) in WAL mode.
 //
-// Tables: images (the original fotogal_ntable_images columns plus those of
+// Tables: the original fotogal_ntable_images (its columns plus those of
 // the variants), reactions (one row per person and photo) and
 // reaction_counts (one fixed-size row per photo, updated in the same
 // transaction as the reaction rows, so that counts are exact and cheap to
@@ -34,7 +34,7 @@ var (
 // feed's merge read from, and the time index of the posting log
 // (postinglog.go).
 const schema = `
-CREATE TABLE IF NOT EXISTS images (
+CREATE TABLE IF NOT EXISTS fotogal_ntable_images (
 	image_id                TEXT PRIMARY KEY,
 	user_id                 TEXT NOT NULL,
 	is_profile              INTEGER NOT NULL,
@@ -62,8 +62,8 @@ CREATE TABLE IF NOT EXISTS images (
 	updated_ts              INTEGER NOT NULL,
 	version                 INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS images_by_owner ON images (user_id, is_profile, created_ts, image_id);
-CREATE INDEX IF NOT EXISTS images_by_time ON images (is_profile, created_ts, image_id, user_id);
+CREATE INDEX IF NOT EXISTS images_by_owner ON fotogal_ntable_images (user_id, is_profile, created_ts, image_id);
+CREATE INDEX IF NOT EXISTS images_by_time ON fotogal_ntable_images (is_profile, created_ts, image_id, user_id);
 CREATE TABLE IF NOT EXISTS reactions (
 	image_id   TEXT NOT NULL,
 	user_id    TEXT NOT NULL,
@@ -78,7 +78,8 @@ CREATE TABLE IF NOT EXISTS reaction_counts (
 ) WITHOUT ROWID;
 `
 
-// columns are the images columns in the order scanImage reads them.
+// columns are the fotogal_ntable_images columns in the order scanImage
+// reads them.
 const columns = `image_id, user_id, is_profile, main_comment, image_original_filename,
 	image_filename, image_type, size_bytes, width, height, sha256,
 	display_filename, display_type, display_size_bytes, display_width, display_height, display_sha256,
@@ -88,12 +89,12 @@ const columns = `image_id, user_id, is_profile, main_comment, image_original_fil
 // listQuery reads an owner's photos before a cursor, newest first: a range
 // seek on images_by_owner, read backwards. Arguments: user_id, the
 // cursor's created_ts and image_id, the limit.
-const listQuery = `SELECT ` + columns + ` FROM images
+const listQuery = `SELECT ` + columns + ` FROM fotogal_ntable_images
 	WHERE user_id = ? AND is_profile = 0 AND (created_ts, image_id) < (?, ?)
 	ORDER BY created_ts DESC, image_id DESC LIMIT ?`
 
 // nextQuery is listQuery reading the keys only, from the index alone.
-const nextQuery = `SELECT user_id, created_ts, image_id FROM images
+const nextQuery = `SELECT user_id, created_ts, image_id FROM fotogal_ntable_images
 	WHERE user_id = ? AND is_profile = 0 AND (created_ts, image_id) < (?, ?)
 	ORDER BY created_ts DESC, image_id DESC LIMIT ?`
 
@@ -102,8 +103,8 @@ const nextQuery = `SELECT user_id, created_ts, image_id FROM images
 // the table by rowid. Arguments: the owners, the cursor's created_ts and
 // image_id.
 const headsQuery = `SELECT i.user_id, i.created_ts, i.image_id FROM json_each(?1) AS o
-	JOIN images AS i ON i.rowid = (
-		SELECT rowid FROM images
+	JOIN fotogal_ntable_images AS i ON i.rowid = (
+		SELECT rowid FROM fotogal_ntable_images
 		WHERE user_id = o.value AND is_profile = 0 AND (created_ts, image_id) < (?2, ?3)
 		ORDER BY created_ts DESC, image_id DESC LIMIT 1)`
 
@@ -124,7 +125,7 @@ func (s *Store) Close() error { return s.db.Close() }
 
 // CreateImage inserts img; store.ErrConflict when its ID exists.
 func (s *Store) CreateImage(ctx context.Context, img store.Image) error {
-	res, err := s.db.ExecContext(ctx, `INSERT INTO images (`+columns+`)
+	res, err := s.db.ExecContext(ctx, `INSERT INTO fotogal_ntable_images (`+columns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
 		ON CONFLICT (image_id) DO NOTHING`,
 		img.ID, img.OwnerID, img.IsProfile, img.Caption, img.OriginalFilename,
@@ -150,7 +151,7 @@ func (s *Store) GetImage(ctx context.Context, id string) (store.Image, error) {
 }
 
 func (s *Store) getVersioned(ctx context.Context, id string) (store.Image, int64, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT `+columns+` FROM images WHERE image_id = ?`, id)
+	row := s.db.QueryRowContext(ctx, `SELECT `+columns+` FROM fotogal_ntable_images WHERE image_id = ?`, id)
 	img, version, err := scanImage(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Image{}, 0, store.ErrNotFound
@@ -166,7 +167,7 @@ func (s *Store) BatchGetImages(ctx context.Context, ids []string) ([]store.Image
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	return s.queryImages(ctx, `SELECT `+columns+` FROM images
+	return s.queryImages(ctx, `SELECT `+columns+` FROM fotogal_ntable_images
 		WHERE image_id IN (SELECT value FROM json_each(?))`, jsonArray(ids))
 }
 
@@ -181,7 +182,7 @@ func (s *Store) UpdateImage(ctx context.Context, id string, update func(*store.I
 		if err := update(&img); err != nil {
 			return store.Image{}, err
 		}
-		res, err := s.db.ExecContext(ctx, `UPDATE images SET main_comment = ?, updated_ts = ?, version = version + 1
+		res, err := s.db.ExecContext(ctx, `UPDATE fotogal_ntable_images SET main_comment = ?, updated_ts = ?, version = version + 1
 			WHERE image_id = ? AND version = ?`,
 			img.Caption, img.UpdateTime.UnixNano(), id, version)
 		if err != nil {
@@ -201,7 +202,7 @@ func (s *Store) UpdateImage(ctx context.Context, id string, update func(*store.I
 func (s *Store) DeleteImage(ctx context.Context, id string) (store.Image, error) {
 	var deleted store.Image
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		img, _, err := scanImage(tx.QueryRowContext(ctx, `SELECT `+columns+` FROM images WHERE image_id = ?`, id))
+		img, _, err := scanImage(tx.QueryRowContext(ctx, `SELECT `+columns+` FROM fotogal_ntable_images WHERE image_id = ?`, id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return store.ErrNotFound
 		}
@@ -209,7 +210,7 @@ func (s *Store) DeleteImage(ctx context.Context, id string) (store.Image, error)
 			return fmt.Errorf("get image: %w", err)
 		}
 		for _, q := range []string{
-			`DELETE FROM images WHERE image_id = ?`,
+			`DELETE FROM fotogal_ntable_images WHERE image_id = ?`,
 			`DELETE FROM reactions WHERE image_id = ?`,
 			`DELETE FROM reaction_counts WHERE image_id = ?`,
 		} {
@@ -283,7 +284,7 @@ func (s *Store) queryKeys(ctx context.Context, query string, args ...any) ([]sto
 
 // CountImages counts the photos of each owner that has any.
 func (s *Store) CountImages(ctx context.Context, ownerIDs []string) (map[string]int64, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT user_id, COUNT(*) FROM images
+	rows, err := s.db.QueryContext(ctx, `SELECT user_id, COUNT(*) FROM fotogal_ntable_images
 		WHERE user_id IN (SELECT value FROM json_each(?)) AND is_profile = 0
 		GROUP BY user_id`, jsonArray(ownerIDs))
 	if err != nil {
@@ -307,7 +308,7 @@ func (s *Store) CountImages(ctx context.Context, ownerIDs []string) (map[string]
 
 // LatestAvatar returns owner's newest avatar, or store.ErrNotFound.
 func (s *Store) LatestAvatar(ctx context.Context, ownerID string) (store.Image, error) {
-	img, _, err := scanImage(s.db.QueryRowContext(ctx, `SELECT `+columns+` FROM images
+	img, _, err := scanImage(s.db.QueryRowContext(ctx, `SELECT `+columns+` FROM fotogal_ntable_images
 		WHERE user_id = ? AND is_profile = 1
 		ORDER BY created_ts DESC, image_id DESC LIMIT 1`, ownerID))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -323,7 +324,7 @@ func (s *Store) LatestAvatar(ctx context.Context, ownerID string) (store.Image, 
 func (s *Store) React(ctx context.Context, imageID, userID string, kind store.Kind) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		var exists int
-		err := tx.QueryRowContext(ctx, `SELECT 1 FROM images WHERE image_id = ?`, imageID).Scan(&exists)
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM fotogal_ntable_images WHERE image_id = ?`, imageID).Scan(&exists)
 		if errors.Is(err, sql.ErrNoRows) {
 			return store.ErrNotFound
 		}

@@ -1,7 +1,8 @@
 // Package sqlite is the user service's embedded store: one SQLite file
 // (modernc.org/sqlite, pure Go) in WAL mode.
 //
-// The tables mirror what the Oracle NoSQL adapter keeps: users, the lookup
+// The tables mirror what the Oracle NoSQL adapter keeps: the original
+// fotogal_ntable_users, the lookup
 // rows user_emails and user_usernames that make email and username unique,
 // and follows, one row per edge with an index for each direction. Where
 // NoSQL writes a lookup row put-if-absent and deletes it again on failure,
@@ -29,7 +30,7 @@ type Store struct {
 var _ store.Store = (*Store)(nil)
 
 const schema = `
-CREATE TABLE IF NOT EXISTS users (
+CREATE TABLE IF NOT EXISTS fotogal_ntable_users (
 	user_id         TEXT PRIMARY KEY,
 	email           TEXT NOT NULL,
 	username        TEXT NOT NULL,
@@ -44,7 +45,7 @@ CREATE TABLE IF NOT EXISTS users (
 	created_ts      INTEGER NOT NULL,
 	updated_ts      INTEGER NOT NULL
 ) STRICT;
-CREATE INDEX IF NOT EXISTS users_by_suggestion ON users (is_private, is_professional, created_ts);
+CREATE INDEX IF NOT EXISTS users_by_suggestion ON fotogal_ntable_users (is_private, is_professional, created_ts);
 CREATE TABLE IF NOT EXISTS user_emails (
 	email_key TEXT PRIMARY KEY,
 	user_id   TEXT NOT NULL
@@ -130,7 +131,7 @@ func (s *Store) CreateUser(ctx context.Context, u *store.User) error {
 			store.UsernameKey(u.Username), u.ID); err != nil || !ok {
 			return orErr(err, store.ErrUsernameTaken)
 		}
-		ok, err := insertIfAbsent(ctx, tx, `INSERT INTO users (user_id, email, username, full_name, bio, website, gender,
+		ok, err := insertIfAbsent(ctx, tx, `INSERT INTO fotogal_ntable_users (user_id, email, username, full_name, bio, website, gender,
 			is_private, is_professional, password_hash, avatar_image_id, created_ts, updated_ts)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 			u.ID, u.Email, u.Username, u.FullName, u.Bio, u.Website, u.Gender, u.IsPrivate, u.IsProfessional,
@@ -161,18 +162,18 @@ func insertIfAbsent(ctx context.Context, tx *sql.Tx, query string, args ...any) 
 
 // GetUser returns the account with id.
 func (s *Store) GetUser(ctx context.Context, id string) (*store.User, error) {
-	return s.getOne(ctx, `SELECT `+userColumns+` FROM users u WHERE u.user_id = ?`, id)
+	return s.getOne(ctx, `SELECT `+userColumns+` FROM fotogal_ntable_users u WHERE u.user_id = ?`, id)
 }
 
 // GetUserByUsername returns the account with username in any letter case.
 func (s *Store) GetUserByUsername(ctx context.Context, username string) (*store.User, error) {
-	return s.getOne(ctx, `SELECT `+userColumns+` FROM user_usernames l JOIN users u ON u.user_id = l.user_id
+	return s.getOne(ctx, `SELECT `+userColumns+` FROM user_usernames l JOIN fotogal_ntable_users u ON u.user_id = l.user_id
 		WHERE l.username_key = ?`, store.UsernameKey(username))
 }
 
 // GetUserByEmail returns the account with email in any letter case.
 func (s *Store) GetUserByEmail(ctx context.Context, email string) (*store.User, error) {
-	return s.getOne(ctx, `SELECT `+userColumns+` FROM user_emails l JOIN users u ON u.user_id = l.user_id
+	return s.getOne(ctx, `SELECT `+userColumns+` FROM user_emails l JOIN fotogal_ntable_users u ON u.user_id = l.user_id
 		WHERE l.email_key = ?`, store.EmailKey(email))
 }
 
@@ -189,7 +190,7 @@ const maxBatch = 500
 
 // GetUsers returns the accounts with the ids that exist.
 func (s *Store) GetUsers(ctx context.Context, ids []string) (map[string]*store.User, error) {
-	return s.getMany(ctx, `SELECT `+userColumns+` FROM users u WHERE u.user_id IN `, ids)
+	return s.getMany(ctx, `SELECT `+userColumns+` FROM fotogal_ntable_users u WHERE u.user_id IN `, ids)
 }
 
 // GetUsersByUsernames returns the accounts with the usernames that exist.
@@ -198,7 +199,7 @@ func (s *Store) GetUsersByUsernames(ctx context.Context, usernames []string) (ma
 	for i, name := range usernames {
 		keys[i] = store.UsernameKey(name)
 	}
-	return s.getMany(ctx, `SELECT `+userColumns+` FROM user_usernames l JOIN users u ON u.user_id = l.user_id
+	return s.getMany(ctx, `SELECT `+userColumns+` FROM user_usernames l JOIN fotogal_ntable_users u ON u.user_id = l.user_id
 		WHERE l.username_key IN `, keys)
 }
 
@@ -249,7 +250,7 @@ func anys(values []string) []any {
 func (s *Store) UpdateUser(ctx context.Context, id string, update func(*store.User) error) (*store.User, error) {
 	var updated *store.User
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u WHERE u.user_id = ?`, id))
+		u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM fotogal_ntable_users u WHERE u.user_id = ?`, id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return store.ErrNotFound
 		}
@@ -263,7 +264,7 @@ func (s *Store) UpdateUser(ctx context.Context, id string, update func(*store.Us
 		if u.ID != before.ID || u.Email != before.Email || u.Username != before.Username || !u.CreatedAt.Equal(before.CreatedAt) {
 			return errors.New("sqlite: UpdateUser cannot change the id, email, username or creation time")
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE users SET full_name = ?, bio = ?, website = ?, gender = ?,
+		_, err = tx.ExecContext(ctx, `UPDATE fotogal_ntable_users SET full_name = ?, bio = ?, website = ?, gender = ?,
 			is_private = ?, is_professional = ?, password_hash = ?, avatar_image_id = ?, updated_ts = ?
 			WHERE user_id = ?`,
 			u.FullName, u.Bio, u.Website, u.Gender, u.IsPrivate, u.IsProfessional, u.PasswordHash,
@@ -279,7 +280,7 @@ func (s *Store) UpdateUser(ctx context.Context, id string, update func(*store.Us
 
 // ListSuggestions returns public accounts userID has no edge to.
 func (s *Store) ListSuggestions(ctx context.Context, userID string, limit int) ([]*store.User, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+userColumns+` FROM users u
+	rows, err := s.db.QueryContext(ctx, `SELECT `+userColumns+` FROM fotogal_ntable_users u
 		WHERE u.is_private = 0 AND u.user_id <> ?
 		AND NOT EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = ? AND f.followee_id = u.user_id)
 		ORDER BY u.is_professional DESC, u.created_ts DESC, u.user_id DESC
