@@ -55,7 +55,7 @@ run: build ## Start the four services and the gateway on the embedded backends (
 .PHONY: test
 test: proto-check lint modules ## Run every test of every module, end-to-end and browser tests included.
 	./scripts/check-chromium.sh
-	$(GO) test -count=1 -timeout 20m work
+	$(GO) test -race -count=1 -timeout 20m work
 
 .PHONY: bench
 bench: ## Seed a timeline grid, start the real binaries and print feed latencies (BENCH_FULL=1: the whole grid).
