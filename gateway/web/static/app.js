@@ -24,7 +24,8 @@
 //              register-error, register-<field>-error
 //   timeline   timeline, feed-item (data-image-id), feed-image, caption,
 //              like-button / dislike-button (aria-pressed), like-count,
-//              dislike-count, feed-empty (data-reason), suggestion
+//              dislike-count (in .reactions, aria-busy while a reaction
+//              is being saved), feed-empty (data-reason), suggestion
 //              (data-username), follow-button (data-state, data-username),
 //              feed-refresh, list-end, pager-status
 //   upload     upload-form, upload-drop, upload-file (#upload-file),

@@ -144,21 +144,32 @@ export function followButton(username, state, { followsYou = false, onChange } =
   return button;
 }
 
-// Reaction widgets of the same photo (the timeline card and the viewer) stay
-// in step through this registry.
-const reactionWidgets = new Map();
+// The reactions of each photo shown: its widgets (the timeline card and the
+// viewer stay in step), what the server last said, and the changes in flight.
+const reactionState = new Map();
+
+function stateOf(imageId) {
+  let state = reactionState.get(imageId);
+  if (!state) {
+    state = { widgets: new Set(), confirmed: null, pending: 0, seq: 0, applied: 0, failed: false };
+    reactionState.set(imageId, state);
+  }
+  return state;
+}
 
 function sync(image) {
-  const widgets = reactionWidgets.get(image.imageId);
-  if (!widgets) return;
-  for (const w of widgets) {
-    if (!w.el.isConnected) widgets.delete(w);
+  const state = reactionState.get(image.imageId);
+  if (!state) return;
+  for (const w of state.widgets) {
+    if (!w.el.isConnected) state.widgets.delete(w);
     else w.render(image);
   }
 }
 
 // reactions shows like and dislike toggles with their counts. A click shows
-// its effect at once and is rolled back if the server refuses it.
+// its effect at once; when the server refuses it, the photo goes back to what
+// the server last said (not to what an earlier click, still unanswered,
+// showed). The widget is aria-busy while changes are being saved.
 export function reactions(image) {
   const likeCount = h('span', { class: 'count', testid: 'like-count' });
   const dislikeCount = h('span', { class: 'count', testid: 'dislike-count' });
@@ -169,13 +180,16 @@ export function reactions(image) {
   const el = h('div', { class: 'reactions', dataset: { imageId: image.imageId } },
     h('span', { class: 'reaction' }, like, likeCount),
     h('span', { class: 'reaction' }, dislike, dislikeCount));
+  const state = stateOf(image.imageId);
+  // Fresh data from the server is the truth, unless a change is in flight.
+  if (state.pending === 0) state.confirmed = pickReactions(image);
   let current = { ...image };
-  let seq = 0;
 
   const widget = {
     el,
     render(img) {
       current = { ...current, ...pickReactions(img) };
+      el.setAttribute('aria-busy', String(state.pending > 0));
       like.setAttribute('aria-pressed', String(Boolean(current.likedByMe)));
       dislike.setAttribute('aria-pressed', String(Boolean(current.dislikedByMe)));
       likeCount.textContent = formatNumber(current.likeCount);
@@ -185,8 +199,7 @@ export function reactions(image) {
     },
   };
   widget.render(image);
-  if (!reactionWidgets.has(image.imageId)) reactionWidgets.set(image.imageId, new Set());
-  reactionWidgets.get(image.imageId).add(widget);
+  state.widgets.add(widget);
 
   const toggle = async (kind) => {
     const before = pickReactions(current);
@@ -208,14 +221,29 @@ export function reactions(image) {
         optimistic.likeCount = n(before.likeCount) - 1;
       }
     }
-    const mine = ++seq;
+    const mine = ++state.seq;
+    state.pending++;
     sync({ imageId: image.imageId, ...optimistic });
     try {
       const res = await request(on ? 'PUT' : 'DELETE', `/v1/images/${enc(image.imageId)}/${kind}`);
-      if (mine === seq && res.image) sync({ ...res.image, imageId: image.imageId });
+      // The answer to the latest change that succeeded is the truth.
+      if (mine > state.applied) {
+        state.applied = mine;
+        state.confirmed = res.image ? pickReactions(res.image) : optimistic;
+      }
     } catch (err) {
-      if (mine === seq) sync({ imageId: image.imageId, ...before });
-      if (!(err instanceof ApiError && err.status === 401)) toast(t('react.failed'), 'error');
+      if (!(err instanceof ApiError && err.status === 401)) state.failed = true;
+    } finally {
+      state.pending--;
+      // When every change has its answer, show what the server holds, and
+      // say once if a change was lost.
+      if (state.pending === 0) {
+        sync({ imageId: image.imageId, ...state.confirmed });
+        if (state.failed) {
+          state.failed = false;
+          toast(t('react.failed'), 'error');
+        }
+      }
     }
   };
   like.addEventListener('click', () => toggle('like'));
