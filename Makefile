@@ -25,10 +25,8 @@ proto: tools ## Regenerate Go code, gateway handlers and the OpenAPI document fr
 	PATH=$(TOOLS_BIN):$$PATH $(BUF) generate
 
 .PHONY: proto-check
-proto-check: proto ## Fail when the committed generated code differs from what `make proto` makes.
-	@if [ -n "$$(git status --porcelain -- proto)" ]; then \
-		git status --short -- proto; git --no-pager diff --stat -- proto; \
-		echo "generated code is stale: run 'make proto' and commit the result" >&2; exit 1; fi
+proto-check: tools ## Fail when the generated code differs from what `make proto` makes of the .proto files.
+	./scripts/check-generated.sh $(TOOLS_BIN)
 
 .PHONY: lint
 lint: tools ## buf lint, buf breaking against main, gofmt and go vet.
