@@ -129,9 +129,7 @@ func imageSize(q string) (imagev1.ImageSize, error) {
 // one byte range (Range → 206, or 416 when it lies past the end).
 func (g *Gateway) serveContent(route contentRoute) runtime.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, pathParams map[string]string) {
-		ctx, cancel := context.WithCancel(r.Context())
-		defer cancel()
-		ctx, err := runtime.AnnotateContext(ctx, g.mux, r, route.rpc, runtime.WithHTTPPathPattern(route.pattern))
+		ctx, err := runtime.AnnotateContext(r.Context(), g.mux, r, route.rpc, runtime.WithHTTPPathPattern(route.pattern))
 		if err != nil {
 			g.writeError(w, r, err)
 			return
@@ -141,35 +139,20 @@ func (g *Gateway) serveContent(route contentRoute) runtime.HandlerFunc {
 
 		span, partial := byteSpan{}, false
 		if rng, ok := parseRange(r.Header.Get("Range")); ok && route.ranges {
-			// The range is resolved against the object's size, which a
-			// first call of one byte tells.
-			info, err := g.contentInfo(ctx, route, r, pathParams)
-			if err != nil {
-				g.writeError(w, r, err)
+			span, partial = rng.request()
+			if !partial {
+				g.rangeNotSatisfiable(ctx, w, r, route, pathParams)
 				return
-			}
-			if info.GetNotModified() {
-				writeNotModified(w, info)
-				return
-			}
-			if ifRange := r.Header.Get("If-Range"); ifRange == "" || ifRange == info.GetEtag() {
-				if span, partial = rng.span(info.GetTotalSize()); !partial {
-					h.Set("Content-Range", "bytes */"+strconv.FormatInt(info.GetTotalSize(), 10))
-					g.writeError(w, r, &runtime.HTTPStatusError{
-						HTTPStatus: http.StatusRequestedRangeNotSatisfiable,
-						Err:        status.Error(codes.OutOfRange, "range not satisfiable"),
-					})
-					return
-				}
 			}
 		}
 
-		recv, err := route.open(ctx, g.image, r, pathParams, span)
-		if err != nil {
-			g.writeError(w, r, err)
+		streamCtx, cancelStream := context.WithCancel(ctx)
+		defer cancelStream()
+		recv, info, err := g.openContent(streamCtx, route, r, pathParams, span)
+		if status.Code(err) == codes.OutOfRange {
+			g.rangeNotSatisfiable(ctx, w, r, route, pathParams)
 			return
 		}
-		info, err := firstInfo(recv)
 		if err != nil {
 			g.writeError(w, r, err)
 			return
@@ -177,6 +160,18 @@ func (g *Gateway) serveContent(route contentRoute) runtime.HandlerFunc {
 		if info.GetNotModified() {
 			writeNotModified(w, info)
 			return
+		}
+		// A range of another version of the object than the client holds is
+		// no use to it: the whole object instead.
+		if ifRange := r.Header.Get("If-Range"); partial && ifRange != "" && ifRange != info.GetEtag() {
+			cancelStream()
+			wholeCtx, cancelWhole := context.WithCancel(ctx)
+			defer cancelWhole()
+			if recv, info, err = g.openContent(wholeCtx, route, r, pathParams, byteSpan{}); err != nil {
+				g.writeError(w, r, err)
+				return
+			}
+			partial = false
 		}
 		setContentHeaders(h, info, route.ranges)
 		code := http.StatusOK
@@ -195,16 +190,33 @@ func (g *Gateway) serveContent(route contentRoute) runtime.HandlerFunc {
 	}
 }
 
-// contentInfo returns the ContentInfo of the object route serves for r,
-// fetching one byte only.
-func (g *Gateway) contentInfo(ctx context.Context, route contentRoute, r *http.Request, pathParams map[string]string) (*imagev1.ContentInfo, error) {
+// openContent starts the stream of span of the object route serves for r
+// and receives its ContentInfo.
+func (g *Gateway) openContent(ctx context.Context, route contentRoute, r *http.Request, pathParams map[string]string, span byteSpan) (recvContent, *imagev1.ContentInfo, error) {
+	recv, err := route.open(ctx, g.image, r, pathParams, span)
+	if err != nil {
+		return nil, nil, err
+	}
+	info, err := firstInfo(recv)
+	return recv, info, err
+}
+
+// rangeNotSatisfiable answers 416 with the object's size, which it asks
+// for (the first byte only): this is the one answer that needs the size
+// before the bytes.
+func (g *Gateway) rangeNotSatisfiable(ctx context.Context, w http.ResponseWriter, r *http.Request, route contentRoute, pathParams map[string]string) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	recv, err := route.open(ctx, g.image, r, pathParams, byteSpan{length: 1})
-	if err != nil {
-		return nil, err
+	_, info, err := g.openContent(ctx, route, r, pathParams, byteSpan{length: 1})
+	if err != nil && status.Code(err) != codes.OutOfRange {
+		g.writeError(w, r, err)
+		return
 	}
-	return firstInfo(recv)
+	w.Header().Set("Content-Range", "bytes */"+strconv.FormatInt(info.GetTotalSize(), 10))
+	g.writeError(w, r, &runtime.HTTPStatusError{
+		HTTPStatus: http.StatusRequestedRangeNotSatisfiable,
+		Err:        status.Error(codes.OutOfRange, "range not satisfiable"),
+	})
 }
 
 // firstInfo receives the ContentInfo that opens a content stream.

@@ -209,6 +209,8 @@ func TestImageContent(t *testing.T) {
 		wantContentRange  string
 		wantSize          imagev1.ImageSize
 		wantContentLength string
+		// wantCalls is how many upstream calls it takes; 0 means 1.
+		wantCalls int
 	}{
 		{name: "whole, display by default", wantStatus: 200, wantBody: imageBytes, wantSize: imagev1.ImageSize_IMAGE_SIZE_DISPLAY},
 		{name: "thumb", query: "?size=thumb", wantStatus: 200, wantBody: imageBytes, wantSize: imagev1.ImageSize_IMAGE_SIZE_THUMB},
@@ -221,10 +223,18 @@ func TestImageContent(t *testing.T) {
 		{name: "suffix range", headers: map[string]string{"Range": "bytes=-5"}, wantStatus: 206,
 			wantBody: imageBytes[size-5:], wantContentRange: fmt.Sprintf("bytes %d-%d/%d", size-5, size-1, size)},
 		{name: "range past the end", headers: map[string]string{"Range": fmt.Sprintf("bytes=%d-", size)}, wantStatus: 416,
+			wantContentRange: fmt.Sprintf("bytes */%d", size), wantCalls: 2},
+		{name: "range ending past the end", headers: map[string]string{"Range": fmt.Sprintf("bytes=%d-%d", size-3, size+100)}, wantStatus: 206,
+			wantBody: imageBytes[size-3:], wantContentRange: fmt.Sprintf("bytes %d-%d/%d", size-3, size-1, size)},
+		{name: "suffix longer than the object", headers: map[string]string{"Range": fmt.Sprintf("bytes=-%d", size+100)}, wantStatus: 206,
+			wantBody: imageBytes, wantContentRange: fmt.Sprintf("bytes 0-%d/%d", size-1, size)},
+		{name: "empty suffix", headers: map[string]string{"Range": "bytes=-0"}, wantStatus: 416,
 			wantContentRange: fmt.Sprintf("bytes */%d", size)},
 		{name: "several ranges are ignored", headers: map[string]string{"Range": "bytes=0-1,5-6"}, wantStatus: 200, wantBody: imageBytes},
 		{name: "range with a stale If-Range is ignored", headers: map[string]string{"Range": "bytes=0-1", "If-Range": `"old"`},
-			wantStatus: 200, wantBody: imageBytes},
+			wantStatus: 200, wantBody: imageBytes, wantCalls: 2},
+		{name: "range with a current If-Range", headers: map[string]string{"Range": "bytes=0-1", "If-Range": imageETag},
+			wantStatus: 206, wantBody: imageBytes[:2], wantContentRange: fmt.Sprintf("bytes 0-1/%d", size)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -232,9 +242,16 @@ func TestImageContent(t *testing.T) {
 			for k, v := range tc.headers {
 				headers[k] = v
 			}
+			contentRequests(env.image)
 			resp, body := env.do(t, http.MethodGet, "/v1/images/img-1/content"+tc.query, nil, headers)
 			if resp.StatusCode != tc.wantStatus {
 				t.Fatalf("status = %d, want %d; body %.200s", resp.StatusCode, tc.wantStatus, body)
+			}
+			// One call serves a download, ranges included; a second only
+			// to tell the size in a 416, or when If-Range is stale.
+			reqs := contentRequests(env.image)
+			if want := max(tc.wantCalls, 1); len(reqs) != want {
+				t.Errorf("%d calls to GetImageContent, want %d", len(reqs), want)
 			}
 			if got := resp.Header.Get("Content-Range"); got != tc.wantContentRange {
 				t.Errorf("Content-Range = %q, want %q", got, tc.wantContentRange)
@@ -267,7 +284,7 @@ func TestImageContent(t *testing.T) {
 				}
 			}
 			if tc.wantSize != imagev1.ImageSize_IMAGE_SIZE_UNSPECIFIED {
-				if got := lastContentRequest(env.image).GetSize(); got != tc.wantSize {
+				if got := reqs[len(reqs)-1].GetSize(); got != tc.wantSize {
 					t.Errorf("size asked = %v, want %v", got, tc.wantSize)
 				}
 			}
@@ -275,16 +292,16 @@ func TestImageContent(t *testing.T) {
 	}
 }
 
-// lastContentRequest returns the last GetImageContent request the fake
-// received, dropping the earlier ones.
-func lastContentRequest(f *fakeImage) *imagev1.GetImageContentRequest {
-	var last *imagev1.GetImageContentRequest
+// contentRequests returns the GetImageContent requests the fake received
+// since the last call.
+func contentRequests(f *fakeImage) []*imagev1.GetImageContentRequest {
+	var reqs []*imagev1.GetImageContentRequest
 	for {
 		select {
 		case req := <-f.contentRequests:
-			last = req
+			reqs = append(reqs, req)
 		default:
-			return last
+			return reqs
 		}
 	}
 }

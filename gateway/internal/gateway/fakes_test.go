@@ -200,10 +200,15 @@ func (f *fakeImage) SetAvatar(stream imagev1.ImageService_SetAvatarServer) error
 }
 
 // sendContent streams object as a content stream: ContentInfo, then
-// chunks of 32 KiB.
+// chunks of 32 KiB. It resolves offset and length as the image service
+// does: a negative offset counts from the end, a length past the end stops
+// there, an offset at the end is OutOfRange.
 func sendContent(object []byte, etag string, offset, length int64, ifNoneMatch string, send func(info *imagev1.ContentInfo, chunk []byte) error) error {
 	size := int64(len(object))
-	if offset > size {
+	if offset < 0 {
+		offset, length = max(size+offset, 0), 0
+	}
+	if offset >= size {
 		return status.Error(codes.OutOfRange, "offset past the end")
 	}
 	if length == 0 || offset+length > size {

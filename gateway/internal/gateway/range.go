@@ -51,20 +51,16 @@ func parseOffset(s string) (int64, bool) {
 	return n, err == nil
 }
 
-// span returns the bytes br selects of an object of size bytes, and false
-// when it selects none (the range is not satisfiable).
-func (br byteRange) span(size int64) (byteSpan, bool) {
+// request returns the span to ask the image service for, which resolves it
+// against the object's size (a negative offset counts from the end, a
+// length past the end stops there), and false when br can select nothing
+// whatever the size (the suffix "-0").
+func (br byteRange) request() (byteSpan, bool) {
 	switch {
 	case br.first < 0:
-		if br.last == 0 || size == 0 {
-			return byteSpan{}, false
-		}
-		n := min(br.last, size)
-		return byteSpan{offset: size - n, length: n}, true
-	case br.first >= size:
-		return byteSpan{}, false
-	case br.last < 0 || br.last >= size:
-		return byteSpan{offset: br.first, length: size - br.first}, true
+		return byteSpan{offset: -br.last}, br.last > 0
+	case br.last < 0:
+		return byteSpan{offset: br.first}, true
 	}
 	return byteSpan{offset: br.first, length: br.last - br.first + 1}, true
 }

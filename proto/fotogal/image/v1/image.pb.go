@@ -861,9 +861,11 @@ type GetImageContentRequest struct {
 	ImageId string `protobuf:"bytes,1,opt,name=image_id,json=imageId,proto3" json:"image_id,omitempty"`
 	// Which variant.
 	Size ImageSize `protobuf:"varint,2,opt,name=size,proto3,enum=fotogal.image.v1.ImageSize" json:"size,omitempty"`
-	// First byte to send.
+	// First byte to send. A negative offset counts from the end: -n sends
+	// the last n bytes (all of them when there are fewer), as an HTTP suffix
+	// range does. An offset at or past the end is OutOfRange.
 	Offset int64 `protobuf:"varint,3,opt,name=offset,proto3" json:"offset,omitempty"`
-	// How many bytes to send; 0 sends to the end.
+	// How many bytes to send; 0, or more than remain, sends to the end.
 	Length int64 `protobuf:"varint,4,opt,name=length,proto3" json:"length,omitempty"`
 	// An entity tag the client holds; if it matches, no bytes are sent.
 	IfNoneMatch   string `protobuf:"bytes,5,opt,name=if_none_match,json=ifNoneMatch,proto3" json:"if_none_match,omitempty"`

@@ -67,18 +67,23 @@ func (s *Server) sendContent(ctx context.Context, v store.Variant, written time.
 		info.NotModified = true
 		return sendInfo(info)
 	}
-	switch {
-	case want.offset < 0:
-		return &fieldError{"offset", "must not be negative"}
-	case want.length < 0:
+	offset, length := want.offset, want.length
+	if length < 0 {
 		return &fieldError{"length", "must not be negative"}
-	case want.offset > 0 && want.offset >= v.Size, want.length > v.Size-want.offset:
+	}
+	if offset < 0 { // The last -offset bytes.
+		if v.Size == 0 {
+			return errOutOfRange
+		}
+		offset, length = max(v.Size+offset, 0), 0
+	}
+	if offset > 0 && offset >= v.Size {
 		return errOutOfRange
 	}
-	info.Offset, info.Length = want.offset, want.length
-	if info.Length == 0 {
-		info.Length = v.Size - want.offset
+	if length == 0 || length > v.Size-offset {
+		length = v.Size - offset
 	}
+	info.Offset, info.Length = offset, length
 
 	r, _, err := s.bucket.Open(ctx, v.Object)
 	if err != nil {

@@ -143,18 +143,21 @@ func TestContentRangesAndETags(t *testing.T) {
 		offset, length int64
 		ifNoneMatch    string
 		want           []byte
+		wantOffset     int64
 		notModified    bool
 		code           codes.Code
 	}{
-		{name: "middle", offset: 10, length: 100, want: whole[10:110]},
-		{name: "tail", offset: size - 7, want: whole[size-7:]},
-		{name: "last byte", offset: size - 1, length: 1, want: whole[size-1:]},
+		{name: "middle", offset: 10, length: 100, want: whole[10:110], wantOffset: 10},
+		{name: "tail", offset: size - 7, want: whole[size-7:], wantOffset: size - 7},
+		{name: "last byte", offset: size - 1, length: 1, want: whole[size-1:], wantOffset: size - 1},
+		{name: "length past the end is cut at the end", offset: 1, length: size, want: whole[1:], wantOffset: 1},
+		{name: "the last 7 bytes", offset: -7, want: whole[size-7:], wantOffset: size - 7},
+		{name: "more last bytes than there are", offset: -(size + 10), want: whole},
 		{name: "matching etag", ifNoneMatch: info.GetEtag(), notModified: true},
 		{name: "weak matching etag in a list", ifNoneMatch: `"other", W/` + info.GetEtag(), notModified: true},
 		{name: "other etag", ifNoneMatch: `"other"`, want: whole},
 		{name: "offset at the end", offset: size, code: codes.OutOfRange},
-		{name: "length past the end", offset: 1, length: size, code: codes.OutOfRange},
-		{name: "negative offset", offset: -1, code: codes.InvalidArgument},
+		{name: "negative length", offset: 1, length: -1, code: codes.InvalidArgument},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -170,8 +173,8 @@ func TestContentRangesAndETags(t *testing.T) {
 			if got.GetNotModified() != tc.notModified || !bytes.Equal(data, tc.want) || got.GetTotalSize() != size || got.GetEtag() != info.GetEtag() {
 				t.Errorf("info %v with %d bytes; want not_modified=%v and %d bytes", got, len(data), tc.notModified, len(tc.want))
 			}
-			if !tc.notModified && (got.GetOffset() != tc.offset || got.GetLength() != int64(len(tc.want))) {
-				t.Errorf("offset %d length %d, want %d %d", got.GetOffset(), got.GetLength(), tc.offset, len(tc.want))
+			if !tc.notModified && (got.GetOffset() != tc.wantOffset || got.GetLength() != int64(len(tc.want))) {
+				t.Errorf("offset %d length %d, want %d %d", got.GetOffset(), got.GetLength(), tc.wantOffset, len(tc.want))
 			}
 		})
 	}
