@@ -52,6 +52,15 @@ func (l *Loader) value(name string) (string, bool) {
 	return v, ok && v != ""
 }
 
+// Fail records err, a problem a caller found in values it read (two
+// settings that contradict each other, say); its message names the
+// variables.
+func (l *Loader) Fail(err error) {
+	if err != nil {
+		l.errs = append(l.errs, err)
+	}
+}
+
 func (l *Loader) fail(name, value, problem string) {
 	l.errs = append(l.errs, fmt.Errorf("%s: %q %s", name, value, problem))
 }

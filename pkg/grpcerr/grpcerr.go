@@ -63,10 +63,19 @@ func ResourceExhausted(msg string, retryAfter time.Duration) error {
 // Internal logs err with the logger of ctx and returns an Internal error
 // whose message, "internal error", does not reveal it. When err is the end
 // of ctx (cancelled or past its deadline), it returns Canceled or
-// DeadlineExceeded instead, without logging an error.
+// DeadlineExceeded instead, without logging an error. When err carries a
+// retryable status of its own (a storage backend throttled, ResourceExhausted,
+// or out of reach, Unavailable), it returns that status, logged as a warning.
 func Internal(ctx context.Context, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return status.FromContextError(err).Err()
+	}
+	var backend interface{ GRPCStatus() *status.Status }
+	if errors.As(err, &backend) {
+		if st := backend.GRPCStatus(); st.Code() == codes.Unavailable || st.Code() == codes.ResourceExhausted {
+			logging.FromContext(ctx).Warn("backend refused", zap.Error(err))
+			return st.Err()
+		}
 	}
 	logging.FromContext(ctx).Error("internal error", zap.Error(err))
 	return status.Error(codes.Internal, "internal error")

@@ -95,6 +95,9 @@ func TestInternal(t *testing.T) {
 		{"hidden and logged", errors.New("open /var/db.sqlite: disk full"), codes.Internal, 1},
 		{"cancelled", fmt.Errorf("query: %w", context.Canceled), codes.Canceled, 0},
 		{"deadline", context.DeadlineExceeded, codes.DeadlineExceeded, 0},
+		{"backend unavailable", fmt.Errorf("get user: %w", status.Error(codes.Unavailable, "storage is unavailable")), codes.Unavailable, 0},
+		{"backend throttled", fmt.Errorf("put: %w", status.Error(codes.ResourceExhausted, "busy")), codes.ResourceExhausted, 0},
+		{"other status hidden", fmt.Errorf("put: %w", status.Error(codes.NotFound, "no table")), codes.Internal, 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
