@@ -52,12 +52,27 @@ func classify(err error) error {
 		// Not the service's answer: the connection failed.
 		return &Error{err: err}
 	}
-	switch sdkErr.Code {
-	case nosqlerr.ReadLimitExceeded, nosqlerr.WriteLimitExceeded, nosqlerr.OperationLimitExceeded, nosqlerr.SizeLimitExceeded:
+	// Retries that ran out of time end in RequestTimeout, caused by what
+	// was refused last: a throttled request is still a throttled one.
+	if cause, ok := sdkErr.Cause.(*nosqlerr.Error); ok && sdkErr.Code == nosqlerr.RequestTimeout && isThrottling(cause.Code) {
 		return &Error{Throttled: true, err: err}
+	}
+	if isThrottling(sdkErr.Code) {
+		return &Error{Throttled: true, err: err}
+	}
+	switch sdkErr.Code {
 	case nosqlerr.RequestTimeout, nosqlerr.ServerError, nosqlerr.ServiceUnavailable, nosqlerr.TableBusy,
 		nosqlerr.TableNotReady, nosqlerr.SecurityInfoUnavailable, nosqlerr.RetryAuthentication, nosqlerr.UnknownError:
 		return &Error{err: err}
 	}
 	return err
+}
+
+// isThrottling reports whether code is a refusal by the table's limits.
+func isThrottling(code nosqlerr.ErrorCode) bool {
+	switch code {
+	case nosqlerr.ReadLimitExceeded, nosqlerr.WriteLimitExceeded, nosqlerr.OperationLimitExceeded, nosqlerr.SizeLimitExceeded:
+		return true
+	}
+	return false
 }

@@ -269,15 +269,19 @@ func (c *Client) prepare(ctx context.Context, statement string) (*nosqldb.Prepar
 	return &res.PreparedStatement, nil
 }
 
-// setTimeout sets *timeout to what is left of ctx's deadline, at most the
-// configured request timeout, or returns ctx's error when it is done.
+// setTimeout sets *timeout to most of what is left of ctx's deadline, at
+// most the configured request timeout, or returns ctx's error when it is
+// done. A fifth of the time left is kept back, so that a call whose retries
+// run out still leaves the service time to answer its caller (429 or 503)
+// before the caller's own deadline passes.
 func (c *Client) setTimeout(ctx context.Context, timeout *time.Duration) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	d := c.cfg.RequestTimeout
 	if deadline, ok := ctx.Deadline(); ok {
-		d = min(d, time.Until(deadline))
+		left := time.Until(deadline)
+		d = min(d, left-left/5)
 	}
 	if d < time.Millisecond {
 		return context.DeadlineExceeded

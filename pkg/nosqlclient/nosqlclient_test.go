@@ -79,6 +79,8 @@ func TestClassify(t *testing.T) {
 		{"read throttled", nosqlerr.New(nosqlerr.ReadLimitExceeded, "r"), codes.ResourceExhausted},
 		{"operations throttled", nosqlerr.New(nosqlerr.OperationLimitExceeded, "o"), codes.ResourceExhausted},
 		{"timeout", nosqlerr.New(nosqlerr.RequestTimeout, "t"), codes.Unavailable},
+		{"retries out of time while throttled", nosqlerr.NewWithCause(nosqlerr.RequestTimeout, nosqlerr.New(nosqlerr.WriteLimitExceeded, "w"), "t"), codes.ResourceExhausted},
+		{"retries out of time while down", nosqlerr.NewWithCause(nosqlerr.RequestTimeout, nosqlerr.New(nosqlerr.ServerError, "s"), "t"), codes.Unavailable},
 		{"server error", nosqlerr.New(nosqlerr.ServerError, "5xx"), codes.Unavailable},
 		{"unavailable", nosqlerr.New(nosqlerr.ServiceUnavailable, "503"), codes.Unavailable},
 		{"credentials not ready", nosqlerr.New(nosqlerr.SecurityInfoUnavailable, "s"), codes.Unavailable},
