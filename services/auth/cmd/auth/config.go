@@ -6,6 +6,7 @@ import (
 
 	"github.com/fotogal/fotogal/pkg/config"
 	"github.com/fotogal/fotogal/pkg/grpcserver"
+	"github.com/fotogal/fotogal/pkg/nosqlclient"
 	"github.com/fotogal/fotogal/services/auth/internal/auth"
 )
 
@@ -39,10 +40,12 @@ type Config struct {
 
 // StoreConfig chooses and locates the session store.
 type StoreConfig struct {
-	// Backend: FOTOGAL_STORE (sqlite); only sqlite exists so far.
+	// Backend: FOTOGAL_STORE (sqlite): sqlite, or nosql for Oracle NoSQL.
 	Backend string
 	// DataDir: FOTOGAL_DATA_DIR (./var); the SQLite file is auth.db in it.
 	DataDir string
+	// NoSQL: FOTOGAL_NOSQL_*, the Oracle NoSQL service of the nosql backend.
+	NoSQL nosqlclient.Config
 }
 
 // SQLitePath is the path of the SQLite database file.
@@ -63,7 +66,7 @@ func loadConfig(lookup func(string) (string, bool)) (Config, error) {
 		UserAddr:      l.String("FOTOGAL_USER_ADDR", "127.0.0.1:9092"),
 		CallTimeout:   l.PositiveDuration("FOTOGAL_CALL_TIMEOUT", 5*time.Second),
 		Store: StoreConfig{
-			Backend: l.OneOf("FOTOGAL_STORE", "sqlite", "sqlite"),
+			Backend: l.OneOf("FOTOGAL_STORE", "sqlite", "sqlite", "nosql"),
 			DataDir: l.String("FOTOGAL_DATA_DIR", "./var"),
 		},
 		Auth: auth.Config{
@@ -75,6 +78,9 @@ func loadConfig(lookup func(string) (string, bool)) (Config, error) {
 			},
 		},
 		SweepInterval: l.PositiveDuration("FOTOGAL_SESSION_SWEEP_INTERVAL", 10*time.Minute),
+	}
+	if cfg.Store.Backend == "nosql" {
+		cfg.Store.NoSQL = nosqlclient.LoadConfig(l)
 	}
 	if err := l.Err(); err != nil {
 		return Config{}, err

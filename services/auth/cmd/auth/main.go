@@ -17,10 +17,12 @@ import (
 	"github.com/fotogal/fotogal/pkg/grpcclient"
 	"github.com/fotogal/fotogal/pkg/grpcserver"
 	"github.com/fotogal/fotogal/pkg/logging"
+	"github.com/fotogal/fotogal/pkg/nosqlclient"
 	authv1 "github.com/fotogal/fotogal/proto/fotogal/auth/v1"
 	userv1 "github.com/fotogal/fotogal/proto/fotogal/user/v1"
 	"github.com/fotogal/fotogal/services/auth/internal/auth"
 	"github.com/fotogal/fotogal/services/auth/internal/store"
+	"github.com/fotogal/fotogal/services/auth/internal/store/nosql"
 	"github.com/fotogal/fotogal/services/auth/internal/store/sqlite"
 )
 
@@ -103,6 +105,17 @@ func openStore(ctx context.Context, cfg StoreConfig) (store.Store, error) {
 	switch cfg.Backend {
 	case "sqlite":
 		return sqlite.Open(ctx, cfg.SQLitePath())
+	case "nosql":
+		c, err := nosqlclient.Open(cfg.NoSQL)
+		if err != nil {
+			return nil, err
+		}
+		st, err := nosql.Open(ctx, c)
+		if err != nil {
+			c.Close()
+			return nil, err
+		}
+		return st, nil
 	default:
 		return nil, fmt.Errorf("unknown store backend %q", cfg.Backend)
 	}

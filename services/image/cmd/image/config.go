@@ -9,6 +9,7 @@ import (
 
 	"github.com/fotogal/fotogal/pkg/config"
 	"github.com/fotogal/fotogal/pkg/grpcserver"
+	"github.com/fotogal/fotogal/pkg/nosqlclient"
 	"github.com/fotogal/fotogal/services/image/internal/imaging"
 )
 
@@ -18,6 +19,7 @@ type Config struct {
 	LogLevel      string
 	DataDir       string
 	Store         string
+	NoSQL         nosqlclient.Config
 	ServiceSecret string
 	AuthAddr      string
 	UserAddr      string
@@ -50,7 +52,7 @@ func loadConfig(lookup func(string) (string, bool)) (Config, error) {
 		},
 		LogLevel:      l.OneOf("FOTOGAL_LOG_LEVEL", "info", "debug", "info", "warn", "error"),
 		DataDir:       l.String("FOTOGAL_DATA_DIR", "./var"),
-		Store:         l.OneOf("FOTOGAL_STORE", "sqlite", "sqlite"),
+		Store:         l.OneOf("FOTOGAL_STORE", "sqlite", "sqlite", "nosql"),
 		ServiceSecret: l.Secret("FOTOGAL_SERVICE_SECRET", 16),
 		AuthAddr:      l.String("FOTOGAL_AUTH_ADDR", "127.0.0.1:9091"),
 		UserAddr:      l.String("FOTOGAL_USER_ADDR", "127.0.0.1:9092"),
@@ -64,6 +66,9 @@ func loadConfig(lookup func(string) (string, bool)) (Config, error) {
 		Workers:       l.PositiveInt("FOTOGAL_IMAGE_WORKERS", runtime.GOMAXPROCS(0)),
 		SweepInterval: l.PositiveDuration("FOTOGAL_SWEEP_INTERVAL", 10*time.Minute),
 		SweepGrace:    l.Duration("FOTOGAL_SWEEP_GRACE", time.Hour),
+	}
+	if c.Store == "nosql" {
+		c.NoSQL = nosqlclient.LoadConfig(l)
 	}
 	var errs []error
 	if err := l.Err(); err != nil {

@@ -19,10 +19,12 @@ import (
 	"github.com/fotogal/fotogal/pkg/grpcclient"
 	"github.com/fotogal/fotogal/pkg/grpcserver"
 	"github.com/fotogal/fotogal/pkg/logging"
+	"github.com/fotogal/fotogal/pkg/nosqlclient"
 	imagev1 "github.com/fotogal/fotogal/proto/fotogal/image/v1"
 	"github.com/fotogal/fotogal/services/image/internal/bucket/fs"
 	"github.com/fotogal/fotogal/services/image/internal/service"
 	"github.com/fotogal/fotogal/services/image/internal/store"
+	"github.com/fotogal/fotogal/services/image/internal/store/nosql"
 	"github.com/fotogal/fotogal/services/image/internal/store/sqlite"
 )
 
@@ -110,6 +112,17 @@ func openStore(ctx context.Context, cfg Config) (store.Store, error) {
 	switch cfg.Store {
 	case "sqlite":
 		return sqlite.Open(ctx, cfg.DBPath())
+	case "nosql":
+		c, err := nosqlclient.Open(cfg.NoSQL)
+		if err != nil {
+			return nil, err
+		}
+		st, err := nosql.Open(ctx, c)
+		if err != nil {
+			c.Close()
+			return nil, err
+		}
+		return st, nil
 	default:
 		return nil, fmt.Errorf("unknown store %q", cfg.Store)
 	}

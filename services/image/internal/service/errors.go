@@ -11,6 +11,7 @@ import (
 	"github.com/fotogal/fotogal/pkg/grpcerr"
 	"github.com/fotogal/fotogal/pkg/logging"
 	"github.com/fotogal/fotogal/services/image/internal/imaging"
+	"github.com/fotogal/fotogal/services/image/internal/store"
 
 	"go.uber.org/zap"
 )
@@ -74,12 +75,21 @@ func toStatus(ctx context.Context, err error) error {
 		return grpcerr.InvalidArgument("file", bad.Reason)
 	case errors.As(err, &tooLarge):
 		return status.Error(codes.ResourceExhausted, tooLarge.Error())
+	case errors.Is(err, store.ErrConflict):
+		// Writes that kept losing races to concurrent ones gave up.
+		return status.Error(codes.Aborted, "too many concurrent changes, try again")
 	case errors.Is(err, errUpstream):
 		logging.FromContext(ctx).Warn("upstream call failed", zap.Error(err))
 		return status.Error(codes.Unavailable, errUpstream.Error())
 	}
-	if _, ok := status.FromError(err); ok {
-		return err
+	// A status from another service or from the storage backend keeps its
+	// code; its own status is returned, not err, whose text would show the
+	// wrapping messages.
+	var withStatus interface{ GRPCStatus() *status.Status }
+	if errors.As(err, &withStatus) {
+		if st := withStatus.GRPCStatus(); st.Code() != codes.Unavailable && st.Code() != codes.ResourceExhausted {
+			return st.Err()
+		}
 	}
 	return grpcerr.Internal(ctx, err)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/fotogal/fotogal/pkg/config"
 	"github.com/fotogal/fotogal/pkg/grpcserver"
+	"github.com/fotogal/fotogal/pkg/nosqlclient"
 
 	"github.com/fotogal/fotogal/services/user/internal/password"
 )
@@ -37,10 +38,12 @@ type Config struct {
 
 // StoreConfig selects and places the store.
 type StoreConfig struct {
-	// Backend: FOTOGAL_STORE, "sqlite".
+	// Backend: FOTOGAL_STORE (sqlite): sqlite, or nosql for Oracle NoSQL.
 	Backend string
 	// DataDir: FOTOGAL_DATA_DIR; the SQLite file is <DataDir>/user.db.
 	DataDir string
+	// NoSQL: FOTOGAL_NOSQL_*, the Oracle NoSQL service of the nosql backend.
+	NoSQL nosqlclient.Config
 }
 
 // loadConfig reads the configuration with lookup (os.LookupEnv), naming
@@ -59,9 +62,12 @@ func loadConfig(lookup func(string) (string, bool)) (Config, error) {
 		ImageAddr:     l.String("FOTOGAL_IMAGE_ADDR", "127.0.0.1:9093"),
 		CallTimeout:   l.PositiveDuration("FOTOGAL_CALL_TIMEOUT", 5*time.Second),
 		Store: StoreConfig{
-			Backend: l.OneOf("FOTOGAL_STORE", "sqlite", "sqlite"),
+			Backend: l.OneOf("FOTOGAL_STORE", "sqlite", "sqlite", "nosql"),
 			DataDir: l.String("FOTOGAL_DATA_DIR", "./var"),
 		},
+	}
+	if cfg.Store.Backend == "nosql" {
+		cfg.Store.NoSQL = nosqlclient.LoadConfig(l)
 	}
 	memory := l.Int64("FOTOGAL_ARGON2_MEMORY_KIB", int64(password.OWASP.MemoryKiB))
 	iterations := l.Int64("FOTOGAL_ARGON2_ITERATIONS", int64(password.OWASP.Iterations))

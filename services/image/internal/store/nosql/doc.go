@@ -1,0 +1,92 @@
+// Package nosql is the Oracle NoSQL Database backend of the image service's
+// store: the images under their original table name,
+// fotogal_ntable_images, and their reactions in
+// fotogal_ntable_reactions, reached through pkg/nosqlclient.
+//
+// # Images
+//
+// One row per photo or avatar in fotogal_ntable_images. The primary key,
+// and so the shard key, is image_id: reading an image is one read by key,
+// and BatchGetImages is such reads, a few in flight at once. The columns
+// keep the names of the SQLite adapter (the original's, and those of the
+// display and thumb variants); created_ts and updated_ts are LONG UTC
+// nanoseconds since the epoch, is_profile a BOOLEAN. The row has no version
+// column: Oracle NoSQL versions every row itself. A row is of bounded size:
+// the caption is at most 2,200 characters (8,800 bytes of UTF-8).
+//
+// Two secondary indexes:
+//   - user_id_idx on (user_id, is_profile, created_ts, image_id) serves
+//     everything per owner: ListImages and the keys Merge reads for
+//     ListOwnersImages (Heads and Next: an owner's photos newest first,
+//     strictly before a cursor), LatestAvatar (the same with is_profile
+//     true), and CountImages (a count(*) query per owner).
+//   - created_ts_idx on (created_ts, image_id) is the posting log that
+//     ListImagesAfter reads, every owner's photos oldest first, strictly
+//     after a cursor; the few avatars it meets are filtered out.
+//
+// Both name image_id after created_ts, so that the order is total and the
+// keyset cursor (created_ts, image_id) is the same as on SQLite. Image and
+// user ids are at most 26 bytes, the length of the ids FotoGal makes:
+// CreateImage and React refuse longer ones, and the reads answer for them
+// as for an id that does not exist. The longest index key is then 26 + 1 + 8 + 26 =
+// 61 bytes, and every primary key at most 52, under the 64-byte limit.
+//
+// Writes of an image touch its one row and are conditional: CreateImage
+// puts if absent (an existing row equal to the new one is an earlier
+// attempt of the same write, so a retry succeeds); UpdateImage reads the
+// row and its version and puts if the version is unchanged, retrying from
+// the read when it changed; DeleteImage deletes if the version is the one
+// read.
+//
+// # Reactions
+//
+// fotogal_ntable_reactions has the primary key (image_id, user_id) with
+// image_id the shard key, and holds two kinds of rows for an image:
+//   - one row per person who reacted: user_id is theirs, kind is 1 (like)
+//     or 2 (dislike), created_ts when they reacted; likes and dislikes are
+//     NULL.
+//   - one counts row, under the reserved user_id "#counts" (FotoGal's user
+//     ids are lower-case base32 and never hold a '#'): likes and dislikes
+//     are the counts; kind and created_ts are NULL.
+//
+// A popular photo has many small rows, never a growing one. React and
+// Unreact read the person's row and the counts row with their versions,
+// then write both in one WriteMultiple in the image's shard, each
+// operation conditional on the version read (put if absent when there was
+// no row, put or delete if the version is unchanged) and aborting the whole
+// request if its condition fails. A lost race changes nothing; the change
+// is then read and tried again, after a random wait that grows with each
+// attempt, so the counts always equal the rows, however many people react
+// at once. Reactions reads the counts rows and the viewer's rows of up to
+// 128 images, more than a page holds, in one query (image_id IN ... AND
+// user_id IN ("#counts", viewer)).
+//
+// # Deleting an image
+//
+// DeleteImage deletes the image row first, then every reaction row of the
+// image with MultiDelete on its shard key, in as many calls as the service
+// takes (continuation keys). Once the image row is gone, nothing lists the
+// image, GetImage answers not found and React refuses it, so a crash
+// between the two steps leaves only reaction rows of an image that no
+// longer exists, which no read of a listed image can show. Every step is
+// idempotent: DeleteImage of a missing image still deletes the reactions
+// such a crash left, and then answers not found, so a retry finishes the
+// job.
+//
+// React checks the image first, and checks it again after its write: a
+// DeleteImage that ran in between has deleted the image and maybe not
+// this reaction, so React deletes the image's reactions itself and answers
+// not found. (Image ids are random and never given to a second image, so
+// these deletes of a missing image's reactions cannot hit a new one.) An Unreact never creates a row, and a person's row found
+// without a counts row can only be left by an interrupted delete: Unreact
+// then deletes it alone.
+//
+// # Schema
+//
+// The statements Open sends, in order, when table creation is on:
+//
+//	CREATE TABLE IF NOT EXISTS fotogal_ntable_images (image_id STRING, user_id STRING NOT NULL, is_profile BOOLEAN NOT NULL, main_comment STRING NOT NULL, image_original_filename STRING NOT NULL, image_filename STRING NOT NULL, image_type STRING NOT NULL, size_bytes LONG NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL, sha256 STRING NOT NULL, display_filename STRING NOT NULL, display_type STRING NOT NULL, display_size_bytes LONG NOT NULL, display_width INTEGER NOT NULL, display_height INTEGER NOT NULL, display_sha256 STRING NOT NULL, thumb_filename STRING NOT NULL, thumb_type STRING NOT NULL, thumb_size_bytes LONG NOT NULL, thumb_width INTEGER NOT NULL, thumb_height INTEGER NOT NULL, thumb_sha256 STRING NOT NULL, created_ts LONG NOT NULL, updated_ts LONG NOT NULL, PRIMARY KEY (image_id))
+//	CREATE INDEX IF NOT EXISTS user_id_idx ON fotogal_ntable_images (user_id, is_profile, created_ts, image_id)
+//	CREATE INDEX IF NOT EXISTS created_ts_idx ON fotogal_ntable_images (created_ts, image_id)
+//	CREATE TABLE IF NOT EXISTS fotogal_ntable_reactions (image_id STRING, user_id STRING, kind INTEGER, created_ts LONG, likes LONG, dislikes LONG, PRIMARY KEY (SHARD(image_id), user_id))
+package nosql

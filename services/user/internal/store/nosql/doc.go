@@ -1,0 +1,103 @@
+// Package nosql is the Oracle NoSQL Database backend of the user service's
+// store: the accounts under their original table name,
+// fotogal_ntable_users, the lookup rows that make email and username
+// unique, and the follow graph, reached through pkg/nosqlclient.
+//
+// # Data model
+//
+// fotogal_ntable_users holds one row per account, keyed (and sharded) by
+// user_id, 26 bytes. Its columns keep the names of the SQLite adapter;
+// is_private and is_professional are BOOLEAN, created_ts and updated_ts
+// LONG UTC nanoseconds since the epoch. The index suggestion_idx on
+// (is_private, is_professional, created_ts) serves ListSuggestions: public
+// accounts, professional ones first, newest first, ties broken by the
+// primary key, user_id, descending, as on SQLite. The accounts userID has an
+// edge to are dropped batch by batch, after reading the edges from userID to
+// the batch by primary key, until the page is full.
+//
+// fotogal_ntable_emails and fotogal_ntable_usernames hold the claims: one
+// row per email or username in use, keyed by store.EmailKey (43 bytes,
+// whatever the email's length) or store.UsernameKey (at most 30 bytes),
+// naming the user_id that holds it and the time claimed_ts it was claimed.
+// Oracle NoSQL has no unique secondary index; these keys are the
+// uniqueness. A lookup by email or username reads the claim, then the
+// account it names, and finds nobody unless that account holds the key.
+//
+// fotogal_ntable_follows holds one row per edge, keyed by (followee_id,
+// follower_id), 52 bytes, and sharded by followee_id, so that every edge
+// towards one account is in one shard: accepting that account's pending
+// requests is a series of WriteMultiple requests. No row grows with a
+// person's popularity: a million followers are a million rows. Two
+// indexes serve the two directions, each with its counts, pages and
+// FollowedAfter:
+//   - followee_idx on (followee_id, state, created_ts): a person's
+//     followers or requests, newest first;
+//   - follower_idx on (follower_id, state, created_ts): whom a person
+//     follows or asked to follow, newest first.
+//
+// Their keys are 26 + 9 + 8 bytes, under the 64-byte limit. Ties on
+// created_ts fall to the primary key in the same direction, which, with the
+// listed user fixed, is the other user's id descending: the order and the
+// page tokens of the SQLite adapter. CountFollows is a count(*) over the
+// same index entries the lists read, so it always agrees with them.
+//
+// # Writes
+//
+// Every write touches one row, except those of AcceptFollowRequests, which
+// use WriteMultiple within one shard. Every write is conditional except the
+// delete of DeleteFollow in any state, which deleting twice cannot harm.
+//
+// CreateUser takes four steps, each conditional, any of them safe to retry
+// after a lost answer and to crash after:
+//  1. claim the email put-if-absent;
+//  2. claim the username put-if-absent;
+//  3. write the account row put-if-absent;
+//  4. confirm both claims: rewrite each put-if-version at the version step
+//     1 or 2 wrote.
+//
+// A claim found in place is this registration's own, from an earlier
+// attempt, when it names the same user_id, and is adopted. Another id's
+// claim is in force when that account's row exists and holds the key: the
+// email or username is taken, and CreateUser deletes the claims it wrote
+// (delete-if-version: only at the version it wrote) and returns
+// ErrEmailTaken or ErrUsernameTaken. A claim whose account row is missing
+// is either a registration between steps 1 and 3 or one left behind by a
+// crash; younger than a minute it counts as taken, older it is deleted
+// delete-if-version and the claim tried again, so that a crash never blocks
+// a name for longer. Step 4 makes that deletion safe: a claimer that
+// judged a claim left behind deletes it only at the version it read, which
+// the confirm of a registration that did write its row has moved on, and a
+// registration whose confirm fails lost its claim and undoes itself (its
+// row, then its other claim). An account row that is already there is an
+// earlier attempt's when it is equal in every column; otherwise the id is
+// another account's, the claims are deleted and CreateUser returns
+// ErrConflict. A crash after step 3 leaves a complete account.
+//
+// UpdateUser reads the row and its version, applies the update and writes
+// put-if-version, reading again after a lost race. PutFollowIfAbsent is a
+// put-if-absent that returns the row in place when there is one.
+// SetFollowState and DeleteFollow with a state read the edge and its
+// version and write put-if-version or delete-if-version. DeleteFollow in
+// any state is a plain delete.
+//
+// AcceptFollowRequests reads the oldest pending requests to the account
+// from followee_idx, at most 50 at a time; reads each row and its version;
+// and rewrites those still pending as follows, put-if-version, in one
+// WriteMultiple of at most 50 operations, all with the account's shard key
+// followee_id. Each operation stands alone (none aborts the others), so an
+// edge changed meanwhile is skipped, and the next round reads what is still
+// pending: a retry or a crash between rounds accepts nothing twice and
+// leaves every edge either pending or accepted.
+//
+// # Schema
+//
+// The statements Open sends, in order, when table creation is on:
+//
+//	CREATE TABLE IF NOT EXISTS fotogal_ntable_users (user_id STRING, email STRING NOT NULL, username STRING NOT NULL, full_name STRING NOT NULL, bio STRING NOT NULL, website STRING NOT NULL, gender STRING NOT NULL, is_private BOOLEAN NOT NULL, is_professional BOOLEAN NOT NULL, password_hash STRING NOT NULL, avatar_image_id STRING NOT NULL, created_ts LONG NOT NULL, updated_ts LONG NOT NULL, PRIMARY KEY (user_id))
+//	CREATE INDEX IF NOT EXISTS suggestion_idx ON fotogal_ntable_users (is_private, is_professional, created_ts)
+//	CREATE TABLE IF NOT EXISTS fotogal_ntable_usernames (username_key STRING, user_id STRING NOT NULL, claimed_ts LONG NOT NULL, PRIMARY KEY (username_key))
+//	CREATE TABLE IF NOT EXISTS fotogal_ntable_emails (email_key STRING, user_id STRING NOT NULL, claimed_ts LONG NOT NULL, PRIMARY KEY (email_key))
+//	CREATE TABLE IF NOT EXISTS fotogal_ntable_follows (followee_id STRING, follower_id STRING, state STRING NOT NULL, created_ts LONG NOT NULL, PRIMARY KEY (SHARD(followee_id), follower_id))
+//	CREATE INDEX IF NOT EXISTS followee_idx ON fotogal_ntable_follows (followee_id, state, created_ts)
+//	CREATE INDEX IF NOT EXISTS follower_idx ON fotogal_ntable_follows (follower_id, state, created_ts)
+package nosql

@@ -1,0 +1,163 @@
+package nosql
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/oracle/nosql-go-sdk/nosqldb/types"
+
+	"github.com/fotogal/fotogal/pkg/nosqlclient"
+	"github.com/fotogal/fotogal/services/user/internal/store"
+)
+
+// The tables of the user service.
+const (
+	usersTable     = "fotogal_ntable_users"
+	usernamesTable = "fotogal_ntable_usernames"
+	emailsTable    = "fotogal_ntable_emails"
+	followsTable   = "fotogal_ntable_follows"
+)
+
+// schema is the DDL Open sends, in order; the package doc shows it as is.
+var schema = []string{
+	"CREATE TABLE IF NOT EXISTS " + usersTable + " (user_id STRING, email STRING NOT NULL, username STRING NOT NULL, full_name STRING NOT NULL, bio STRING NOT NULL, website STRING NOT NULL, gender STRING NOT NULL, is_private BOOLEAN NOT NULL, is_professional BOOLEAN NOT NULL, password_hash STRING NOT NULL, avatar_image_id STRING NOT NULL, created_ts LONG NOT NULL, updated_ts LONG NOT NULL, PRIMARY KEY (user_id))",
+	"CREATE INDEX IF NOT EXISTS suggestion_idx ON " + usersTable + " (is_private, is_professional, created_ts)",
+	"CREATE TABLE IF NOT EXISTS " + usernamesTable + " (username_key STRING, user_id STRING NOT NULL, claimed_ts LONG NOT NULL, PRIMARY KEY (username_key))",
+	"CREATE TABLE IF NOT EXISTS " + emailsTable + " (email_key STRING, user_id STRING NOT NULL, claimed_ts LONG NOT NULL, PRIMARY KEY (email_key))",
+	"CREATE TABLE IF NOT EXISTS " + followsTable + " (followee_id STRING, follower_id STRING, state STRING NOT NULL, created_ts LONG NOT NULL, PRIMARY KEY (SHARD(followee_id), follower_id))",
+	"CREATE INDEX IF NOT EXISTS followee_idx ON " + followsTable + " (followee_id, state, created_ts)",
+	"CREATE INDEX IF NOT EXISTS follower_idx ON " + followsTable + " (follower_id, state, created_ts)",
+}
+
+// Store is a store.Store on Oracle NoSQL Database.
+type Store struct {
+	c *nosqlclient.Client
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open creates the tables when the client is configured to (CreateTables) and returns the store.
+func Open(ctx context.Context, c *nosqlclient.Client) (*Store, error) {
+	if err := c.CreateTables(ctx, schema...); err != nil {
+		return nil, fmt.Errorf("create user tables: %w", err)
+	}
+	return &Store{c: c}, nil
+}
+
+// Close closes the client.
+func (s *Store) Close() error { return s.c.Close() }
+
+// lookupBatch is the number of keys one IN query binds. A shorter batch
+// repeats its last key, so that one prepared statement serves every batch.
+const lookupBatch = 50
+
+// inList returns the declarations of n STRING bind variables named $prefix0,
+// $prefix1 ... and the parenthesised list of them for an IN condition.
+func inList(prefix string, n int) (declarations, list string) {
+	names := make([]string, n)
+	var decl strings.Builder
+	for i := range names {
+		names[i] = "$" + prefix + strconv.Itoa(i)
+		decl.WriteString(names[i] + " STRING; ")
+	}
+	return decl.String(), "(" + strings.Join(names, ", ") + ")"
+}
+
+// bindBatch binds the variables inList(prefix, lookupBatch) declares to
+// batch, repeating its last key where batch is short.
+func bindBatch(binds map[string]any, prefix string, batch []string) {
+	for i := range lookupBatch {
+		binds["$"+prefix+strconv.Itoa(i)] = batch[min(i, len(batch)-1)]
+	}
+}
+
+// inBatches calls fn with keys in consecutive batches of at most
+// lookupBatch.
+func inBatches(keys []string, fn func(batch []string) error) error {
+	for start := 0; start < len(keys); start += lookupBatch {
+		if err := fn(keys[start:min(start+lookupBatch, len(keys))]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// row reads the columns of one result row, remembering the first column
+// that is missing or of another type than expected.
+type row struct {
+	m   *types.MapValue
+	err error
+}
+
+func (r *row) fail(name string, v any) {
+	if r.err == nil {
+		r.err = fmt.Errorf("nosql: column %s holds %T", name, v)
+	}
+}
+
+func (r *row) str(name string) string {
+	v, _ := r.m.Get(name)
+	s, ok := v.(string)
+	if !ok {
+		r.fail(name, v)
+	}
+	return s
+}
+
+func (r *row) long(name string) int64 {
+	v, _ := r.m.Get(name)
+	switch n := v.(type) {
+	case int64:
+		return n
+	case int:
+		return int64(n)
+	}
+	r.fail(name, v)
+	return 0
+}
+
+func (r *row) boolean(name string) bool {
+	v, _ := r.m.Get(name)
+	b, ok := v.(bool)
+	if !ok {
+		r.fail(name, v)
+	}
+	return b
+}
+
+func (r *row) time(name string) time.Time { return fromNanos(r.long(name)) }
+
+func fromNanos(ns int64) time.Time { return time.Unix(0, ns).UTC() }
+
+// The times a nanosecond count since 1970 in an int64 can hold.
+var (
+	minNanosTime = time.Unix(0, math.MinInt64)
+	maxNanosTime = time.Unix(0, math.MaxInt64)
+)
+
+// clampedNanos returns t in nanoseconds since 1970, clamped to the int64
+// range, for comparisons with the stored times.
+func clampedNanos(t time.Time) int64 {
+	switch {
+	case t.Before(minNanosTime):
+		return math.MinInt64
+	case t.After(maxNanosTime):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+// joinErrs returns err, with the errors of the compensating steps that
+// followed it when any failed.
+func joinErrs(err error, compensations ...error) error {
+	undo := errors.Join(compensations...)
+	if undo == nil {
+		return err
+	}
+	return fmt.Errorf("%w (undoing it: %w)", err, undo)
+}
