@@ -163,6 +163,7 @@ func TestUploadRefused(t *testing.T) {
 	env := newTestEnv(t)
 	captionOnly, captionType := multipartForm(t, formPart{field: "caption", content: []byte("hi")})
 	huge, hugeType := multipartForm(t, formPart{field: "file", filename: "huge.png", content: []byte("x")})
+	throttled, throttledType := multipartForm(t, formPart{field: "file", filename: "throttled.png", content: []byte("x")})
 	tests := []struct {
 		name        string
 		body        io.Reader
@@ -179,6 +180,8 @@ func TestUploadRefused(t *testing.T) {
 			contentType: "multipart/form-data; boundary=b", wantStatus: 400, wantCode: 3, wantMessage: "body: malformed multipart form"},
 		{name: "service says too large", body: huge, contentType: hugeType,
 			wantStatus: 413, wantCode: 8, wantMessage: "image too large"},
+		{name: "service throttled", body: throttled, contentType: throttledType,
+			wantStatus: 429, wantCode: 8, wantMessage: "the service is busy, try again shortly"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -185,8 +185,11 @@ func (f *fakeImage) UploadImage(stream imagev1.ImageService_UploadImageServer) e
 	if err != nil {
 		return err
 	}
-	if u.filename == "huge.png" {
+	switch u.filename {
+	case "huge.png":
 		return status.Error(codes.ResourceExhausted, "image too large")
+	case "throttled.png":
+		return grpcerr.ResourceExhausted("the service is busy, try again shortly", time.Second)
 	}
 	return stream.SendAndClose(&imagev1.UploadImageResponse{Image: &imagev1.Image{ImageId: "img-1", Caption: u.caption}})
 }

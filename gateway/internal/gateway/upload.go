@@ -232,7 +232,9 @@ func streamError(stream uploadStream, err error) error {
 }
 
 // uploadError maps an upload's failure to what the client gets: a file or
-// body too large, or a ResourceExhausted answer, is 413.
+// body too large, or a ResourceExhausted answer about the file, is 413. A
+// ResourceExhausted answer that says when to retry is throttling, and stays
+// 429 with Retry-After.
 func (g *Gateway) uploadError(err error) error {
 	_, bodyTooLarge := errors.AsType[*http.MaxBytesError](err)
 	switch {
@@ -240,6 +242,9 @@ func (g *Gateway) uploadError(err error) error {
 		msg := "file too large: at most " + formatBytes(g.cfg.MaxUploadBytes)
 		return &runtime.HTTPStatusError{HTTPStatus: http.StatusRequestEntityTooLarge, Err: status.Error(codes.ResourceExhausted, msg)}
 	case status.Code(err) == codes.ResourceExhausted:
+		if _, throttled := retryAfterSeconds(status.Convert(err)); throttled {
+			return err
+		}
 		return &runtime.HTTPStatusError{HTTPStatus: http.StatusRequestEntityTooLarge, Err: err}
 	}
 	return err
