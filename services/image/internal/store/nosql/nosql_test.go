@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"go/parser"
-	"go/token"
 	"reflect"
 	"slices"
 	"strings"
@@ -47,36 +45,8 @@ func TestStore(t *testing.T) {
 	})
 }
 
-// docSchema returns the DDL statements of the indented block of the package
-// doc comment in doc.go.
-func docSchema(t *testing.T) []string {
-	t.Helper()
-	f, err := parser.ParseFile(token.NewFileSet(), "doc.go", nil, parser.ParseComments|parser.PackageClauseOnly)
-	if err != nil {
-		t.Fatalf("parse doc.go: %v", err)
-	}
-	if f.Doc == nil {
-		t.Fatal("doc.go has no package doc comment")
-	}
-	var statements []string
-	for line := range strings.SplitSeq(f.Doc.Text(), "\n") {
-		if stmt, ok := strings.CutPrefix(line, "\t"); ok {
-			statements = append(statements, stmt)
-		}
-	}
-	return statements
-}
-
 func TestSchemaMatchesDoc(t *testing.T) {
-	want := docSchema(t)
-	if len(want) == 0 {
-		t.Fatal("the package doc shows no DDL")
-	}
-	c, f := nosqltest.New(t)
-	open(t, c)
-	if got := f.Statements(); !slices.Equal(got, want) {
-		t.Errorf("statements sent:\n%s\nwant (doc.go):\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
+	nosqltest.CheckSchemaMatchesDoc(t, func(c *nosqlclient.Client) { open(t, c) })
 }
 
 func TestSecondOpenChangesNothing(t *testing.T) {

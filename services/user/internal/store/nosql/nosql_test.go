@@ -6,8 +6,6 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
-	"go/parser"
-	"go/token"
 	"reflect"
 	"slices"
 	"strings"
@@ -53,40 +51,8 @@ func TestStore(t *testing.T) {
 	})
 }
 
-// schemaInDoc returns the tab-indented lines under the "# Schema" heading of
-// the package doc.
-func schemaInDoc(t *testing.T) []string {
-	t.Helper()
-	file, err := parser.ParseFile(token.NewFileSet(), "doc.go", nil, parser.ParseComments|parser.PackageClauseOnly)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if file.Doc == nil {
-		t.Fatal("doc.go has no package doc")
-	}
-	_, schema, ok := strings.Cut(file.Doc.Text(), "\n# Schema\n")
-	if !ok {
-		t.Fatal("the package doc has no # Schema section")
-	}
-	var statements []string
-	for line := range strings.SplitSeq(schema, "\n") {
-		if stmt, ok := strings.CutPrefix(line, "\t"); ok {
-			statements = append(statements, stmt)
-		}
-	}
-	return statements
-}
-
 func TestSchemaMatchesDoc(t *testing.T) {
-	t.Parallel()
-	_, _, f := newStore(t)
-	got, want := f.Statements(), schemaInDoc(t)
-	if len(want) == 0 {
-		t.Fatal("no statements in the package doc")
-	}
-	if !slices.Equal(got, want) {
-		t.Errorf("statements sent:\n%s\nwant those of the package doc:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
+	nosqltest.CheckSchemaMatchesDoc(t, func(c *nosqlclient.Client) { open(t, c) })
 }
 
 // newID returns an id shaped as the user service makes them: 16 random
