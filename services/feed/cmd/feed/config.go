@@ -6,6 +6,7 @@ import (
 
 	"github.com/fotogal/fotogal/pkg/config"
 	"github.com/fotogal/fotogal/pkg/grpcserver"
+	"github.com/fotogal/fotogal/pkg/nosqlclient"
 
 	"github.com/fotogal/fotogal/services/feed/internal/feed"
 )
@@ -35,11 +36,13 @@ type Config struct {
 
 // StoreConfig selects and places the store.
 type StoreConfig struct {
-	// Backend: FOTOGAL_STORE, only "sqlite" for now.
+	// Backend: FOTOGAL_STORE (sqlite): sqlite, or nosql for Oracle NoSQL.
 	Backend string
 	// DataDir: FOTOGAL_DATA_DIR (default ./var); the SQLite file is
 	// <DataDir>/feed.db.
 	DataDir string
+	// NoSQL: FOTOGAL_NOSQL_*, the Oracle NoSQL service of the nosql backend.
+	NoSQL nosqlclient.Config
 }
 
 // TimelineConfig tunes the materialised timelines (see package feed).
@@ -71,7 +74,7 @@ func loadConfig(lookup func(string) (string, bool)) (Config, error) {
 		ImageAddr:     l.String("FOTOGAL_IMAGE_ADDR", "127.0.0.1:9093"),
 		CallTimeout:   l.PositiveDuration("FOTOGAL_CALL_TIMEOUT", 5*time.Second),
 		Store: StoreConfig{
-			Backend: l.OneOf("FOTOGAL_STORE", "sqlite", "sqlite"),
+			Backend: l.OneOf("FOTOGAL_STORE", "sqlite", "sqlite", "nosql"),
 			DataDir: l.String("FOTOGAL_DATA_DIR", "./var"),
 		},
 		Timeline: TimelineConfig{
@@ -79,6 +82,9 @@ func loadConfig(lookup func(string) (string, bool)) (Config, error) {
 			TailInterval: l.PositiveDuration("FOTOGAL_FEED_TAIL_INTERVAL", feed.DefaultTailInterval),
 			TailOverlap:  l.PositiveDuration("FOTOGAL_FEED_TAIL_OVERLAP", feed.DefaultTailOverlap),
 		},
+	}
+	if cfg.Store.Backend == "nosql" {
+		cfg.Store.NoSQL = nosqlclient.LoadConfig(l)
 	}
 	if err := l.Err(); err != nil {
 		return Config{}, fmt.Errorf("load config: %w", err)

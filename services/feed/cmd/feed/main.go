@@ -27,8 +27,10 @@ import (
 	"github.com/fotogal/fotogal/pkg/grpcclient"
 	"github.com/fotogal/fotogal/pkg/grpcserver"
 	"github.com/fotogal/fotogal/pkg/logging"
+	"github.com/fotogal/fotogal/pkg/nosqlclient"
 	"github.com/fotogal/fotogal/services/feed/internal/feed"
 	"github.com/fotogal/fotogal/services/feed/internal/store"
+	"github.com/fotogal/fotogal/services/feed/internal/store/nosql"
 	"github.com/fotogal/fotogal/services/feed/internal/store/sqlite"
 )
 
@@ -135,6 +137,17 @@ func openStore(ctx context.Context, cfg StoreConfig) (store.Store, error) {
 	switch cfg.Backend {
 	case "sqlite":
 		return sqlite.Open(ctx, filepath.Join(cfg.DataDir, "feed.db"))
+	case "nosql":
+		c, err := nosqlclient.Open(cfg.NoSQL)
+		if err != nil {
+			return nil, err
+		}
+		st, err := nosql.Open(ctx, c)
+		if err != nil {
+			c.Close()
+			return nil, err
+		}
+		return st, nil
 	}
 	return nil, errors.New("unknown store backend " + cfg.Backend)
 }

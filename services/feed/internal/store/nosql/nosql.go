@@ -1,0 +1,327 @@
+package nosql
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/oracle/nosql-go-sdk/nosqldb"
+	"github.com/oracle/nosql-go-sdk/nosqldb/types"
+
+	"github.com/fotogal/fotogal/pkg/nosqlclient"
+	"github.com/fotogal/fotogal/services/feed/internal/store"
+)
+
+// The tables of the feed service.
+const (
+	timelinesTable = "fotogal_ntable_timelines"
+	feedStateTable = "fotogal_ntable_feedstate"
+)
+
+// schema is the DDL Open sends, in order; the package doc shows it as is.
+var schema = []string{
+	"CREATE TABLE IF NOT EXISTS " + timelinesTable + " (reader_id STRING, created_ts LONG, image_id STRING, owner_id STRING, follows_synced_ts LONG, floor_ts LONG, floor_image_id STRING, version LONG, PRIMARY KEY (SHARD(reader_id), created_ts, image_id))",
+	"CREATE TABLE IF NOT EXISTS " + feedStateTable + " (name STRING, cursor_ts LONG NOT NULL, cursor_image_id STRING NOT NULL, PRIMARY KEY (name))",
+}
+
+// tailCursorName is the key of the tail cursor's row in feedStateTable.
+const tailCursorName = "tail_cursor"
+
+// Store is a store.Store on Oracle NoSQL Database.
+type Store struct {
+	c *nosqlclient.Client
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open creates the tables when the client is configured to (CreateTables) and returns the store.
+func Open(ctx context.Context, c *nosqlclient.Client) (*Store, error) {
+	if err := c.CreateTables(ctx, schema...); err != nil {
+		return nil, fmt.Errorf("create feed tables: %w", err)
+	}
+	return &Store{c: c}, nil
+}
+
+// Close closes the client.
+func (s *Store) Close() error { return s.c.Close() }
+
+// The times a nanosecond count since 1970 in an int64 can hold.
+var (
+	minNanosTime = time.Unix(0, math.MinInt64)
+	maxNanosTime = time.Unix(0, math.MaxInt64)
+)
+
+// nanos returns t in nanoseconds since 1970, clamped to the int64 range
+// (store.Bottom and store.Top are its ends).
+func nanos(t time.Time) int64 {
+	switch {
+	case t.Before(minNanosTime):
+		return math.MinInt64
+	case t.After(maxNanosTime):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(ns int64) time.Time { return time.Unix(0, ns).UTC() }
+
+// The key of a reader's state row within the reader's timeline: the
+// position store.Bottom, which no photo occupies.
+const (
+	stateTS      = math.MinInt64
+	stateImageID = ""
+)
+
+// isStateKey reports whether p is stored at the key of the state row.
+func isStateKey(p store.Position) bool {
+	return nanos(p.CreatedAt) == stateTS && p.ImageID == stateImageID
+}
+
+// stateKey is the primary key of readerID's state row.
+func stateKey(readerID string) *types.MapValue {
+	return types.NewMapValue(map[string]any{"reader_id": readerID, "created_ts": int64(stateTS), "image_id": stateImageID})
+}
+
+// stateRow is the row of r's state.
+func stateRow(r store.Reader) *types.MapValue {
+	return types.NewMapValue(map[string]any{
+		"reader_id":         r.ID,
+		"created_ts":        int64(stateTS),
+		"image_id":          stateImageID,
+		"follows_synced_ts": nanos(r.FollowsSyncedAt),
+		"floor_ts":          nanos(r.Floor.CreatedAt),
+		"floor_image_id":    r.Floor.ImageID,
+		"version":           r.Version,
+	})
+}
+
+func decodeReader(m *types.MapValue) (store.Reader, error) {
+	r := row{m: m}
+	reader := store.Reader{
+		ID:              r.str("reader_id"),
+		FollowsSyncedAt: r.time("follows_synced_ts"),
+		Floor:           store.Position{CreatedAt: r.time("floor_ts"), ImageID: r.str("floor_image_id")},
+		Version:         r.long("version"),
+	}
+	return reader, r.err
+}
+
+// getReader returns the state of readerID's timeline and the version of
+// its row, or store.ErrNotFound.
+func (s *Store) getReader(ctx context.Context, readerID string) (store.Reader, types.Version, error) {
+	res, err := s.c.Get(ctx, &nosqldb.GetRequest{TableName: timelinesTable, Key: stateKey(readerID)})
+	if err != nil {
+		return store.Reader{}, nil, err
+	}
+	if res.Value == nil {
+		return store.Reader{}, nil, store.ErrNotFound
+	}
+	r, err := decodeReader(res.Value)
+	return r, res.Version, err
+}
+
+// GetReader reads the state row of readerID.
+func (s *Store) GetReader(ctx context.Context, readerID string) (store.Reader, error) {
+	r, _, err := s.getReader(ctx, readerID)
+	return r, err
+}
+
+// CreateReader writes r's state row put-if-absent and returns the row that
+// stands afterwards: r, or the existing one the failed put returned.
+func (s *Store) CreateReader(ctx context.Context, r store.Reader) (store.Reader, error) {
+	r.Version = 1
+	for {
+		res, err := s.c.Put(ctx, &nosqldb.PutRequest{
+			TableName: timelinesTable, Value: stateRow(r), PutOption: types.PutIfAbsent, ReturnRow: true,
+		})
+		if err != nil {
+			return store.Reader{}, err
+		}
+		if res.Success() {
+			return r, nil
+		}
+		if res.ExistingValue != nil {
+			return decodeReader(res.ExistingValue)
+		}
+		// The put found a row but returned none: read it.
+		got, _, err := s.getReader(ctx, r.ID)
+		if !errors.Is(err, store.ErrNotFound) {
+			return got, err
+		}
+	}
+}
+
+// FilterReaders reads the state rows of ids by primary key, in batches of
+// lookupBatch keys, one IN query each.
+func (s *Store) FilterReaders(ctx context.Context, ids []string) ([]string, error) {
+	var found []string
+	for start := 0; start < len(ids); start += lookupBatch {
+		batch := ids[start:min(start+lookupBatch, len(ids))]
+		binds := map[string]any{"$state_ts": int64(stateTS), "$state_image_id": stateImageID}
+		for i := range lookupBatch {
+			// A short batch repeats its last id, so that one prepared
+			// statement serves every batch.
+			binds["$id"+strconv.Itoa(i)] = batch[min(i, len(batch)-1)]
+		}
+		rows, err := s.c.Query(ctx, readersByID, binds)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range rows {
+			r := row{m: m}
+			id := r.str("reader_id")
+			if r.err != nil {
+				return nil, r.err
+			}
+			found = append(found, id)
+		}
+	}
+	return found, nil
+}
+
+// lookupBatch is the number of reader ids one FilterReaders query binds.
+const lookupBatch = 50
+
+// readersByID reads the state rows of lookupBatch readers by primary key.
+var readersByID = func() string {
+	names := make([]string, lookupBatch)
+	var decl strings.Builder
+	decl.WriteString("DECLARE $state_ts LONG; $state_image_id STRING; ")
+	for i := range names {
+		names[i] = "$id" + strconv.Itoa(i)
+		decl.WriteString(names[i] + " STRING; ")
+	}
+	return decl.String() + "SELECT reader_id FROM " + timelinesTable + " WHERE reader_id IN (" + strings.Join(names, ", ") +
+		") AND created_ts = $state_ts AND image_id = $state_image_id"
+}()
+
+func cursorKey() *types.MapValue {
+	return types.NewMapValue(map[string]any{"name": tailCursorName})
+}
+
+func cursorRow(p store.Position) *types.MapValue {
+	return types.NewMapValue(map[string]any{
+		"name": tailCursorName, "cursor_ts": nanos(p.CreatedAt), "cursor_image_id": p.ImageID,
+	})
+}
+
+func decodeCursor(m *types.MapValue) (store.Position, error) {
+	r := row{m: m}
+	p := store.Position{CreatedAt: r.time("cursor_ts"), ImageID: r.str("cursor_image_id")}
+	return p, r.err
+}
+
+// tailCursor returns the tail cursor and the version of its row, or
+// store.ErrNotFound.
+func (s *Store) tailCursor(ctx context.Context) (store.Position, types.Version, error) {
+	res, err := s.c.Get(ctx, &nosqldb.GetRequest{TableName: feedStateTable, Key: cursorKey()})
+	if err != nil {
+		return store.Position{}, nil, err
+	}
+	if res.Value == nil {
+		return store.Position{}, nil, store.ErrNotFound
+	}
+	p, err := decodeCursor(res.Value)
+	return p, res.Version, err
+}
+
+// TailCursor reads the tail cursor's row.
+func (s *Store) TailCursor(ctx context.Context) (store.Position, error) {
+	p, _, err := s.tailCursor(ctx)
+	return p, err
+}
+
+// InitTailCursor writes the tail cursor's row put-if-absent and returns the
+// cursor that stands afterwards: p, or the existing one the failed put
+// returned.
+func (s *Store) InitTailCursor(ctx context.Context, p store.Position) (store.Position, error) {
+	res, err := s.c.Put(ctx, &nosqldb.PutRequest{
+		TableName: feedStateTable, Value: cursorRow(p), PutOption: types.PutIfAbsent, ReturnRow: true,
+	})
+	if err != nil {
+		return store.Position{}, err
+	}
+	if res.Success() {
+		return fromNanosPosition(p), nil
+	}
+	if res.ExistingValue != nil {
+		return decodeCursor(res.ExistingValue)
+	}
+	// The row is never deleted: the failed put found it, so it is there.
+	got, _, err := s.tailCursor(ctx)
+	return got, err
+}
+
+// fromNanosPosition returns p as stored: its time clamped to the int64
+// range of nanoseconds, in UTC.
+func fromNanosPosition(p store.Position) store.Position {
+	return store.Position{CreatedAt: fromNanos(nanos(p.CreatedAt)), ImageID: p.ImageID}
+}
+
+// AdvanceTailCursor reads the tail cursor and its version and, when p is
+// after it, writes p put-if-version, reading again after a lost race. The
+// cursor therefore never moves back, whatever the order of concurrent
+// calls.
+func (s *Store) AdvanceTailCursor(ctx context.Context, p store.Position) error {
+	p = fromNanosPosition(p)
+	for {
+		cur, version, err := s.tailCursor(ctx)
+		if err != nil {
+			return err
+		}
+		if !p.After(cur) {
+			return nil
+		}
+		res, err := s.c.Put(ctx, &nosqldb.PutRequest{
+			TableName: feedStateTable, Value: cursorRow(p), PutOption: types.PutIfVersion, MatchVersion: version,
+		})
+		if err != nil {
+			return err
+		}
+		if res.Success() {
+			return nil
+		}
+	}
+}
+
+// row reads the columns of one result row, remembering the first column
+// that is missing or of another type than expected.
+type row struct {
+	m   *types.MapValue
+	err error
+}
+
+func (r *row) fail(name string, v any) {
+	if r.err == nil {
+		r.err = fmt.Errorf("nosql: column %s holds %T", name, v)
+	}
+}
+
+func (r *row) str(name string) string {
+	v, _ := r.m.Get(name)
+	s, ok := v.(string)
+	if !ok {
+		r.fail(name, v)
+	}
+	return s
+}
+
+func (r *row) long(name string) int64 {
+	v, _ := r.m.Get(name)
+	switch n := v.(type) {
+	case int64:
+		return n
+	case int32:
+		return int64(n)
+	case int:
+		return int64(n)
+	}
+	r.fail(name, v)
+	return 0
+}
+
+func (r *row) time(name string) time.Time { return fromNanos(r.long(name)) }

@@ -1,0 +1,375 @@
+package nosql_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fotogal/fotogal/pkg/nosqlclient"
+	"github.com/fotogal/fotogal/pkg/nosqlclient/nosqltest"
+	"github.com/fotogal/fotogal/pkg/ocifake"
+	"github.com/fotogal/fotogal/services/feed/internal/store"
+	"github.com/fotogal/fotogal/services/feed/internal/store/nosql"
+	"github.com/fotogal/fotogal/services/feed/internal/store/storetest"
+)
+
+// The tables of the adapter, as the package doc names them.
+var tables = []string{"fotogal_ntable_timelines", "fotogal_ntable_feedstate"}
+
+func open(t *testing.T, c *nosqlclient.Client) *nosql.Store {
+	t.Helper()
+	s, err := nosql.Open(context.Background(), c)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	return s
+}
+
+// newStore opens a store on a fresh fake and returns it with the fake.
+func newStore(t *testing.T) (*nosql.Store, *ocifake.NoSQL) {
+	t.Helper()
+	c, f := nosqltest.New(t)
+	return open(t, c), f
+}
+
+func TestStore(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T) store.Store {
+		s, _ := newStore(t)
+		return s
+	})
+}
+
+func TestSchemaMatchesDoc(t *testing.T) {
+	t.Parallel()
+	nosqltest.CheckSchemaMatchesDoc(t, func(c *nosqlclient.Client) { open(t, c) })
+}
+
+// newID returns an id shaped as the services make them: 16 random bytes in
+// lower-case base32 without padding, 26 bytes.
+func newID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // crypto/rand.Read never returns an error.
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+}
+
+var base = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+
+// pending is a reader whose timeline is being filled for the first time.
+func pending(id string) store.Reader {
+	return store.Reader{ID: id, FollowsSyncedAt: store.Bottom.CreatedAt, Floor: store.Top}
+}
+
+func TestSecondOpenChangesNothing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, f := newStore(t)
+	reader := newID()
+	if _, err := s.CreateReader(ctx, pending(reader)); err != nil {
+		t.Fatal(err)
+	}
+	e := store.Entry{ReaderID: reader, Position: store.Position{CreatedAt: base, ImageID: newID()}, OwnerID: newID()}
+	if _, err := s.Backfill(ctx, reader, []store.Entry{e}, func(r *store.Reader) { r.Floor = store.Bottom }); err != nil {
+		t.Fatal(err)
+	}
+	cursor := store.Position{CreatedAt: base, ImageID: e.ImageID}
+	if _, err := s.InitTailCursor(ctx, cursor); err != nil {
+		t.Fatal(err)
+	}
+	before := make(map[string][]map[string]any)
+	for _, table := range tables {
+		before[table] = f.Rows(table)
+	}
+	sent := len(f.Statements())
+
+	again := open(t, nosqltest.Client(t, f))
+
+	t.Run("only IF NOT EXISTS statements", func(t *testing.T) {
+		second := f.Statements()[sent:]
+		if len(second) == 0 {
+			t.Error("the second Open sent no statement, want the schema again")
+		}
+		for _, stmt := range second {
+			if !strings.HasPrefix(stmt, "CREATE TABLE IF NOT EXISTS ") && !strings.HasPrefix(stmt, "CREATE INDEX IF NOT EXISTS ") {
+				t.Errorf("second Open sent %q, want only CREATE ... IF NOT EXISTS", stmt)
+			}
+		}
+	})
+	t.Run("rows unchanged", func(t *testing.T) {
+		for _, table := range tables {
+			if got := f.Rows(table); !reflect.DeepEqual(got, before[table]) {
+				t.Errorf("%s: got rows %v, want %v", table, got, before[table])
+			}
+		}
+	})
+	t.Run("data still there", func(t *testing.T) {
+		r, err := again.GetReader(ctx, reader)
+		if err != nil || r.Version != 2 || r.Floor.Compare(store.Bottom) != 0 {
+			t.Errorf("GetReader: got %+v, %v, want version 2 and the floor at the bottom", r, err)
+		}
+		entries, err := again.ListEntries(ctx, store.EntryQuery{ReaderID: reader, Before: store.Top, Floor: store.Bottom, Limit: 10})
+		if err != nil || len(entries) != 1 || entries[0].ImageID != e.ImageID {
+			t.Errorf("ListEntries: got %v, %v, want the entry of %s", entries, err, e.ImageID)
+		}
+		if got, err := again.TailCursor(ctx); err != nil || got.Compare(cursor) != 0 {
+			t.Errorf("TailCursor: got %v, %v, want %v", got, err, cursor)
+		}
+	})
+}
+
+// TestLongestKeyFits writes and reads an entry whose key is as long as the
+// Store doc allows: a reader id and an image id of 26 bytes each.
+func TestLongestKeyFits(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := newStore(t)
+	reader, image := newID(), newID()
+	if len(reader) != 26 || len(image) != 26 {
+		t.Fatalf("ids of %d and %d bytes, want 26", len(reader), len(image))
+	}
+	p := store.Position{CreatedAt: base.Add(time.Nanosecond), ImageID: image}
+	if err := s.AddEntries(ctx, []store.Entry{{ReaderID: reader, Position: p, OwnerID: newID()}}); err != nil {
+		t.Fatalf("AddEntries: %v", err)
+	}
+	if _, err := s.CreateReader(ctx, store.Reader{ID: reader, FollowsSyncedAt: base, Floor: p}); err != nil {
+		t.Fatalf("CreateReader: %v", err)
+	}
+	got, err := s.ListEntries(ctx, store.EntryQuery{ReaderID: reader, Before: store.Top, Floor: p, Limit: 10})
+	if err != nil || len(got) != 1 || got[0].Compare(p) != 0 {
+		t.Errorf("ListEntries: got %v, %v, want the entry at %v", got, err, p)
+	}
+	if ids, err := s.FilterReaders(ctx, []string{reader}); err != nil || !slices.Equal(ids, []string{reader}) {
+		t.Errorf("FilterReaders: got %v, %v, want [%s]", ids, err, reader)
+	}
+}
+
+// TestBackfillOfManyEntries fills a timeline with more entries than one
+// WriteMultiple takes, as the service's default backfill of 500 does.
+func TestBackfillOfManyEntries(t *testing.T) {
+	t.Parallel()
+	const n = 500
+	ctx := context.Background()
+	s, f := newStore(t)
+	reader := newID()
+	if _, err := s.CreateReader(ctx, pending(reader)); err != nil {
+		t.Fatal(err)
+	}
+	entries := make([]store.Entry, n)
+	for i := range entries {
+		entries[i] = store.Entry{ReaderID: reader, Position: store.Position{CreatedAt: base.Add(time.Duration(i) * time.Second), ImageID: newID()}, OwnerID: newID()}
+	}
+	floor := entries[0].Position
+	r, err := s.Backfill(ctx, reader, entries, func(r *store.Reader) { r.Floor = floor })
+	if err != nil {
+		t.Fatalf("Backfill: %v", err)
+	}
+	if r.Version != 2 || r.Floor.Compare(floor) != 0 {
+		t.Errorf("Backfill: got %+v, want version 2 and the floor at %v", r, floor)
+	}
+	if got, want := f.OpCount(ocifake.OpWriteMultiple, "fotogal_ntable_timelines"), (n+48)/49; got != want {
+		t.Errorf("%d WriteMultiple requests, want %d (49 entries and the state row each)", got, want)
+	}
+	got, err := s.ListEntries(ctx, store.EntryQuery{ReaderID: reader, Before: store.Top, Floor: floor, Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := slices.Clone(entries)
+	slices.Reverse(want)
+	if len(got) != len(want) {
+		t.Fatalf("listed %d entries, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i].Compare(want[i].Position) != 0 || got[i].OwnerID != want[i].OwnerID {
+			t.Fatalf("entry %d: got %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}
+
+// photos returns n entries of reader, a second apart from start, each of a
+// photo of its own.
+func photos(reader string, start time.Time, n int) []store.Entry {
+	entries := make([]store.Entry, n)
+	for i := range entries {
+		entries[i] = store.Entry{ReaderID: reader, Position: store.Position{CreatedAt: start.Add(time.Duration(i) * time.Second), ImageID: newID()}, OwnerID: newID()}
+	}
+	return entries
+}
+
+func positions(entries []store.Entry) []store.Position {
+	out := make([]store.Position, len(entries))
+	for i, e := range entries {
+		out[i] = e.Position
+	}
+	return out
+}
+
+// listAll returns the whole timeline of reader, newest first.
+func listAll(t *testing.T, s store.Store, reader string) []store.Entry {
+	t.Helper()
+	entries, err := s.ListEntries(context.Background(), store.EntryQuery{ReaderID: reader, Before: store.Top, Floor: store.Bottom, Limit: 10000})
+	if err != nil {
+		t.Fatalf("ListEntries: %v", err)
+	}
+	return entries
+}
+
+// TestDeleteManyEntries deletes more entries at once than one WriteMultiple
+// takes.
+func TestDeleteManyEntries(t *testing.T) {
+	t.Parallel()
+	const n = 120
+	ctx := context.Background()
+	s, f := newStore(t)
+	reader := newID()
+	if _, err := s.CreateReader(ctx, pending(reader)); err != nil {
+		t.Fatal(err)
+	}
+	entries := photos(reader, base, n+1)
+	r, err := s.Backfill(ctx, reader, entries, func(r *store.Reader) { r.Floor = store.Bottom })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if deleted, err := s.DeleteEntries(ctx, reader, positions(entries[:n]), r.Version-1); err != nil || deleted {
+		t.Errorf("with a stale version: got %v, %v, want false", deleted, err)
+	}
+	sent := f.OpCount(ocifake.OpWriteMultiple, "fotogal_ntable_timelines")
+	if deleted, err := s.DeleteEntries(ctx, reader, positions(entries[:n]), r.Version); err != nil || !deleted {
+		t.Fatalf("with the version: got %v, %v, want true", deleted, err)
+	}
+	if got, want := f.OpCount(ocifake.OpWriteMultiple, "fotogal_ntable_timelines")-sent, 3; got != want {
+		t.Errorf("%d WriteMultiple requests, want %d (49 + 49 + 22 deletes)", got, want)
+	}
+	if got := listAll(t, s, reader); len(got) != 1 || got[0].Compare(entries[n].Position) != 0 {
+		t.Errorf("left %v, want only the entry at %v", got, entries[n].Position)
+	}
+	if got, err := s.GetReader(ctx, reader); err != nil || got.Version != r.Version {
+		t.Errorf("GetReader: got %+v, %v, want version %d unchanged", got, err, r.Version)
+	}
+}
+
+// TestBackfillsAndDeletionsInterleaved runs backfills of several requests
+// each while deletions decided before them run too: whatever the order, no
+// backfill loses an entry and each counts once.
+func TestBackfillsAndDeletionsInterleaved(t *testing.T) {
+	t.Parallel()
+	const backfills, perBackfill = 4, 120
+	ctx := context.Background()
+	s, _ := newStore(t)
+	reader := newID()
+	r, err := s.CreateReader(ctx, pending(reader))
+	if err != nil {
+		t.Fatal(err)
+	}
+	batches := make([][]store.Entry, backfills)
+	for i := range batches {
+		batches[i] = photos(reader, base.Add(time.Duration(i)*time.Hour), perBackfill)
+	}
+	var wg sync.WaitGroup
+	for i := range backfills {
+		wg.Go(func() {
+			if _, err := s.Backfill(ctx, reader, batches[i], func(r *store.Reader) { r.Floor = store.Bottom }); err != nil {
+				t.Error(err)
+			}
+		})
+		wg.Go(func() {
+			// Decided at the version before any backfill: it may delete
+			// only what a backfill writes again.
+			if _, err := s.DeleteEntries(ctx, reader, positions(batches[i]), r.Version); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if got := listAll(t, s, reader); len(got) != backfills*perBackfill {
+		t.Errorf("%d entries, want %d", len(got), backfills*perBackfill)
+	}
+	if got, err := s.GetReader(ctx, reader); err != nil || got.Version != r.Version+backfills {
+		t.Errorf("GetReader: got %+v, %v, want version %d", got, err, r.Version+backfills)
+	}
+}
+
+// TestBackfillCutShort plays what a Backfill that stops between two of its
+// requests leaves: the entries of the first requests, with the state as it
+// was. They are not read below the floor, and the next Backfill completes
+// over them.
+func TestBackfillCutShort(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := newStore(t)
+	reader := newID()
+	floor := store.Position{CreatedAt: base.Add(24 * time.Hour), ImageID: newID()}
+	r, err := s.CreateReader(ctx, store.Reader{ID: reader, FollowsSyncedAt: base, Floor: floor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	older := photos(reader, base, 200)
+	// The first two requests of a Backfill lowering the floor to the
+	// oldest of them: 98 entries, the state row rewritten unchanged.
+	if err := s.AddEntries(ctx, older[:98]); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.GetReader(ctx, reader); err != nil || got.Version != r.Version || got.Floor.Compare(floor) != 0 {
+		t.Errorf("GetReader: got %+v, %v, want the state unchanged, %+v", got, err, r)
+	}
+	got, err := s.ListEntries(ctx, store.EntryQuery{ReaderID: reader, Before: store.Top, Floor: floor, Limit: 1000})
+	if err != nil || len(got) != 0 {
+		t.Errorf("ListEntries down to the floor: got %v, %v, want none of the entries below it", got, err)
+	}
+	// The Backfill is run again.
+	written, err := s.Backfill(ctx, reader, older, func(r *store.Reader) { r.Floor = older[0].Position })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if written.Version != r.Version+1 || written.Floor.Compare(older[0].Position) != 0 {
+		t.Errorf("Backfill: got %+v, want version %d and the floor at %v", written, r.Version+1, older[0].Position)
+	}
+	if got := listAll(t, s, reader); len(got) != len(older) {
+		t.Errorf("%d entries, want %d, each once", len(got), len(older))
+	}
+}
+
+// TestStateRowIsNoEntry checks that the reader's state row, at the bottom
+// of posting order, is never listed, overwritten or deleted as an entry.
+func TestStateRowIsNoEntry(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := newStore(t)
+	reader := newID()
+	r, err := s.CreateReader(ctx, pending(reader))
+	if err != nil {
+		t.Fatal(err)
+	}
+	atBottom := store.Entry{ReaderID: reader, Position: store.Bottom, OwnerID: newID()}
+	t.Run("AddEntries refuses an entry at the bottom", func(t *testing.T) {
+		if err := s.AddEntries(ctx, []store.Entry{atBottom}); err == nil {
+			t.Error("got no error")
+		}
+	})
+	t.Run("Backfill refuses an entry at the bottom", func(t *testing.T) {
+		if _, err := s.Backfill(ctx, reader, []store.Entry{atBottom}, func(*store.Reader) {}); err == nil {
+			t.Error("got no error")
+		}
+	})
+	t.Run("DeleteEntries leaves the state row", func(t *testing.T) {
+		if _, err := s.DeleteEntries(ctx, reader, []store.Position{store.Bottom}, r.Version); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.GetReader(ctx, reader); err != nil {
+			t.Errorf("GetReader: %v", err)
+		}
+	})
+	t.Run("ListEntries down to the bottom", func(t *testing.T) {
+		for _, include := range []bool{false, true} {
+			got, err := s.ListEntries(ctx, store.EntryQuery{ReaderID: reader, Before: store.Top, IncludeBefore: include, Floor: store.Bottom, Limit: 10})
+			if err != nil || len(got) != 0 {
+				t.Errorf("IncludeBefore %v: got %v, %v, want no entries", include, got, err)
+			}
+		}
+	})
+}
