@@ -44,16 +44,28 @@ modules: ## Build every module on its own (GOWORK=off), as an image build of one
 build: ## Build every binary into bin/.
 	@mkdir -p $(BIN)
 	$(GO) build -o $(BIN)/ ./services/auth/cmd/auth ./services/user/cmd/user \
-		./services/image/cmd/image ./services/feed/cmd/feed ./gateway/cmd/gateway
+		./services/image/cmd/image ./services/feed/cmd/feed ./gateway/cmd/gateway \
+		./pkg/ocifake/cmd/ocifake
 
 .PHONY: run
 run: build ## Start the four services and the gateway on the embedded backends (Ctrl-C stops all).
 	BIN=$(BIN) ./scripts/run.sh
 
+.PHONY: run-ocifake
+run-ocifake: build ## The same stack with every table on Oracle NoSQL, against the local fake (data under ./var/ocifake).
+	BIN=$(BIN) FOTOGAL_DATA_DIR=$${FOTOGAL_DATA_DIR:-./var/ocifake} ./scripts/run.sh ocifake
+
 .PHONY: test
 test: proto-check lint modules ## Run every test of every module, end-to-end and browser tests included.
 	./scripts/check-chromium.sh
 	$(GO) test -race -count=1 -timeout 20m work
+	FOTOGAL_E2E_BACKEND=nosql $(GO) test -race -count=1 -timeout 20m ./e2e
+
+.PHONY: test-nosql-live
+test-nosql-live: ## Run the store contract suites against a real Oracle NoSQL (FOTOGAL_NOSQL_* as for the services; see the README).
+	FOTOGAL_NOSQL_LIVE=1 $(GO) test -count=1 -timeout 30m -run 'TestStore$$' \
+		./services/auth/internal/store/nosql ./services/user/internal/store/nosql \
+		./services/image/internal/store/nosql ./services/feed/internal/store/nosql
 
 .PHONY: bench
 bench: ## Seed a timeline grid, start the real binaries and print feed latencies (BENCH_FULL=1: the whole grid).

@@ -6,6 +6,7 @@ require (
 	github.com/chromedp/cdproto v0.159.0
 	github.com/chromedp/chromedp v0.23.0
 	github.com/fotogal/fotogal/proto v0.0.0
+	github.com/oracle/nosql-go-sdk v1.4.8
 	google.golang.org/grpc v1.85.0
 	google.golang.org/protobuf v1.36.12
 )

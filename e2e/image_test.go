@@ -141,6 +141,9 @@ func TestImageFormats(t *testing.T) {
 // imageRows counts the rows of the image service's table.
 func imageRows(t *testing.T, s *Stack) int {
 	t.Helper()
+	if s.NoSQL != nil {
+		return len(s.NoSQL.Rows("fotogal_ntable_images"))
+	}
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(s.DataDir, "image.db")+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,11 @@
 // Package e2e starts FotoGal's real binaries — the four services and the
 // gateway — on free ports with their own data directory, and drives them as
 // clients would: HTTP through the gateway, gRPC directly, a browser.
+//
+// One switch picks the table backend of every service in every test:
+// FOTOGAL_E2E_BACKEND=sqlite (the default, a file per service) or nosql (a
+// fake Oracle NoSQL service per Stack, served from the test process, which
+// the services reach over the wire as they would reach the real one).
 package e2e
 
 import (
@@ -19,7 +24,24 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/fotogal/fotogal/pkg/ocifake"
 )
+
+// Backend is the table backend the services of every Stack use, from
+// FOTOGAL_E2E_BACKEND: "sqlite" or "nosql".
+var Backend = backendFromEnv()
+
+func backendFromEnv() string {
+	switch b := os.Getenv("FOTOGAL_E2E_BACKEND"); b {
+	case "", "sqlite":
+		return "sqlite"
+	case "nosql":
+		return b
+	default:
+		panic(fmt.Sprintf("FOTOGAL_E2E_BACKEND: %q is neither sqlite nor nosql", b))
+	}
+}
 
 // Binaries are the programs a Stack runs, in start order.
 var Binaries = []string{"auth", "user", "image", "feed", "gateway"}
@@ -76,6 +98,9 @@ type Stack struct {
 	DataDir string
 	// LogDir holds one file of output per binary.
 	LogDir string
+	// NoSQL is the fake Oracle NoSQL service holding the tables when
+	// Backend is nosql, and nil otherwise.
+	NoSQL *ocifake.NoSQL
 
 	t      testing.TB
 	binDir string
@@ -128,6 +153,16 @@ func Start(t testing.TB, binDir string, opts Options) *Stack {
 		"FOTOGAL_LOG_LEVEL=debug",
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + os.Getenv("HOME"),
+	}
+	if Backend == "nosql" {
+		var endpoint string
+		s.NoSQL, endpoint = ocifake.StartNoSQL(t)
+		s.env = append(s.env,
+			"FOTOGAL_STORE=nosql",
+			"FOTOGAL_NOSQL_MODE=cloudsim",
+			"FOTOGAL_NOSQL_ENDPOINT="+endpoint,
+			"FOTOGAL_NOSQL_CREATE_TABLES=true",
+		)
 	}
 	for k, v := range opts.Env {
 		s.env = append(s.env, k+"="+v)

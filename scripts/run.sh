@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Starts FotoGal's four services and the gateway on the embedded backends,
 # with their output on this terminal, and stops them all on Ctrl-C.
+#
+# `run.sh ocifake` puts every service's tables on Oracle NoSQL instead,
+# against the local fake of the service (bin/ocifake), which it starts
+# first and whose data it keeps in $FOTOGAL_DATA_DIR/ocifake.
 set -euo pipefail
+mode=${1:-embedded}
 
 BIN=${BIN:-./bin}
 export FOTOGAL_DATA_DIR=${FOTOGAL_DATA_DIR:-./var}
@@ -34,6 +39,19 @@ start() {
 	"$BIN/$name" > >(trap '' INT TERM; exec sed -u "s/^/$(printf '%-7s' "$name")| /") 2>&1 &
 	pids+=("$!")
 }
+
+if [[ $mode == ocifake ]]; then
+	fake_addr=${FOTOGAL_OCIFAKE_ADDR:-127.0.0.1:8181}
+	"$BIN/ocifake" -addr "$fake_addr" -data "$FOTOGAL_DATA_DIR/ocifake" \
+		> >(trap '' INT TERM; exec sed -u "s/^/ocifake| /") 2>&1 &
+	pids+=("$!")
+	for _ in $(seq 100); do
+		if (exec 3<>"/dev/tcp/${fake_addr%:*}/${fake_addr##*:}") 2>/dev/null; then break; fi
+		sleep 0.1
+	done
+	export FOTOGAL_STORE=nosql FOTOGAL_NOSQL_MODE=cloudsim FOTOGAL_NOSQL_ENDPOINT="http://$fake_addr" \
+		FOTOGAL_NOSQL_CREATE_TABLES=true
+fi
 
 for name in auth user image feed gateway; do
 	start "$name"
