@@ -51,7 +51,9 @@
 // outside the subset or with a bind variable of the wrong type
 // (IllegalArgument). A request in another serial version is answered with
 // UnsupportedProtocol, an operation the fake does not serve with
-// OperationNotSupported.
+// OperationNotSupported. It is stricter than the service in one way: a
+// put's row may not hold a column the table lacks, where the service
+// ignores it unless the put asks for an exact match.
 //
 // Tests inject faults (InjectFault: a protocol error, an HTTP status, a
 // delay) and inspect the fake (Rows, Statements, OpCount). With
