@@ -302,18 +302,18 @@ func encodeSession(sess store.Session) *types.MapValue {
 }
 
 func decodeSession(row *types.MapValue) (store.Session, error) {
-	r := rowReader{row: row}
+	r := nosqlclient.ReadRow(row)
 	sess := store.Session{
-		TokenHash:     r.str("token_hash"),
-		ID:            r.str("session_id"),
-		UserID:        r.str("user_id"),
-		UserAgent:     r.str("user_agent"),
-		ClientAddress: r.str("client_address"),
-		CreateTime:    r.utc("create_time"),
-		ExpireTime:    r.utc("expire_time"),
+		TokenHash:     r.String("token_hash"),
+		ID:            r.String("session_id"),
+		UserID:        r.String("user_id"),
+		UserAgent:     r.String("user_agent"),
+		ClientAddress: r.String("client_address"),
+		CreateTime:    r.Time("create_time"),
+		ExpireTime:    r.Time("expire_time"),
 	}
-	if r.err != nil {
-		return store.Session{}, r.err
+	if r.Err() != nil {
+		return store.Session{}, r.Err()
 	}
 	return sess, nil
 }
@@ -324,39 +324,4 @@ func sameSession(a, b store.Session) bool {
 	return a.TokenHash == b.TokenHash && a.ID == b.ID && a.UserID == b.UserID &&
 		a.UserAgent == b.UserAgent && a.ClientAddress == b.ClientAddress &&
 		a.CreateTime.UnixNano() == b.CreateTime.UnixNano() && a.ExpireTime.UnixNano() == b.ExpireTime.UnixNano()
-}
-
-// rowReader reads the columns of a row and keeps the first error.
-type rowReader struct {
-	row *types.MapValue
-	err error
-}
-
-func (r *rowReader) str(col string) string {
-	v, ok := r.row.GetString(col)
-	if !ok {
-		r.fail(col, "a STRING")
-	}
-	return v
-}
-
-// utc reads a LONG of UTC nanoseconds since the epoch.
-func (r *rowReader) utc(col string) time.Time {
-	v, _ := r.row.Get(col)
-	var nanos int64
-	switch v := v.(type) {
-	case int64:
-		nanos = v
-	case int:
-		nanos = int64(v)
-	default:
-		r.fail(col, "a LONG")
-	}
-	return time.Unix(0, nanos).UTC()
-}
-
-func (r *rowReader) fail(col, want string) {
-	if r.err == nil {
-		r.err = fmt.Errorf("column %s is not %s", col, want)
-	}
 }

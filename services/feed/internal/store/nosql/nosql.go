@@ -100,14 +100,14 @@ func stateRow(r store.Reader) *types.MapValue {
 }
 
 func decodeReader(m *types.MapValue) (store.Reader, error) {
-	r := row{m: m}
+	r := nosqlclient.ReadRow(m)
 	reader := store.Reader{
-		ID:              r.str("reader_id"),
-		FollowsSyncedAt: r.time("follows_synced_ts"),
-		Floor:           store.Position{CreatedAt: r.time("floor_ts"), ImageID: r.str("floor_image_id")},
-		Version:         r.long("version"),
+		ID:              r.String("reader_id"),
+		FollowsSyncedAt: r.Time("follows_synced_ts"),
+		Floor:           store.Position{CreatedAt: r.Time("floor_ts"), ImageID: r.String("floor_image_id")},
+		Version:         r.Long("version"),
 	}
-	return reader, r.err
+	return reader, r.Err()
 }
 
 // getReader returns the state of readerID's timeline and the version of
@@ -172,10 +172,10 @@ func (s *Store) FilterReaders(ctx context.Context, ids []string) ([]string, erro
 			return nil, err
 		}
 		for _, m := range rows {
-			r := row{m: m}
-			id := r.str("reader_id")
-			if r.err != nil {
-				return nil, r.err
+			r := nosqlclient.ReadRow(m)
+			id := r.String("reader_id")
+			if r.Err() != nil {
+				return nil, r.Err()
 			}
 			found = append(found, id)
 		}
@@ -210,9 +210,9 @@ func cursorRow(p store.Position) *types.MapValue {
 }
 
 func decodeCursor(m *types.MapValue) (store.Position, error) {
-	r := row{m: m}
-	p := store.Position{CreatedAt: r.time("cursor_ts"), ImageID: r.str("cursor_image_id")}
-	return p, r.err
+	r := nosqlclient.ReadRow(m)
+	p := store.Position{CreatedAt: r.Time("cursor_ts"), ImageID: r.String("cursor_image_id")}
+	return p, r.Err()
 }
 
 // tailCursor returns the tail cursor and the version of its row, or
@@ -287,41 +287,3 @@ func (s *Store) AdvanceTailCursor(ctx context.Context, p store.Position) error {
 		}
 	}
 }
-
-// row reads the columns of one result row, remembering the first column
-// that is missing or of another type than expected.
-type row struct {
-	m   *types.MapValue
-	err error
-}
-
-func (r *row) fail(name string, v any) {
-	if r.err == nil {
-		r.err = fmt.Errorf("nosql: column %s holds %T", name, v)
-	}
-}
-
-func (r *row) str(name string) string {
-	v, _ := r.m.Get(name)
-	s, ok := v.(string)
-	if !ok {
-		r.fail(name, v)
-	}
-	return s
-}
-
-func (r *row) long(name string) int64 {
-	v, _ := r.m.Get(name)
-	switch n := v.(type) {
-	case int64:
-		return n
-	case int32:
-		return int64(n)
-	case int:
-		return int64(n)
-	}
-	r.fail(name, v)
-	return 0
-}
-
-func (r *row) time(name string) time.Time { return fromNanos(r.long(name)) }

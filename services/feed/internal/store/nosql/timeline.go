@@ -9,6 +9,7 @@ import (
 	"github.com/oracle/nosql-go-sdk/nosqldb"
 	"github.com/oracle/nosql-go-sdk/nosqldb/types"
 
+	"github.com/fotogal/fotogal/pkg/nosqlclient"
 	"github.com/fotogal/fotogal/services/feed/internal/store"
 )
 
@@ -195,14 +196,14 @@ func (s *Store) ListEntries(ctx context.Context, q store.EntryQuery) ([]store.En
 	}
 	entries := make([]store.Entry, 0, len(rows))
 	for _, m := range rows {
-		r := row{m: m}
+		r := nosqlclient.ReadRow(m)
 		e := store.Entry{
 			ReaderID: q.ReaderID,
-			Position: store.Position{CreatedAt: r.time("created_ts"), ImageID: r.str("image_id")},
-			OwnerID:  r.str("owner_id"),
+			Position: store.Position{CreatedAt: r.Time("created_ts"), ImageID: r.String("image_id")},
+			OwnerID:  r.String("owner_id"),
 		}
-		if r.err != nil {
-			return nil, r.err
+		if r.Err() != nil {
+			return nil, r.Err()
 		}
 		entries = append(entries, e)
 	}

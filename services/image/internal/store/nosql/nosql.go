@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/oracle/nosql-go-sdk/nosqldb"
 	"github.com/oracle/nosql-go-sdk/nosqldb/types"
@@ -331,9 +330,9 @@ func (s *Store) CountImages(ctx context.Context, ownerIDs []string) (map[string]
 		if len(rows) != 1 {
 			return fmt.Errorf("nosql: count images: %d rows, want 1", len(rows))
 		}
-		r := rowReader{row: rows[0]}
-		counts[i] = r.long("photos")
-		return r.err
+		r := nosqlclient.ReadRow(rows[0])
+		counts[i] = r.Long("photos")
+		return r.Err()
 	})
 	if err != nil {
 		return nil, err
@@ -413,95 +412,44 @@ func encodeImage(img store.Image) *types.MapValue {
 
 // decodeImage reads an image from its row.
 func decodeImage(row *types.MapValue) (store.Image, error) {
-	r := rowReader{row: row}
+	r := nosqlclient.ReadRow(row)
 	img := store.Image{
-		ID:               r.str("image_id"),
-		OwnerID:          r.str("user_id"),
-		IsProfile:        r.bool("is_profile"),
-		Caption:          r.str("main_comment"),
-		OriginalFilename: r.str("image_original_filename"),
-		Original:         r.variant(originalColumns),
-		Display:          r.variant(displayColumns),
-		Thumb:            r.variant(thumbColumns),
-		CreateTime:       r.time("created_ts"),
-		UpdateTime:       r.time("updated_ts"),
+		ID:               r.String("image_id"),
+		OwnerID:          r.String("user_id"),
+		IsProfile:        r.Bool("is_profile"),
+		Caption:          r.String("main_comment"),
+		OriginalFilename: r.String("image_original_filename"),
+		Original:         readVariant(r, originalColumns),
+		Display:          readVariant(r, displayColumns),
+		Thumb:            readVariant(r, thumbColumns),
+		CreateTime:       r.Time("created_ts"),
+		UpdateTime:       r.Time("updated_ts"),
 	}
-	return img, r.err
+	return img, r.Err()
 }
 
 // decodeKeys reads the keys of rows of user_id, created_ts and image_id.
 func decodeKeys(rows []*types.MapValue) ([]store.Key, error) {
 	keys := make([]store.Key, len(rows))
 	for i, row := range rows {
-		r := rowReader{row: row}
-		keys[i] = store.Key{OwnerID: r.str("user_id"), CreateTime: r.time("created_ts"), ID: r.str("image_id")}
-		if r.err != nil {
-			return nil, r.err
+		r := nosqlclient.ReadRow(row)
+		keys[i] = store.Key{OwnerID: r.String("user_id"), CreateTime: r.Time("created_ts"), ID: r.String("image_id")}
+		if r.Err() != nil {
+			return nil, r.Err()
 		}
 	}
 	return keys, nil
 }
 
-// rowReader reads typed columns of a row, keeping the first column that is
-// missing or of another type as its error.
-type rowReader struct {
-	row *types.MapValue
-	err error
-}
-
-func (r *rowReader) fail(col, want string) {
-	if r.err == nil {
-		v, _ := r.row.Get(col)
-		r.err = fmt.Errorf("column %s: %T, want %s", col, v, want)
-	}
-}
-
-func (r *rowReader) str(col string) string {
-	s, ok := r.row.GetString(col)
-	if !ok {
-		r.fail(col, "STRING")
-	}
-	return s
-}
-
-func (r *rowReader) bool(col string) bool {
-	v, _ := r.row.Get(col)
-	b, ok := v.(bool)
-	if !ok {
-		r.fail(col, "BOOLEAN")
-	}
-	return b
-}
-
-func (r *rowReader) int(col string) int {
-	i, ok := r.row.GetInt(col)
-	if !ok {
-		r.fail(col, "INTEGER")
-	}
-	return i
-}
-
-func (r *rowReader) long(col string) int64 {
-	i, ok := r.row.GetInt64(col)
-	if !ok {
-		r.fail(col, "LONG")
-	}
-	return i
-}
-
-// time reads a LONG of nanoseconds since the epoch as a UTC time.
-func (r *rowReader) time(col string) time.Time {
-	return time.Unix(0, r.long(col)).UTC()
-}
-
-func (r *rowReader) variant(cols variantColumns) store.Variant {
+// readVariant reads the columns of one variant.
+func readVariant(r *nosqlclient.Row, cols variantColumns) store.Variant {
 	return store.Variant{
-		Object:      r.str(cols.object),
-		ContentType: r.str(cols.contentType),
-		Size:        r.long(cols.size),
-		Width:       r.int(cols.width),
-		Height:      r.int(cols.height),
-		SHA256:      r.str(cols.sha256),
+		Object:      r.String(cols.object),
+		ContentType: r.String(cols.contentType),
+		Size:        r.Long(cols.size),
+		Width:       r.Int(cols.width),
+		Height:      r.Int(cols.height),
+		SHA256:      r.String(cols.sha256),
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/oracle/nosql-go-sdk/nosqldb"
 	"github.com/oracle/nosql-go-sdk/nosqldb/types"
 
+	"github.com/fotogal/fotogal/pkg/nosqlclient"
 	"github.com/fotogal/fotogal/services/image/internal/store"
 )
 
@@ -277,14 +278,14 @@ func (s *Store) queryReactions(ctx context.Context, ids []string, viewerID strin
 // decodeReaction reads a reaction row: kind in a person's row, likes and
 // dislikes in a counts row (the other columns are NULL).
 func decodeReaction(row *types.MapValue) (reactionRow, error) {
-	r := rowReader{row: row}
-	reaction := reactionRow{imageID: r.str("image_id"), userID: r.str("user_id")}
+	r := nosqlclient.ReadRow(row)
+	reaction := reactionRow{imageID: r.String("image_id"), userID: r.String("user_id")}
 	if reaction.userID == countsUser {
-		reaction.likes, reaction.dislikes = r.long("likes"), r.long("dislikes")
+		reaction.likes, reaction.dislikes = r.Long("likes"), r.Long("dislikes")
 	} else {
-		reaction.kind = store.Kind(r.int("kind"))
+		reaction.kind = store.Kind(r.Int("kind"))
 	}
-	return reaction, r.err
+	return reaction, r.Err()
 }
 
 // reactionKey is the primary key of userID's reaction row for the image.

@@ -8,6 +8,7 @@ import (
 	"github.com/oracle/nosql-go-sdk/nosqldb"
 	"github.com/oracle/nosql-go-sdk/nosqldb/types"
 
+	"github.com/fotogal/fotogal/pkg/nosqlclient"
 	"github.com/fotogal/fotogal/services/user/internal/store"
 )
 
@@ -29,14 +30,14 @@ func followRow(f store.Follow) *types.MapValue {
 }
 
 func decodeFollow(m *types.MapValue) (store.Follow, error) {
-	r := row{m: m}
+	r := nosqlclient.ReadRow(m)
 	f := store.Follow{
-		FollowerID: r.str("follower_id"),
-		FolloweeID: r.str("followee_id"),
-		State:      store.FollowState(r.str("state")),
-		CreatedAt:  r.time("created_ts"),
+		FollowerID: r.String("follower_id"),
+		FolloweeID: r.String("followee_id"),
+		State:      store.FollowState(r.String("state")),
+		CreatedAt:  r.Time("created_ts"),
 	}
-	return f, r.err
+	return f, r.Err()
 }
 
 // getFollow returns the edge from followerID to followeeID and the version
@@ -92,10 +93,10 @@ func (s *Store) GetFollowStates(ctx context.Context, followerID string, followee
 			return err
 		}
 		for _, m := range rows {
-			r := row{m: m}
-			id, state := r.str("followee_id"), r.str("state")
-			if r.err != nil {
-				return r.err
+			r := nosqlclient.ReadRow(m)
+			id, state := r.String("followee_id"), r.String("state")
+			if r.Err() != nil {
+				return r.Err()
 			}
 			states[id] = store.FollowState(state)
 		}
@@ -192,10 +193,10 @@ func (s *Store) AcceptFollowRequests(ctx context.Context, followeeID string, at 
 		}
 		req := &nosqldb.WriteMultipleRequest{TableName: followsTable}
 		for _, m := range rows {
-			r := row{m: m}
-			followerID := r.str("follower_id")
-			if r.err != nil {
-				return accepted, r.err
+			r := nosqlclient.ReadRow(m)
+			followerID := r.String("follower_id")
+			if r.Err() != nil {
+				return accepted, r.Err()
 			}
 			f, version, err := s.getFollow(ctx, followerID, followeeID)
 			if err != nil {
@@ -257,9 +258,9 @@ func (s *Store) CountFollows(ctx context.Context, userID string, direction store
 	if len(rows) != 1 {
 		return 0, fmt.Errorf("nosql: count returned %d rows", len(rows))
 	}
-	r := row{m: rows[0]}
-	n := r.long("n")
-	return n, r.err
+	r := nosqlclient.ReadRow(rows[0])
+	n := r.Long("n")
+	return n, r.Err()
 }
 
 // ListFollows reads one page from followee_idx (followers) or follower_idx

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/oracle/nosql-go-sdk/nosqldb/types"
-
 	"github.com/fotogal/fotogal/pkg/nosqlclient"
 	"github.com/fotogal/fotogal/services/user/internal/store"
 )
@@ -86,51 +84,6 @@ func inBatches(keys []string, fn func(batch []string) error) error {
 	}
 	return nil
 }
-
-// row reads the columns of one result row, remembering the first column
-// that is missing or of another type than expected.
-type row struct {
-	m   *types.MapValue
-	err error
-}
-
-func (r *row) fail(name string, v any) {
-	if r.err == nil {
-		r.err = fmt.Errorf("nosql: column %s holds %T", name, v)
-	}
-}
-
-func (r *row) str(name string) string {
-	v, _ := r.m.Get(name)
-	s, ok := v.(string)
-	if !ok {
-		r.fail(name, v)
-	}
-	return s
-}
-
-func (r *row) long(name string) int64 {
-	v, _ := r.m.Get(name)
-	switch n := v.(type) {
-	case int64:
-		return n
-	case int:
-		return int64(n)
-	}
-	r.fail(name, v)
-	return 0
-}
-
-func (r *row) boolean(name string) bool {
-	v, _ := r.m.Get(name)
-	b, ok := v.(bool)
-	if !ok {
-		r.fail(name, v)
-	}
-	return b
-}
-
-func (r *row) time(name string) time.Time { return fromNanos(r.long(name)) }
 
 func fromNanos(ns int64) time.Time { return time.Unix(0, ns).UTC() }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/oracle/nosql-go-sdk/nosqldb"
 	"github.com/oracle/nosql-go-sdk/nosqldb/types"
 
+	"github.com/fotogal/fotogal/pkg/nosqlclient"
 	"github.com/fotogal/fotogal/services/user/internal/store"
 )
 
@@ -73,24 +74,24 @@ func userRow(u *store.User) *types.MapValue {
 }
 
 func decodeUser(m *types.MapValue) (*store.User, error) {
-	r := row{m: m}
+	r := nosqlclient.ReadRow(m)
 	u := &store.User{
-		ID:             r.str("user_id"),
-		Email:          r.str("email"),
-		Username:       r.str("username"),
-		FullName:       r.str("full_name"),
-		Bio:            r.str("bio"),
-		Website:        r.str("website"),
-		Gender:         r.str("gender"),
-		IsPrivate:      r.boolean("is_private"),
-		IsProfessional: r.boolean("is_professional"),
-		PasswordHash:   r.str("password_hash"),
-		AvatarImageID:  r.str("avatar_image_id"),
-		CreatedAt:      r.time("created_ts"),
-		UpdatedAt:      r.time("updated_ts"),
+		ID:             r.String("user_id"),
+		Email:          r.String("email"),
+		Username:       r.String("username"),
+		FullName:       r.String("full_name"),
+		Bio:            r.String("bio"),
+		Website:        r.String("website"),
+		Gender:         r.String("gender"),
+		IsPrivate:      r.Bool("is_private"),
+		IsProfessional: r.Bool("is_professional"),
+		PasswordHash:   r.String("password_hash"),
+		AvatarImageID:  r.String("avatar_image_id"),
+		CreatedAt:      r.Time("created_ts"),
+		UpdatedAt:      r.Time("updated_ts"),
 	}
-	if r.err != nil {
-		return nil, r.err
+	if r.Err() != nil {
+		return nil, r.Err()
 	}
 	return u, nil
 }
@@ -196,10 +197,10 @@ func (s *Store) claim(ctx context.Context, kind claimKind, u *store.User) (*held
 			// The claim went away between the put and its answer.
 			continue
 		}
-		r := row{m: res.ExistingValue}
-		holder, claimedAt := r.str("user_id"), r.time("claimed_ts")
-		if r.err != nil {
-			return nil, r.err
+		r := nosqlclient.ReadRow(res.ExistingValue)
+		holder, claimedAt := r.String("user_id"), r.Time("claimed_ts")
+		if r.Err() != nil {
+			return nil, r.Err()
 		}
 		owner, _, err := s.getUserRow(ctx, holder)
 		if err != nil {
@@ -311,10 +312,10 @@ func (s *Store) getByClaim(ctx context.Context, kind claimKind, key string) (*st
 	if res.Value == nil {
 		return nil, store.ErrNotFound
 	}
-	r := row{m: res.Value}
-	id := r.str("user_id")
-	if r.err != nil {
-		return nil, r.err
+	r := nosqlclient.ReadRow(res.Value)
+	id := r.String("user_id")
+	if r.Err() != nil {
+		return nil, r.Err()
 	}
 	u, err := s.GetUser(ctx, id)
 	if err != nil {
@@ -380,10 +381,10 @@ func (s *Store) GetUsersByUsernames(ctx context.Context, usernames []string) (ma
 			return err
 		}
 		for _, m := range rows {
-			r := row{m: m}
-			key, id := r.str("username_key"), r.str("user_id")
-			if r.err != nil {
-				return r.err
+			r := nosqlclient.ReadRow(m)
+			key, id := r.String("username_key"), r.String("user_id")
+			if r.Err() != nil {
+				return r.Err()
 			}
 			keyOf[id] = key
 		}
