@@ -17,11 +17,11 @@
 //     floor_ts, floor_image_id and version; owner_id is NULL.
 //
 // Times are LONG UTC nanoseconds since the epoch, as on SQLite, clamped to
-// the int64 range, whose ends are store.Bottom and store.Top. A stretch of a
-// timeline is one query over the primary key in the reader's shard,
-// ORDER BY reader_id DESC, created_ts DESC, image_id DESC: newest first, ties on
-// created_ts broken by image_id, as on SQLite. Its lower bound is the floor
-// the caller gives, inclusive, and exclusive when that floor is
+// the int64 range, whose ends are store.Bottom and store.Top. A stretch of
+// a timeline is one query over the primary key in the reader's shard,
+// ORDER BY reader_id DESC, created_ts DESC, image_id DESC: newest first,
+// ties on created_ts broken by image_id, as on SQLite. Its lower bound is
+// the floor the caller gives, inclusive, and exclusive when that floor is
 // store.Bottom, so that no stretch holds the state row.
 //
 // No row grows with anyone's popularity: a photo copied into a million
@@ -32,7 +32,7 @@
 //
 // # Writes
 //
-// Every write is conditional and safe to repeat, so that a retry after a
+// Every write is conditional or safe to repeat, so that a retry after a
 // lost answer, or a crash between two requests, leaves the timelines
 // correct.
 //
@@ -42,62 +42,72 @@
 // position put-if-version, reading again after a lost race, so that the
 // cursor never moves back.
 //
-// Backfill reads the state row and its version, applies update, and writes
-// in WriteMultiple requests of at most 49 entries, each put-if-absent (an
-// entry already there fails its condition alone and is left as it is),
-// plus the state row put-if-version, with abort-if-unsuccessful, at the
-// version the previous request left. The earlier requests rewrite the state
-// unchanged; the last one writes the new state with Version + 1. Up to 49
-// entries, Backfill is therefore one atomic request. With more (the
-// service backfills up to 500), what is atomic is each request, and the
-// chain of versions orders them: a request that finds the state row written
-// by anyone in between (another Backfill, a DeleteEntries) aborts whole,
-// and Backfill starts again from the read, update included, writing every
-// entry again. When the new state commits, no other write has reached the
-// reader's state since the first request, so every entry of the backfill
-// is in place: the floor and FollowsSyncedAt move only in the request that
-// completes the set, and the timeline is complete down to its floor.
+// Backfill reads the state row and its version, applies update, and then
+// writes the entries put-if-absent (an entry already there fails its
+// condition alone, without aborting its request, and is left as it is).
+// Its last WriteMultiple holds up to 49 entries and the new state row,
+// Version + 1, put-if-version at the version read, with
+// abort-if-unsuccessful. The entries that do not fit in it (the service
+// backfills up to 500) go first, in WriteMultiple requests of up to 50,
+// eight at a time, without the state row. Up to 49 entries, Backfill is
+// therefore one atomic request. With more, what is atomic is the last
+// request: the new floor, FollowsSyncedAt and Version commit together with
+// its entries, and only if nothing wrote the state row since it was read.
+// The only write that removes entries, DeleteEntries, rewrites the state
+// row in each of its requests, and the earlier entries are written after
+// the read; so when the new state commits, every entry of the backfill is
+// in place, and the timeline is complete down to its new floor. When the
+// last request aborts (another Backfill or a DeleteEntries came in
+// between), Backfill starts again from the read, update included, writing
+// every entry again. A lost answer that the SDK retries counts one
+// Backfill twice in Version; Version only has to change.
 //
-// The entries of the earlier requests are written before the state that
-// accounts for them, and a failure or a crash may leave them without it.
-// They are harmless. The Store promises only that the timeline is complete
-// at or above its floor, not that every row there was accounted for: the
-// tailer's AddEntries adds rows unconditionally too, and the feed checks
-// every entry it reads (followed, photo still there) before it shows it,
-// deleting those that fail. Those below the current floor are not even
-// read, by the floor rule: ListEntries stops at the floor the feed passes,
-// the reader's. When a later backfill lowers the floor over them, they lie
-// in a stretch that backfill made complete, and are checked on read like
-// any other entry. A lost answer that the SDK retries counts one Backfill
-// twice in Version; Version only has to change.
+// A failure or a crash before the last request leaves the entries of the
+// earlier requests without the state that accounts for them. Those below
+// the reader's floor, the stretch a backfill that lowers the floor fills,
+// are invisible: ListEntries stops at the floor the feed passes, the
+// reader's, and the feed reads below it by fan-out on read. Those at or
+// above the floor (photos of a newly followed account, copied before
+// FollowsSyncedAt moves) are harmless: they are photos of accounts the
+// reader follows, which the Store allows in the timeline as it allows the
+// tailer's AddEntries, and the feed checks every entry it reads (owner
+// followed, photo still there) before it shows it. The next Backfill,
+// which the unmoved state makes the feed run again, writes them again
+// alongside the rest.
 //
 // DeleteEntries reads the state row and, while its Version is the one the
 // caller gives, deletes the entries in WriteMultiple requests of at most
 // 49 deletes plus the state row rewritten unchanged put-if-version, with
-// abort-if-unsuccessful. Up to 49 positions it is one atomic request. With
-// more, a request that finds the state row changed aborts; the row is read
-// again, and the deletion goes on only if the Version has not moved, and
-// otherwise stops and reports false. The requests of Backfill and of
-// DeleteEntries all write the state row at the version the one before
-// left, so they commit in one order. What a deletion request that commits
-// before a Backfill's first request deletes, that Backfill puts back; one that commits between a Backfill's requests makes its next
-// request abort, and the Backfill starts over, writing every entry again;
-// one that comes after a Backfill's last request finds the Version moved
-// and is refused. So no deletion decided before a backfill undoes it. The
-// entries a stopped deletion leaves are stale candidates, checked again
-// when read.
+// abort-if-unsuccessful, each at the row version the one before left. Up
+// to 49 positions it is one atomic request. With more, each request is
+// atomic; one that finds the state row changed aborts whole, the row is
+// read again, and the deletion goes on only if the Version has not moved,
+// and otherwise stops and reports false. No deletion decided before a
+// backfill undoes it: a deletion request that commits before the
+// Backfill's read deletes what the Backfill then writes again; one that
+// commits after the read changes the state row, so that the Backfill's
+// last request aborts and the Backfill starts over; one that comes after
+// the Backfill's last request finds the Version moved and is refused. The
+// entries a stopped deletion leaves are stale, and checked again when
+// read.
 //
 // AddEntries groups the entries by reader and writes each group
-// put-if-absent, in WriteMultiple requests of up to 50 entries in the reader's
-// shard, without abort-if-unsuccessful, eight requests at a time: writing
-// again adds only what is missing.
+// put-if-absent, in WriteMultiple requests of up to 50 entries in the
+// reader's shard, without abort-if-unsuccessful, eight requests at a time:
+// writing again adds only what is missing.
 //
-// FilterReaders reads the state rows of 50 readers per query, by primary
-// key (reader_id IN (...) AND created_ts = $state_ts AND image_id =
-// $state_image_id; a short batch repeats its last id, so that one prepared
-// statement serves all): the tailer asks about a photo owner's followers,
-// thousands of ids, and a query per 50 costs a fiftieth of the requests of
-// a Get per id, for the same rows read.
+// # Reads
+//
+// FilterReaders reads the state rows of 50 readers per query: reader_id IN
+// (...) AND created_ts = $state_ts AND image_id = $state_image_id, the
+// complete primary key of each, so that the service reads the rows by key
+// and scans no entries; a short batch repeats its last id, so that one
+// prepared statement serves all. The tailer asks about a photo owner's
+// followers, thousands of ids for a popular account, with every photo it
+// copies. Parallel Gets would read the same rows with fifty times the
+// requests, each paying its own round trip and per-request minimum; one
+// query per 50 ids keeps the request count, and the throttling it draws,
+// a fiftieth of that.
 //
 // # Schema
 //

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oracle/nosql-go-sdk/nosqldb/nosqlerr"
+
 	"github.com/fotogal/fotogal/pkg/nosqlclient"
 	"github.com/fotogal/fotogal/pkg/nosqlclient/nosqltest"
 	"github.com/fotogal/fotogal/pkg/ocifake"
@@ -147,6 +149,14 @@ func TestLongestKeyFits(t *testing.T) {
 	if ids, err := s.FilterReaders(ctx, []string{reader}); err != nil || !slices.Equal(ids, []string{reader}) {
 		t.Errorf("FilterReaders: got %v, %v, want [%s]", ids, err, reader)
 	}
+	t.Run("a key one byte longer is refused", func(t *testing.T) {
+		// 26 + 8 + 31 = 65 bytes: the fake measures keys as the service
+		// does, so the entry above fits for what it is.
+		long := store.Position{CreatedAt: p.CreatedAt, ImageID: image + "abcde"}
+		if err := s.AddEntries(ctx, []store.Entry{{ReaderID: reader, Position: long, OwnerID: newID()}}); err == nil {
+			t.Error("AddEntries of a 65-byte key: got no error")
+		}
+	})
 }
 
 // TestBackfillOfManyEntries fills a timeline with more entries than one
@@ -172,8 +182,10 @@ func TestBackfillOfManyEntries(t *testing.T) {
 	if r.Version != 2 || r.Floor.Compare(floor) != 0 {
 		t.Errorf("Backfill: got %+v, want version 2 and the floor at %v", r, floor)
 	}
-	if got, want := f.OpCount(ocifake.OpWriteMultiple, "fotogal_ntable_timelines"), (n+48)/49; got != want {
-		t.Errorf("%d WriteMultiple requests, want %d (49 entries and the state row each)", got, want)
+	// The last request takes 49 entries and the state row, the 451 others
+	// go ahead in requests of 50.
+	if got, want := f.OpCount(ocifake.OpWriteMultiple, "fotogal_ntable_timelines"), 1+(n-49+49)/50; got != want {
+		t.Errorf("%d WriteMultiple requests, want %d", got, want)
 	}
 	got, err := s.ListEntries(ctx, store.EntryQuery{ReaderID: reader, Before: store.Top, Floor: floor, Limit: 1000})
 	if err != nil {
@@ -294,14 +306,14 @@ func TestBackfillsAndDeletionsInterleaved(t *testing.T) {
 	}
 }
 
-// TestBackfillCutShort plays what a Backfill that stops between two of its
-// requests leaves: the entries of the first requests, with the state as it
-// was. They are not read below the floor, and the next Backfill completes
-// over them.
+// TestBackfillCutShort fails a Backfill between its requests: the entries
+// of the requests that went through stay, without the state, below the
+// floor where no stretch of the timeline reads them; the Backfill run
+// again completes over them.
 func TestBackfillCutShort(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, _ := newStore(t)
+	s, f := newStore(t)
 	reader := newID()
 	floor := store.Position{CreatedAt: base.Add(24 * time.Hour), ImageID: newID()}
 	r, err := s.CreateReader(ctx, store.Reader{ID: reader, FollowsSyncedAt: base, Floor: floor})
@@ -309,20 +321,25 @@ func TestBackfillCutShort(t *testing.T) {
 		t.Fatal(err)
 	}
 	older := photos(reader, base, 200)
-	// The first two requests of a Backfill lowering the floor to the
-	// oldest of them: 98 entries, the state row rewritten unchanged.
-	if err := s.AddEntries(ctx, older[:98]); err != nil {
-		t.Fatal(err)
+	lower := func(r *store.Reader) { r.Floor = older[0].Position }
+
+	f.InjectFault(ocifake.Fault{Op: ocifake.OpWriteMultiple, Table: "fotogal_ntable_timelines", Code: nosqlerr.ServiceUnavailable, Times: 1})
+	if _, err := s.Backfill(ctx, reader, older, lower); err == nil {
+		t.Fatal("Backfill with a failing request: got no error")
 	}
 	if got, err := s.GetReader(ctx, reader); err != nil || got.Version != r.Version || got.Floor.Compare(floor) != 0 {
 		t.Errorf("GetReader: got %+v, %v, want the state unchanged, %+v", got, err, r)
+	}
+	left := listAll(t, s, reader)
+	if len(left) > len(older)-49 {
+		t.Errorf("%d entries left, want at most the %d of the requests before the last", len(left), len(older)-49)
 	}
 	got, err := s.ListEntries(ctx, store.EntryQuery{ReaderID: reader, Before: store.Top, Floor: floor, Limit: 1000})
 	if err != nil || len(got) != 0 {
 		t.Errorf("ListEntries down to the floor: got %v, %v, want none of the entries below it", got, err)
 	}
-	// The Backfill is run again.
-	written, err := s.Backfill(ctx, reader, older, func(r *store.Reader) { r.Floor = older[0].Position })
+
+	written, err := s.Backfill(ctx, reader, older, lower)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -331,6 +348,48 @@ func TestBackfillCutShort(t *testing.T) {
 	}
 	if got := listAll(t, s, reader); len(got) != len(older) {
 		t.Errorf("%d entries, want %d, each once", len(got), len(older))
+	}
+}
+
+// TestBackfillStartsOverAfterADeletion deletes entries of a Backfill after
+// it read the state and before its last request: the last request aborts,
+// and the Backfill runs update again and writes every entry again.
+func TestBackfillStartsOverAfterADeletion(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := newStore(t)
+	reader := newID()
+	r, err := s.CreateReader(ctx, pending(reader))
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries := photos(reader, base, 120)
+	// The entries are there already, as a backfill cut short leaves them.
+	if err := s.AddEntries(ctx, entries); err != nil {
+		t.Fatal(err)
+	}
+	runs := 0
+	written, err := s.Backfill(ctx, reader, entries, func(cur *store.Reader) {
+		runs++
+		if runs == 1 {
+			deleted, err := s.DeleteEntries(ctx, reader, positions(entries), cur.Version)
+			if err != nil || !deleted {
+				t.Errorf("DeleteEntries during the Backfill: got %v, %v, want true", deleted, err)
+			}
+		}
+		cur.Floor = store.Bottom
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if runs != 2 {
+		t.Errorf("update ran %d times, want 2", runs)
+	}
+	if written.Version != r.Version+1 {
+		t.Errorf("Backfill: got version %d, want %d", written.Version, r.Version+1)
+	}
+	if got := listAll(t, s, reader); len(got) != len(entries) {
+		t.Errorf("%d entries, want %d", len(got), len(entries))
 	}
 }
 

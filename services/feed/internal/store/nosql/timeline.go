@@ -17,9 +17,9 @@ import (
 // WriteMultiple request.
 const maxWriteMultiple = 50
 
-// rowsPerStateBatch is the most timeline entries one WriteMultiple of
-// Backfill or DeleteEntries writes: the reader's state row takes the last
-// operation.
+// rowsPerStateBatch is the most timeline entries a WriteMultiple that
+// also writes the reader's state row holds (Backfill's last, each of
+// DeleteEntries'): the state row takes one operation.
 const rowsPerStateBatch = maxWriteMultiple - 1
 
 // parallelWrites is how many WriteMultiple requests AddEntries keeps in
@@ -87,13 +87,13 @@ func putStateIfVersion(req *nosqldb.WriteMultipleRequest, r store.Reader, versio
 }
 
 // Backfill reads the reader's state row and its version, applies update,
-// and writes the entries put-if-absent and the new state put-if-version in
-// WriteMultiple requests of at most rowsPerStateBatch entries each, all in
-// the reader's shard. Every request carries the state row at the version
-// the previous one left: the earlier ones rewrite it unchanged, the last
-// one writes the new state. A request that finds the row changed aborts,
-// and Backfill starts again from the read, update included, writing every
-// entry again (those already there are left as they are).
+// and writes the entries put-if-absent, all in the reader's shard. The last
+// WriteMultiple holds up to rowsPerStateBatch of them and the new state
+// put-if-version at the version read, aborting if the row changed since;
+// the entries that do not fit go first, in requests of their own. When the
+// last request aborts, Backfill starts again from the read, update
+// included, writing every entry again (those already there are left as
+// they are).
 func (s *Store) Backfill(ctx context.Context, readerID string, entries []store.Entry, update func(*store.Reader)) (store.Reader, error) {
 	for _, e := range entries {
 		if e.ReaderID != readerID {
@@ -104,6 +104,8 @@ func (s *Store) Backfill(ctx context.Context, readerID string, entries []store.E
 		}
 	}
 	entries = uniqueEntries(entries)
+	split := max(0, len(entries)-rowsPerStateBatch)
+	early, withState := chunks(entries[:split], maxWriteMultiple), entries[split:]
 	for {
 		cur, version, err := s.getReader(ctx, readerID)
 		if err != nil {
@@ -115,47 +117,55 @@ func (s *Store) Backfill(ctx context.Context, readerID string, entries []store.E
 		// Returned as stored, as GetReader would read it.
 		next.FollowsSyncedAt = fromNanos(nanos(next.FollowsSyncedAt))
 		next.Floor = fromNanosPosition(next.Floor)
-		written, err := s.writeBackfill(ctx, cur, version, next, entries)
+		// The early entries are written after the read, so that a deletion
+		// that removes one of them changes the state row before the last
+		// request and makes it abort.
+		if err := s.putEntries(ctx, early); err != nil {
+			return store.Reader{}, err
+		}
+		req := &nosqldb.WriteMultipleRequest{TableName: timelinesTable}
+		for _, e := range withState {
+			if err := putEntryIfAbsent(req, e); err != nil {
+				return store.Reader{}, err
+			}
+		}
+		if err := putStateIfVersion(req, next, version); err != nil {
+			return store.Reader{}, err
+		}
+		res, err := s.c.WriteMultiple(ctx, req)
 		if err != nil {
 			return store.Reader{}, err
 		}
-		if written {
+		if res.IsSuccess() {
 			return next, nil
 		}
 	}
 }
 
-// writeBackfill writes entries and then next over cur, whose state row is
-// at version, and reports whether it did; false means the state row changed
-// on the way.
-func (s *Store) writeBackfill(ctx context.Context, cur store.Reader, version types.Version, next store.Reader, entries []store.Entry) (bool, error) {
-	for start := 0; ; start += rowsPerStateBatch {
-		end := min(start+rowsPerStateBatch, len(entries))
-		state := cur
-		if end == len(entries) {
-			state = next
-		}
+// chunks cuts entries into slices of at most size.
+func chunks(entries []store.Entry, size int) [][]store.Entry {
+	var out [][]store.Entry
+	for start := 0; start < len(entries); start += size {
+		out = append(out, entries[start:min(start+size, len(entries))])
+	}
+	return out
+}
+
+// putEntries writes each batch, entries of one reader and at most
+// maxWriteMultiple, put-if-absent in one WriteMultiple, parallelWrites
+// requests at a time. No condition aborts a request, so writing again adds
+// only what is missing.
+func (s *Store) putEntries(ctx context.Context, batches [][]store.Entry) error {
+	return s.inParallel(ctx, len(batches), func(ctx context.Context, i int) error {
 		req := &nosqldb.WriteMultipleRequest{TableName: timelinesTable}
-		for _, e := range entries[start:end] {
+		for _, e := range batches[i] {
 			if err := putEntryIfAbsent(req, e); err != nil {
-				return false, err
+				return err
 			}
 		}
-		if err := putStateIfVersion(req, state, version); err != nil {
-			return false, err
-		}
-		res, err := s.c.WriteMultiple(ctx, req)
-		if err != nil {
-			return false, err
-		}
-		if !res.IsSuccess() {
-			return false, nil
-		}
-		if end == len(entries) {
-			return true, nil
-		}
-		version = res.ResultSet[len(res.ResultSet)-1].Version
-	}
+		_, err := s.c.WriteMultiple(ctx, req)
+		return err
+	})
 }
 
 // entriesQuery reads a stretch of a timeline with one range scan of the
@@ -214,9 +224,11 @@ func (s *Store) ListEntries(ctx context.Context, q store.EntryQuery) ([]store.En
 // the reader's Version is still version, deletes the entries in
 // WriteMultiple requests of at most rowsPerStateBatch deletes each, all in
 // the reader's shard. Every request also rewrites the state row unchanged,
-// put-if-version, so that it aborts if a Backfill wrote in between; the
-// row is then read again, and the deletion goes on only if the Version has
-// not moved. It reports true when every request was written.
+// put-if-version, aborting if the row changed since the request before:
+// so a Backfill that read the state before a deletion request fails its
+// last request and writes its entries again, and a deletion that finds
+// the row changed reads it again and goes on only if the Version has not
+// moved. It reports true when every request was written.
 func (s *Store) DeleteEntries(ctx context.Context, readerID string, positions []store.Position, version int64) (bool, error) {
 	seen := make(map[positionKey]bool, len(positions))
 	var keys []store.Position
@@ -274,8 +286,7 @@ func (s *Store) deleteBatch(ctx context.Context, r store.Reader, version types.V
 
 // AddEntries writes the entries put-if-absent, grouped by reader: one
 // WriteMultiple per reader and up to maxWriteMultiple entries, in the
-// reader's shard, parallelWrites requests at a time. No condition aborts a
-// request, so writing again adds only what is missing.
+// reader's shard, parallelWrites requests at a time.
 func (s *Store) AddEntries(ctx context.Context, entries []store.Entry) error {
 	byReader := make(map[string][]store.Entry)
 	var readers []string
@@ -290,21 +301,9 @@ func (s *Store) AddEntries(ctx context.Context, entries []store.Entry) error {
 	}
 	var batches [][]store.Entry
 	for _, r := range readers {
-		group := uniqueEntries(byReader[r])
-		for start := 0; start < len(group); start += maxWriteMultiple {
-			batches = append(batches, group[start:min(start+maxWriteMultiple, len(group))])
-		}
+		batches = append(batches, chunks(uniqueEntries(byReader[r]), maxWriteMultiple)...)
 	}
-	return s.inParallel(ctx, len(batches), func(ctx context.Context, i int) error {
-		req := &nosqldb.WriteMultipleRequest{TableName: timelinesTable}
-		for _, e := range batches[i] {
-			if err := putEntryIfAbsent(req, e); err != nil {
-				return err
-			}
-		}
-		_, err := s.c.WriteMultiple(ctx, req)
-		return err
-	})
+	return s.putEntries(ctx, batches)
 }
 
 // inParallel runs fn for 0 ... n-1, parallelWrites at a time. On an error
