@@ -1,10 +1,13 @@
 package e2e
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/oracle/nosql-go-sdk/nosqldb/nosqlerr"
@@ -151,6 +154,59 @@ func TestNoSQLWritesUnderFaults(t *testing.T) {
 		}
 		if got.Image.LikeCount != want {
 			t.Errorf("likeCount %s with likedByMe %v", got.Image.LikeCount, got.Image.LikedByMe)
+		}
+	})
+	t.Run("every claim names its account and every account holds its claims", func(t *testing.T) {
+		users := map[string]map[string]any{}
+		for _, u := range s.NoSQL.Rows("fotogal_ntable_users") {
+			users[u["user_id"].(string)] = u
+		}
+		claims := map[string]map[string]string{"fotogal_ntable_usernames": {}, "fotogal_ntable_emails": {}}
+		for table, keyCol := range map[string]string{"fotogal_ntable_usernames": "username_key", "fotogal_ntable_emails": "email_key"} {
+			for _, c := range s.NoSQL.Rows(table) {
+				key, owner := c[keyCol].(string), c["user_id"].(string)
+				claims[table][key] = owner
+				if _, ok := users[owner]; !ok {
+					t.Errorf("%s %q names %s, which has no account", table, key, owner)
+				}
+			}
+		}
+		for id, u := range users {
+			if got := claims["fotogal_ntable_usernames"][strings.ToLower(u["username"].(string))]; got != id {
+				t.Errorf("account %s: username claim names %q", id, got)
+			}
+			sum := sha256.Sum256([]byte(strings.ToLower(u["email"].(string))))
+			if got := claims["fotogal_ntable_emails"][base64.RawURLEncoding.EncodeToString(sum[:])]; got != id {
+				t.Errorf("account %s: email claim names %q", id, got)
+			}
+		}
+	})
+	t.Run("every counts row agrees with its reaction rows", func(t *testing.T) {
+		type counts struct{ likes, dislikes int64 }
+		stored, counted := map[string]counts{}, map[string]counts{}
+		for _, r := range s.NoSQL.Rows("fotogal_ntable_reactions") {
+			image := r["image_id"].(string)
+			if r["user_id"] == "#counts" {
+				stored[image] = counts{r["likes"].(int64), r["dislikes"].(int64)}
+				continue
+			}
+			c := counted[image]
+			if fmt.Sprint(r["kind"]) == "1" {
+				c.likes++
+			} else {
+				c.dislikes++
+			}
+			counted[image] = c
+		}
+		for image, c := range counted {
+			if stored[image] != c {
+				t.Errorf("image %s: counts row %+v, reaction rows %+v", image, stored[image], c)
+			}
+		}
+		for image, c := range stored {
+			if c != (counts{}) && counted[image] != c {
+				t.Errorf("image %s: counts row %+v without the rows to match", image, c)
+			}
 		}
 	})
 	t.Run("every photo row is a listed photo that downloads", func(t *testing.T) {
