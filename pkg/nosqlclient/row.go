@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/oracle/nosql-go-sdk/nosqldb/types"
+
+	"github.com/fotogal/fotogal/pkg/unixnano"
 )
 
 // Row reads the typed columns of a result row, keeping as its error the
@@ -72,5 +74,5 @@ func (r *Row) Long(col string) int64 {
 // Time reads a LONG column of nanoseconds since 1970 as a UTC time, the way
 // FotoGal's tables keep times.
 func (r *Row) Time(col string) time.Time {
-	return time.Unix(0, r.Long(col)).UTC()
+	return unixnano.ToTime(r.Long(col))
 }

@@ -7,12 +7,12 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/oracle/nosql-go-sdk/nosqldb"
 	"github.com/oracle/nosql-go-sdk/nosqldb/types"
 
 	"github.com/fotogal/fotogal/pkg/nosqlclient"
+	"github.com/fotogal/fotogal/pkg/unixnano"
 	"github.com/fotogal/fotogal/services/feed/internal/store"
 )
 
@@ -49,26 +49,6 @@ func Open(ctx context.Context, c *nosqlclient.Client) (*Store, error) {
 // Close closes the client.
 func (s *Store) Close() error { return s.c.Close() }
 
-// The times a nanosecond count since 1970 in an int64 can hold.
-var (
-	minNanosTime = time.Unix(0, math.MinInt64)
-	maxNanosTime = time.Unix(0, math.MaxInt64)
-)
-
-// nanos returns t in nanoseconds since 1970, clamped to the int64 range
-// (store.Bottom and store.Top are its ends).
-func nanos(t time.Time) int64 {
-	switch {
-	case t.Before(minNanosTime):
-		return math.MinInt64
-	case t.After(maxNanosTime):
-		return math.MaxInt64
-	}
-	return t.UnixNano()
-}
-
-func fromNanos(ns int64) time.Time { return time.Unix(0, ns).UTC() }
-
 // The key of a reader's state row within the reader's timeline: the
 // position store.Bottom, which no photo occupies.
 const (
@@ -78,7 +58,7 @@ const (
 
 // isStateKey reports whether p is stored at the key of the state row.
 func isStateKey(p store.Position) bool {
-	return nanos(p.CreatedAt) == stateTS && p.ImageID == stateImageID
+	return unixnano.FromTime(p.CreatedAt) == stateTS && p.ImageID == stateImageID
 }
 
 // stateKey is the primary key of readerID's state row.
@@ -92,8 +72,8 @@ func stateRow(r store.Reader) *types.MapValue {
 		"reader_id":         r.ID,
 		"created_ts":        int64(stateTS),
 		"image_id":          stateImageID,
-		"follows_synced_ts": nanos(r.FollowsSyncedAt),
-		"floor_ts":          nanos(r.Floor.CreatedAt),
+		"follows_synced_ts": unixnano.FromTime(r.FollowsSyncedAt),
+		"floor_ts":          unixnano.FromTime(r.Floor.CreatedAt),
 		"floor_image_id":    r.Floor.ImageID,
 		"version":           r.Version,
 	})
@@ -205,7 +185,7 @@ func cursorKey() *types.MapValue {
 
 func cursorRow(p store.Position) *types.MapValue {
 	return types.NewMapValue(map[string]any{
-		"name": tailCursorName, "cursor_ts": nanos(p.CreatedAt), "cursor_image_id": p.ImageID,
+		"name": tailCursorName, "cursor_ts": unixnano.FromTime(p.CreatedAt), "cursor_image_id": p.ImageID,
 	})
 }
 
@@ -259,7 +239,7 @@ func (s *Store) InitTailCursor(ctx context.Context, p store.Position) (store.Pos
 // fromNanosPosition returns p as stored: its time clamped to the int64
 // range of nanoseconds, in UTC.
 func fromNanosPosition(p store.Position) store.Position {
-	return store.Position{CreatedAt: fromNanos(nanos(p.CreatedAt)), ImageID: p.ImageID}
+	return store.Position{CreatedAt: unixnano.ToTime(unixnano.FromTime(p.CreatedAt)), ImageID: p.ImageID}
 }
 
 // AdvanceTailCursor reads the tail cursor and its version and, when p is

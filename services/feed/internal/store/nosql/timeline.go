@@ -10,6 +10,7 @@ import (
 	"github.com/oracle/nosql-go-sdk/nosqldb/types"
 
 	"github.com/fotogal/fotogal/pkg/nosqlclient"
+	"github.com/fotogal/fotogal/pkg/unixnano"
 	"github.com/fotogal/fotogal/services/feed/internal/store"
 )
 
@@ -27,13 +28,13 @@ const rowsPerStateBatch = maxWriteMultiple - 1
 const parallelWrites = 8
 
 func entryKey(readerID string, p store.Position) *types.MapValue {
-	return types.NewMapValue(map[string]any{"reader_id": readerID, "created_ts": nanos(p.CreatedAt), "image_id": p.ImageID})
+	return types.NewMapValue(map[string]any{"reader_id": readerID, "created_ts": unixnano.FromTime(p.CreatedAt), "image_id": p.ImageID})
 }
 
 func entryRow(e store.Entry) *types.MapValue {
 	return types.NewMapValue(map[string]any{
 		"reader_id":  e.ReaderID,
-		"created_ts": nanos(e.CreatedAt),
+		"created_ts": unixnano.FromTime(e.CreatedAt),
 		"image_id":   e.ImageID,
 		"owner_id":   e.OwnerID,
 	})
@@ -46,7 +47,9 @@ type positionKey struct {
 	id string
 }
 
-func keyOf(p store.Position) positionKey { return positionKey{nanos(p.CreatedAt), p.ImageID} }
+func keyOf(p store.Position) positionKey {
+	return positionKey{unixnano.FromTime(p.CreatedAt), p.ImageID}
+}
 
 // checkEntry refuses an entry that would land on its reader's state row.
 func checkEntry(e store.Entry) error {
@@ -115,7 +118,7 @@ func (s *Store) Backfill(ctx context.Context, readerID string, entries []store.E
 		update(&next)
 		next.ID, next.Version = readerID, cur.Version+1
 		// Returned as stored, as GetReader would read it.
-		next.FollowsSyncedAt = fromNanos(nanos(next.FollowsSyncedAt))
+		next.FollowsSyncedAt = unixnano.ToTime(unixnano.FromTime(next.FollowsSyncedAt))
 		next.Floor = fromNanosPosition(next.Floor)
 		// The early entries are written after the read, so that a deletion
 		// that removes one of them changes the state row before the last
@@ -195,9 +198,9 @@ func (s *Store) ListEntries(ctx context.Context, q store.EntryQuery) ([]store.En
 	}
 	rows, err := s.c.Query(ctx, entriesQuery(q.IncludeBefore, isStateKey(q.Floor)), map[string]any{
 		"$reader":    q.ReaderID,
-		"$before_ts": nanos(q.Before.CreatedAt),
+		"$before_ts": unixnano.FromTime(q.Before.CreatedAt),
 		"$before_id": q.Before.ImageID,
-		"$floor_ts":  nanos(q.Floor.CreatedAt),
+		"$floor_ts":  unixnano.FromTime(q.Floor.CreatedAt),
 		"$floor_id":  q.Floor.ImageID,
 		"$n":         int64(q.Limit),
 	})

@@ -14,11 +14,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
-	"time"
 
 	"github.com/fotogal/fotogal/pkg/sqlitedb"
+	"github.com/fotogal/fotogal/pkg/unixnano"
 	"github.com/fotogal/fotogal/services/feed/internal/store"
 )
 
@@ -64,26 +63,6 @@ func Open(ctx context.Context, path string) (*Store, error) {
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
 
-// The times a nanosecond count since 1970 in an int64 can hold.
-var (
-	minNanosTime = time.Unix(0, math.MinInt64)
-	maxNanosTime = time.Unix(0, math.MaxInt64)
-)
-
-// nanos returns t in nanoseconds since 1970, clamped to the int64 range
-// (store.Bottom and store.Top are its ends).
-func nanos(t time.Time) int64 {
-	switch {
-	case t.Before(minNanosTime):
-		return math.MinInt64
-	case t.After(maxNanosTime):
-		return math.MaxInt64
-	}
-	return t.UnixNano()
-}
-
-func fromNanos(ns int64) time.Time { return time.Unix(0, ns).UTC() }
-
 // GetReader returns the state of a reader's timeline.
 func (s *Store) GetReader(ctx context.Context, readerID string) (store.Reader, error) {
 	return getReader(ctx, s.db, readerID)
@@ -105,7 +84,7 @@ func getReader(ctx context.Context, q queryer, readerID string) (store.Reader, e
 	if err != nil {
 		return store.Reader{}, err
 	}
-	r.FollowsSyncedAt, r.Floor.CreatedAt = fromNanos(synced), fromNanos(floor)
+	r.FollowsSyncedAt, r.Floor.CreatedAt = unixnano.ToTime(synced), unixnano.ToTime(floor)
 	return r, nil
 }
 
@@ -115,7 +94,7 @@ func (s *Store) CreateReader(ctx context.Context, r store.Reader) (store.Reader,
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO readers (reader_id, follows_synced_ts, floor_ts, floor_image_id, version)
 			VALUES (?, ?, ?, ?, 1) ON CONFLICT DO NOTHING`,
-			r.ID, nanos(r.FollowsSyncedAt), nanos(r.Floor.CreatedAt), r.Floor.ImageID)
+			r.ID, unixnano.FromTime(r.FollowsSyncedAt), unixnano.FromTime(r.Floor.CreatedAt), r.Floor.ImageID)
 		if err != nil {
 			return err
 		}
@@ -145,7 +124,7 @@ func (s *Store) Backfill(ctx context.Context, readerID string, entries []store.E
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE readers SET follows_synced_ts = ?, floor_ts = ?, floor_image_id = ?, version = ?
 			WHERE reader_id = ?`,
-			nanos(r.FollowsSyncedAt), nanos(r.Floor.CreatedAt), r.Floor.ImageID, r.Version, readerID)
+			unixnano.FromTime(r.FollowsSyncedAt), unixnano.FromTime(r.Floor.CreatedAt), r.Floor.ImageID, r.Version, readerID)
 		written = r
 		return err
 	})
@@ -167,7 +146,7 @@ func insertEntries(ctx context.Context, tx *sql.Tx, entries []store.Entry) error
 	}
 	defer stmt.Close()
 	for _, e := range entries {
-		if _, err := stmt.ExecContext(ctx, e.ReaderID, nanos(e.CreatedAt), e.ImageID, e.OwnerID); err != nil {
+		if _, err := stmt.ExecContext(ctx, e.ReaderID, unixnano.FromTime(e.CreatedAt), e.ImageID, e.OwnerID); err != nil {
 			return err
 		}
 	}
@@ -193,7 +172,7 @@ func (s *Store) ListEntries(ctx context.Context, q store.EntryQuery) ([]store.En
 		return nil, fmt.Errorf("sqlite: limit %d", q.Limit)
 	}
 	rows, err := s.db.QueryContext(ctx, entriesQuery(q.IncludeBefore),
-		q.ReaderID, nanos(q.Before.CreatedAt), q.Before.ImageID, nanos(q.Floor.CreatedAt), q.Floor.ImageID, q.Limit)
+		q.ReaderID, unixnano.FromTime(q.Before.CreatedAt), q.Before.ImageID, unixnano.FromTime(q.Floor.CreatedAt), q.Floor.ImageID, q.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -205,7 +184,7 @@ func (s *Store) ListEntries(ctx context.Context, q store.EntryQuery) ([]store.En
 			rows.Close()
 			return nil, err
 		}
-		e.CreatedAt = fromNanos(ts)
+		e.CreatedAt = unixnano.ToTime(ts)
 		entries = append(entries, e)
 	}
 	return entries, closeRows(rows)
@@ -228,7 +207,7 @@ func (s *Store) DeleteEntries(ctx context.Context, readerID string, positions []
 		}
 		defer stmt.Close()
 		for _, p := range positions {
-			if _, err := stmt.ExecContext(ctx, readerID, nanos(p.CreatedAt), p.ImageID); err != nil {
+			if _, err := stmt.ExecContext(ctx, readerID, unixnano.FromTime(p.CreatedAt), p.ImageID); err != nil {
 				return err
 			}
 		}
@@ -294,7 +273,7 @@ func tailCursor(ctx context.Context, q queryer) (store.Position, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Position{}, store.ErrNotFound
 	}
-	p.CreatedAt = fromNanos(ts)
+	p.CreatedAt = unixnano.ToTime(ts)
 	return p, err
 }
 
@@ -303,7 +282,7 @@ func (s *Store) InitTailCursor(ctx context.Context, p store.Position) (store.Pos
 	var got store.Position
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO tailer (id, cursor_ts, cursor_image_id) VALUES (1, ?, ?) ON CONFLICT DO NOTHING`,
-			nanos(p.CreatedAt), p.ImageID)
+			unixnano.FromTime(p.CreatedAt), p.ImageID)
 		if err != nil {
 			return err
 		}
@@ -321,7 +300,7 @@ func (s *Store) AdvanceTailCursor(ctx context.Context, p store.Position) error {
 		}
 		_, err := tx.ExecContext(ctx, `UPDATE tailer SET cursor_ts = ?, cursor_image_id = ?
 			WHERE id = 1 AND (cursor_ts, cursor_image_id) < (?, ?)`,
-			nanos(p.CreatedAt), p.ImageID, nanos(p.CreatedAt), p.ImageID)
+			unixnano.FromTime(p.CreatedAt), p.ImageID, unixnano.FromTime(p.CreatedAt), p.ImageID)
 		return err
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/oracle/nosql-go-sdk/nosqldb/types"
 
 	"github.com/fotogal/fotogal/pkg/nosqlclient"
+	"github.com/fotogal/fotogal/pkg/unixnano"
 	"github.com/fotogal/fotogal/services/user/internal/store"
 )
 
@@ -281,7 +282,7 @@ func (s *Store) ListFollows(ctx context.Context, q store.ListFollowsQuery) (stor
 	if !q.FollowedAfter.IsZero() {
 		declarations += "$after LONG; "
 		where += " AND created_ts > $after"
-		binds["$after"] = clampedNanos(q.FollowedAfter)
+		binds["$after"] = unixnano.FromTime(q.FollowedAfter)
 	}
 	if q.PageToken != "" {
 		after, err := store.DecodePageToken(q.PageToken)

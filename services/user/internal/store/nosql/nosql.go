@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/fotogal/fotogal/pkg/nosqlclient"
 	"github.com/fotogal/fotogal/services/user/internal/store"
@@ -83,26 +81,6 @@ func inBatches(keys []string, fn func(batch []string) error) error {
 		}
 	}
 	return nil
-}
-
-func fromNanos(ns int64) time.Time { return time.Unix(0, ns).UTC() }
-
-// The times a nanosecond count since 1970 in an int64 can hold.
-var (
-	minNanosTime = time.Unix(0, math.MinInt64)
-	maxNanosTime = time.Unix(0, math.MaxInt64)
-)
-
-// clampedNanos returns t in nanoseconds since 1970, clamped to the int64
-// range, for comparisons with the stored times.
-func clampedNanos(t time.Time) int64 {
-	switch {
-	case t.Before(minNanosTime):
-		return math.MinInt64
-	case t.After(maxNanosTime):
-		return math.MaxInt64
-	}
-	return t.UnixNano()
 }
 
 // joinErrs returns err, with the errors of the compensating steps that

@@ -14,11 +14,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 
 	"github.com/fotogal/fotogal/pkg/sqlitedb"
+	"github.com/fotogal/fotogal/pkg/unixnano"
 	"github.com/fotogal/fotogal/services/user/internal/store"
 )
 
@@ -95,28 +95,8 @@ func scanUser(row scanner) (*store.User, error) {
 	if err != nil {
 		return nil, err
 	}
-	u.CreatedAt, u.UpdatedAt = fromNanos(created), fromNanos(updated)
+	u.CreatedAt, u.UpdatedAt = unixnano.ToTime(created), unixnano.ToTime(updated)
 	return &u, nil
-}
-
-func fromNanos(ns int64) time.Time { return time.Unix(0, ns).UTC() }
-
-// The times a nanosecond count since 1970 in an int64 can hold.
-var (
-	minNanosTime = time.Unix(0, math.MinInt64)
-	maxNanosTime = time.Unix(0, math.MaxInt64)
-)
-
-// clampedNanos returns t in nanoseconds since 1970, clamped to the int64
-// range, for comparisons with the stored times.
-func clampedNanos(t time.Time) int64 {
-	switch {
-	case t.Before(minNanosTime):
-		return math.MinInt64
-	case t.After(maxNanosTime):
-		return math.MaxInt64
-	}
-	return t.UnixNano()
 }
 
 // CreateUser writes the lookup rows put-if-absent, then the user, in one
@@ -319,7 +299,7 @@ func (s *Store) PutFollowIfAbsent(ctx context.Context, f store.Follow) (store.Fo
 		)
 		err = tx.QueryRowContext(ctx, `SELECT state, created_ts FROM follows WHERE follower_id = ? AND followee_id = ?`,
 			f.FollowerID, f.FolloweeID).Scan(&state, &ts)
-		got = store.Follow{FollowerID: f.FollowerID, FolloweeID: f.FolloweeID, State: store.FollowState(state), CreatedAt: fromNanos(ts)}
+		got = store.Follow{FollowerID: f.FollowerID, FolloweeID: f.FolloweeID, State: store.FollowState(state), CreatedAt: unixnano.ToTime(ts)}
 		return err
 	})
 	return got, err
@@ -425,7 +405,7 @@ func (s *Store) ListFollows(ctx context.Context, q store.ListFollowsQuery) (stor
 	args := []any{q.UserID, string(q.State)}
 	if !q.FollowedAfter.IsZero() {
 		query += ` AND created_ts > ?`
-		args = append(args, clampedNanos(q.FollowedAfter))
+		args = append(args, unixnano.FromTime(q.FollowedAfter))
 	}
 	if q.PageToken != "" {
 		after, err := store.DecodePageToken(q.PageToken)
@@ -452,7 +432,7 @@ func (s *Store) ListFollows(ctx context.Context, q store.ListFollowsQuery) (stor
 			rows.Close()
 			return store.FollowPage{}, err
 		}
-		f.State, f.CreatedAt = store.FollowState(state), fromNanos(ts)
+		f.State, f.CreatedAt = store.FollowState(state), unixnano.ToTime(ts)
 		page.Follows = append(page.Follows, f)
 	}
 	if err := closeRows(rows); err != nil {
