@@ -3,11 +3,13 @@ package nosqltest
 import (
 	"go/parser"
 	"go/token"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/fotogal/fotogal/pkg/nosqlclient"
+	"github.com/fotogal/fotogal/pkg/ocifake"
 )
 
 // DocStatements returns the DDL an adapter's package doc shows: the lines
@@ -48,4 +50,33 @@ func CheckSchemaMatchesDoc(t *testing.T, open func(*nosqlclient.Client)) {
 	if got := f.Statements(); !slices.Equal(got, want) {
 		t.Errorf("statements sent:\n%s\nwant (doc.go):\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+}
+
+// Reopen opens a store a second time on f's data with open, as a restart
+// would, and returns it. It fails the test unless that second start sent
+// only CREATE ... IF NOT EXISTS statements and left every row of tables as
+// it was.
+func Reopen[S any](t *testing.T, f *ocifake.NoSQL, tables []string, open func(*nosqlclient.Client) S) S {
+	t.Helper()
+	before := make(map[string][]map[string]any, len(tables))
+	for _, table := range tables {
+		before[table] = f.Rows(table)
+	}
+	sent := len(f.Statements())
+	s := open(Client(t, f))
+	again := f.Statements()[sent:]
+	if len(again) == 0 {
+		t.Error("the second start sent no DDL, want its IF NOT EXISTS statements")
+	}
+	for _, stmt := range again {
+		if !strings.HasPrefix(stmt, "CREATE TABLE IF NOT EXISTS ") && !strings.HasPrefix(stmt, "CREATE INDEX IF NOT EXISTS ") {
+			t.Errorf("the second start sent %q, want only CREATE ... IF NOT EXISTS", stmt)
+		}
+	}
+	for _, table := range tables {
+		if got := f.Rows(table); !reflect.DeepEqual(got, before[table]) {
+			t.Errorf("%s after the second start: rows %v, want %v", table, got, before[table])
+		}
+	}
+	return s
 }
