@@ -14,11 +14,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	mathrand "math/rand/v2"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -254,42 +257,111 @@ func (s *Stack) LogPath(name string) string {
 func (s *Stack) Logs() string {
 	var b strings.Builder
 	for _, name := range Binaries {
-		data, _ := os.ReadFile(s.LogPath(name))
-		b.Write(data)
+		b.WriteString(s.logOf(name))
 	}
 	return b.String()
 }
 
-// WaitReady polls the gateway's /readyz until it answers 200.
+func (s *Stack) logOf(name string) string {
+	data, _ := os.ReadFile(s.LogPath(name))
+	return string(data)
+}
+
+// WaitReady polls the gateway's /readyz until it answers 200, and fails at
+// once if a binary exits meanwhile.
 func (s *Stack) WaitReady(limit time.Duration) {
 	s.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
+	last := "no answer yet"
 	for {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.GatewayURL+"/readyz", nil)
 		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
+		switch {
+		case err != nil:
+			last = err.Error()
+		case resp.StatusCode == http.StatusOK:
 			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
+			return
+		default:
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			last = fmt.Sprintf("%s %s", resp.Status, body)
+		}
+		if name, err := s.exited(); name != "" {
+			s.t.Fatalf("%s exited while FotoGal was starting: %v; its log:\n%s", name, err, tail(s.logOf(name), 4000))
 		}
 		select {
 		case <-ctx.Done():
-			s.t.Fatalf("FotoGal not ready after %v (last error: %v); logs:\n%s", limit, err, tail(s.Logs(), 4000))
+			s.t.Fatalf("FotoGal not ready after %v (last /readyz: %s); logs:\n%s", limit, last, tail(s.Logs(), 4000))
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
 }
 
+// exited names a binary that has ended without being stopped, if any.
+func (s *Stack) exited() (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, name := range Binaries {
+		p := s.procs[name]
+		if p == nil {
+			continue
+		}
+		select {
+		case <-p.done:
+			return name, p.err
+		default:
+		}
+	}
+	return "", nil
+}
+
+// freeAddr hands out a loopback address no one is listening on. A binary
+// binds it some time later, and binds it again when a test restarts it, so
+// the port must stay out of everyone else's way in between: it comes from
+// below the kernel's ephemeral range, where neither a listener on port 0
+// (every other test's servers) nor an outgoing connection can land, and the
+// process never hands out the same port twice.
 func freeAddr(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	ports.Lock()
+	defer ports.Unlock()
+	low, high := reservedRange()
+	for range 1000 {
+		port := low + mathrand.IntN(high-low)
+		if ports.given[port] {
+			continue
+		}
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		l.Close()
+		ports.given[port] = true
+		return l.Addr().String()
 	}
-	defer l.Close()
-	return l.Addr().String()
+	t.Fatalf("no free port in %d-%d", low, high)
+	return ""
+}
+
+var ports = struct {
+	sync.Mutex
+	given map[int]bool
+}{given: map[int]bool{}}
+
+// reservedRange is the span of ports freeAddr picks from: the 8000 ports
+// just below the ephemeral range in /proc/sys/net/ipv4/ip_local_port_range.
+func reservedRange() (low, high int) {
+	high = 32768
+	if data, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(data)); len(f) == 2 {
+			if n, err := strconv.Atoi(f[0]); err == nil && n > 9024 {
+				high = n
+			}
+		}
+	}
+	return high - 8000, high
 }
 
 func randomHex(n int) string {
