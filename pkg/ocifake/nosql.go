@@ -51,12 +51,20 @@ type NoSQLOptions struct {
 	// Now is the clock of row expiry and modification times; time.Now when
 	// nil.
 	Now func() time.Time
+	// Verifier, when set, makes the fake the cloud service rather than
+	// the simulator: every request must carry a valid OCI request
+	// signature, as the SDK signs it in cloud mode, or it is answered 401
+	// NotAuthenticated. As the SDK signs them, the signature need not
+	// cover the body; the empty HEAD the SDK sends, unsigned, to learn the
+	// service's features is answered all the same.
+	Verifier *Verifier
 }
 
 // NoSQL is a fake Oracle NoSQL Database Cloud Service: an http.Handler for
 // the SDK's data path. It is safe for concurrent use.
 type NoSQL struct {
-	now func() time.Time
+	now      func() time.Time
+	verifier *Verifier
 
 	mu         sync.Mutex
 	tables     map[string]*table // by lower-case name
@@ -83,12 +91,13 @@ type opTable struct {
 // NewNoSQL returns a fake with the tables kept in opts.Dir, if any.
 func NewNoSQL(opts NoSQLOptions) (*NoSQL, error) {
 	f := &NoSQL{
-		now:     opts.Now,
-		tables:  make(map[string]*table),
-		dropped: make(map[string]int),
-		counts:  make(map[opTable]int),
-		queries: make(queryCache),
-		cursors: cursors{open: make(map[uint64]*cursor)},
+		now:      opts.Now,
+		verifier: opts.Verifier,
+		tables:   make(map[string]*table),
+		dropped:  make(map[string]int),
+		counts:   make(map[opTable]int),
+		queries:  make(queryCache),
+		cursors:  cursors{open: make(map[uint64]*cursor)},
 	}
 	if f.now == nil {
 		f.now = time.Now
@@ -125,7 +134,14 @@ func (f *NoSQL) Close() error {
 // stop when the test ends.
 func StartNoSQL(t testing.TB) (*NoSQL, string) {
 	t.Helper()
-	f, err := NewNoSQL(NoSQLOptions{})
+	return StartNoSQLWith(t, NoSQLOptions{})
+}
+
+// StartNoSQLWith is StartNoSQL with opts: a Verifier for cloud mode, a
+// clock, a Dir (which the test owns).
+func StartNoSQLWith(t testing.TB, opts NoSQLOptions) (*NoSQL, string) {
+	t.Helper()
+	f, err := NewNoSQL(opts)
 	if err != nil {
 		t.Fatalf("start fake nosql: %v", err)
 	}
@@ -200,6 +216,12 @@ func (f *NoSQL) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", "POST, HEAD")
 		http.Error(w, "method "+r.Method+" not allowed", http.StatusMethodNotAllowed)
 		return
+	}
+	if f.verifier != nil {
+		if err := f.verifier.check(r, false); err != nil {
+			writeNotAuthenticated(w, err)
+			return
+		}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
