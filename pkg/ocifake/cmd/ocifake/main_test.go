@@ -2,8 +2,10 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"io"
+	"net/http"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -13,6 +15,8 @@ import (
 
 	"github.com/oracle/nosql-go-sdk/nosqldb"
 	"github.com/oracle/nosql-go-sdk/nosqldb/types"
+	"github.com/oracle/oci-go-sdk/v65/common"
+	"github.com/oracle/oci-go-sdk/v65/objectstorage"
 )
 
 // binary builds the command once per test run.
@@ -97,6 +101,54 @@ func TestBinary(t *testing.T) {
 		}
 		if res.Value == nil {
 			t.Error("the answered put was lost")
+		}
+	})
+	t.Run("with -key every service wants the key's signature", func(t *testing.T) {
+		keyDir := t.TempDir()
+		p := run(t, bin, "-key", keyDir, "-data", t.TempDir())
+		provider, err := common.ConfigurationProviderFromFile(filepath.Join(keyDir, "config"), "")
+		if err != nil {
+			t.Fatalf("the config file it wrote: %v", err)
+		}
+		store, err := objectstorage.NewObjectStorageClientWithConfigurationProvider(provider)
+		if err != nil {
+			t.Fatal(err)
+		}
+		store.Host = "http://" + p.addr
+		ctx := context.Background()
+		ns, err := store.GetNamespace(ctx, objectstorage.GetNamespaceRequest{})
+		if err != nil || ns.Value == nil || *ns.Value != "fotogalns" {
+			t.Fatalf("namespace lookup: %v, %v", ns.Value, err)
+		}
+		body := "a photo"
+		if _, err := store.PutObject(ctx, objectstorage.PutObjectRequest{
+			NamespaceName: common.String("fotogalns"), BucketName: common.String("fotogal_bucket_images"),
+			ObjectName: common.String("img/a/original.jpg"), ContentLength: common.Int64(int64(len(body))),
+			PutObjectBody: io.NopCloser(strings.NewReader(body)),
+		}); err != nil {
+			t.Fatalf("signed put: %v", err)
+		}
+		got, err := store.GetObject(ctx, objectstorage.GetObjectRequest{
+			NamespaceName: common.String("fotogalns"), BucketName: common.String("fotogal_bucket_images"),
+			ObjectName: common.String("img/a/original.jpg"),
+		})
+		if err != nil {
+			t.Fatalf("signed get: %v", err)
+		}
+		data, _ := io.ReadAll(got.Content)
+		got.Content.Close()
+		if string(data) != body {
+			t.Errorf("got %q back, want %q", data, body)
+		}
+		for _, path := range []string{"/n/", "/V2/nosql/data", "/20200831/logs/ocid1.log.oc1..x/actions/push"} {
+			resp, err := http.Post("http://"+p.addr+path, "application/json", strings.NewReader("{}"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusUnauthorized {
+				t.Errorf("unsigned POST %s: %d, want 401", path, resp.StatusCode)
+			}
 		}
 	})
 	t.Run("SIGTERM shuts down gracefully", func(t *testing.T) {
