@@ -8,6 +8,8 @@ import (
 
 	"github.com/fotogal/fotogal/gateway/internal/gateway"
 	envconfig "github.com/fotogal/fotogal/pkg/config"
+	"github.com/fotogal/fotogal/pkg/ociauth"
+	"github.com/fotogal/fotogal/pkg/ocilog"
 )
 
 // config is the gateway binary's configuration, read from the environment.
@@ -19,6 +21,11 @@ type config struct {
 	MetricsAddr string
 	// LogLevel is debug, info, warn or error (FOTOGAL_LOG_LEVEL).
 	LogLevel string
+	// Logs is OCI Logging as a second destination of the log entries,
+	// when FOTOGAL_OCI_LOG_ID is set (FOTOGAL_OCI_LOG_*).
+	Logs ocilog.Config
+	// OCIAuth is the identity of every OCI client (FOTOGAL_OCI_AUTH, ...).
+	OCIAuth ociauth.Config
 	// AuthAddr, UserAddr, ImageAddr and FeedAddr are where the services are
 	// dialled (FOTOGAL_AUTH_ADDR, ...).
 	AuthAddr, UserAddr, ImageAddr, FeedAddr string
@@ -40,6 +47,8 @@ func loadConfig(lookup func(string) (string, bool)) (config, error) {
 		HTTPAddr:        l.Addr("FOTOGAL_HTTP_ADDR", ":8080"),
 		MetricsAddr:     l.OptionalAddr("FOTOGAL_METRICS_ADDR", "127.0.0.1:9190"),
 		LogLevel:        l.OneOf("FOTOGAL_LOG_LEVEL", "info", "debug", "info", "warn", "error"),
+		Logs:            ocilog.LoadConfig(l),
+		OCIAuth:         ociauth.Load(l),
 		AuthAddr:        l.String("FOTOGAL_AUTH_ADDR", "127.0.0.1:9091"),
 		UserAddr:        l.String("FOTOGAL_USER_ADDR", "127.0.0.1:9092"),
 		ImageAddr:       l.String("FOTOGAL_IMAGE_ADDR", "127.0.0.1:9093"),

@@ -20,7 +20,7 @@ import (
 	"github.com/fotogal/fotogal/gateway/internal/gateway"
 	"github.com/fotogal/fotogal/gateway/web"
 	"github.com/fotogal/fotogal/pkg/grpcclient"
-	"github.com/fotogal/fotogal/pkg/logging"
+	"github.com/fotogal/fotogal/pkg/ocilog"
 )
 
 func main() {
@@ -37,10 +37,11 @@ func realMain(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load config: %w", err)
 	}
-	logger, err := logging.New("gateway", cfg.LogLevel)
+	logger, logs, err := ocilog.NewLogger(ctx, "gateway", cfg.LogLevel, cfg.Logs, cfg.OCIAuth)
 	if err != nil {
 		return fmt.Errorf("create logger: %w", err)
 	}
+	defer logs.CloseWithin(cfg.ShutdownTimeout)
 	defer func() { _ = logger.Sync() }()
 
 	upstreams, closeUpstreams, err := dialUpstreams(cfg)
@@ -58,6 +59,7 @@ func realMain(ctx context.Context) error {
 		return fmt.Errorf("create gateway: %w", err)
 	}
 
+	handler.RegisterMetrics(logs.Collector())
 	servers := []*server{{name: "http", addr: cfg.HTTPAddr, handler: handler}}
 	if cfg.MetricsAddr != "" {
 		metrics := http.NewServeMux()

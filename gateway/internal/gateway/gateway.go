@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -199,6 +200,12 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // to serve on a listener of its own.
 func (g *Gateway) MetricsHandler() http.Handler {
 	return g.metrics.handler()
+}
+
+// RegisterMetrics adds c (the binary's log shipping, say) to the metrics
+// MetricsHandler serves.
+func (g *Gateway) RegisterMetrics(c prometheus.Collector) {
+	g.metrics.registry.MustRegister(c)
 }
 
 func serveOpenAPI(w http.ResponseWriter, _ *http.Request) {

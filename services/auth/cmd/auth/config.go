@@ -7,6 +7,8 @@ import (
 	"github.com/fotogal/fotogal/pkg/config"
 	"github.com/fotogal/fotogal/pkg/grpcserver"
 	"github.com/fotogal/fotogal/pkg/nosqlclient"
+	"github.com/fotogal/fotogal/pkg/ociauth"
+	"github.com/fotogal/fotogal/pkg/ocilog"
 	"github.com/fotogal/fotogal/services/auth/internal/auth"
 )
 
@@ -18,6 +20,12 @@ type Config struct {
 	Server grpcserver.Config
 	// LogLevel: FOTOGAL_LOG_LEVEL (info): debug, info, warn or error.
 	LogLevel string
+	// Logs: FOTOGAL_OCI_LOG_*, OCI Logging as a second destination of
+	// the log entries, when FOTOGAL_OCI_LOG_ID is set.
+	Logs ocilog.Config
+	// OCIAuth: FOTOGAL_OCI_AUTH and its settings, the identity of every
+	// OCI client.
+	OCIAuth ociauth.Config
 	// ServiceSecret: FOTOGAL_SERVICE_SECRET (required, at least 16
 	// characters), the service credential of internal methods.
 	ServiceSecret string
@@ -62,6 +70,8 @@ func loadConfig(lookup func(string) (string, bool)) (Config, error) {
 			ShutdownTimeout: l.PositiveDuration("FOTOGAL_SHUTDOWN_TIMEOUT", grpcserver.DefaultShutdownTimeout),
 		},
 		LogLevel:      l.OneOf("FOTOGAL_LOG_LEVEL", "info", "debug", "info", "warn", "error"),
+		Logs:          ocilog.LoadConfig(l),
+		OCIAuth:       ociauth.Load(l),
 		ServiceSecret: l.Secret("FOTOGAL_SERVICE_SECRET", 16),
 		UserAddr:      l.String("FOTOGAL_USER_ADDR", "127.0.0.1:9092"),
 		CallTimeout:   l.PositiveDuration("FOTOGAL_CALL_TIMEOUT", 5*time.Second),

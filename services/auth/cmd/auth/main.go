@@ -18,6 +18,7 @@ import (
 	"github.com/fotogal/fotogal/pkg/grpcserver"
 	"github.com/fotogal/fotogal/pkg/logging"
 	"github.com/fotogal/fotogal/pkg/nosqlclient"
+	"github.com/fotogal/fotogal/pkg/ocilog"
 	authv1 "github.com/fotogal/fotogal/proto/fotogal/auth/v1"
 	userv1 "github.com/fotogal/fotogal/proto/fotogal/user/v1"
 	"github.com/fotogal/fotogal/services/auth/internal/auth"
@@ -35,7 +36,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "auth: load config: %v\n", err)
 		os.Exit(2)
 	}
-	logger, err := logging.New("auth", cfg.LogLevel)
+	logger, logs, err := ocilog.NewLogger(ctx, "auth", cfg.LogLevel, cfg.Logs, cfg.OCIAuth)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "auth: %v\n", err)
 		os.Exit(2)
@@ -43,15 +44,21 @@ func main() {
 	defer logger.Sync()
 	ctx = logging.WithLogger(ctx, logger)
 
-	if err := realMain(ctx, cfg); err != nil {
-		logger.Fatal("auth stopped", zap.Error(err))
+	err = realMain(ctx, cfg, logs)
+	if err != nil {
+		logger.Error("auth stopped", zap.Error(err))
+	} else {
+		logger.Info("successful shutdown")
 	}
-	logger.Info("successful shutdown")
+	logs.CloseWithin(cfg.Server.ShutdownTimeout)
+	if err != nil {
+		os.Exit(1)
+	}
 }
 
 // realMain opens the store, dials the user service and serves until ctx is
 // done.
-func realMain(ctx context.Context, cfg Config) error {
+func realMain(ctx context.Context, cfg Config, logs *ocilog.Shipper) error {
 	logger := logging.FromContext(ctx)
 
 	st, err := openStore(ctx, cfg.Store)
@@ -78,6 +85,7 @@ func realMain(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("create server: %w", err)
 	}
+	srv.Registry().MustRegister(logs.Collector())
 	server.Register(srv.GRPC())
 	srv.SetServing(authv1.AuthService_ServiceDesc.ServiceName)
 	srv.SetServing(authv1.AuthInternalService_ServiceDesc.ServiceName)

@@ -7,6 +7,8 @@ import (
 	"github.com/fotogal/fotogal/pkg/config"
 	"github.com/fotogal/fotogal/pkg/grpcserver"
 	"github.com/fotogal/fotogal/pkg/nosqlclient"
+	"github.com/fotogal/fotogal/pkg/ociauth"
+	"github.com/fotogal/fotogal/pkg/ocilog"
 
 	"github.com/fotogal/fotogal/services/feed/internal/feed"
 )
@@ -18,6 +20,15 @@ type Config struct {
 	// FOTOGAL_METRICS_ADDR (default 127.0.0.1:9194; set and empty
 	// disables the metrics endpoint).
 	Server grpcserver.Config
+	// LogLevel is FOTOGAL_LOG_LEVEL (default info): debug, info, warn or
+	// error.
+	LogLevel string
+	// Logs is FOTOGAL_OCI_LOG_*: OCI Logging as a second destination of
+	// the log entries, when FOTOGAL_OCI_LOG_ID is set.
+	Logs ocilog.Config
+	// OCIAuth is FOTOGAL_OCI_AUTH and its settings: the identity of every
+	// OCI client.
+	OCIAuth ociauth.Config
 	// ServiceSecret is FOTOGAL_SERVICE_SECRET (required, at least 16
 	// characters): the credential of the internal RPCs the feed calls.
 	ServiceSecret string
@@ -68,6 +79,9 @@ func loadConfig(lookup func(string) (string, bool)) (Config, error) {
 			MetricsAddr:     l.OptionalAddr("FOTOGAL_METRICS_ADDR", "127.0.0.1:9194"),
 			ShutdownTimeout: l.PositiveDuration("FOTOGAL_SHUTDOWN_TIMEOUT", grpcserver.DefaultShutdownTimeout),
 		},
+		LogLevel:      l.OneOf("FOTOGAL_LOG_LEVEL", "info", "debug", "info", "warn", "error"),
+		Logs:          ocilog.LoadConfig(l),
+		OCIAuth:       ociauth.Load(l),
 		ServiceSecret: l.Secret("FOTOGAL_SERVICE_SECRET", 16),
 		AuthAddr:      l.String("FOTOGAL_AUTH_ADDR", "127.0.0.1:9091"),
 		UserAddr:      l.String("FOTOGAL_USER_ADDR", "127.0.0.1:9092"),

@@ -28,6 +28,7 @@ import (
 	"github.com/fotogal/fotogal/pkg/grpcserver"
 	"github.com/fotogal/fotogal/pkg/logging"
 	"github.com/fotogal/fotogal/pkg/nosqlclient"
+	"github.com/fotogal/fotogal/pkg/ocilog"
 	"github.com/fotogal/fotogal/services/feed/internal/feed"
 	"github.com/fotogal/fotogal/services/feed/internal/store"
 	"github.com/fotogal/fotogal/services/feed/internal/store/nosql"
@@ -45,30 +46,35 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	logger, err := logging.New("feed", os.Getenv("FOTOGAL_LOG_LEVEL"))
+	cfg, err := loadConfig(os.LookupEnv)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "feed: FOTOGAL_LOG_LEVEL: %v\n", err)
+		fmt.Fprintf(os.Stderr, "feed: %v\n", err)
+		os.Exit(1)
+	}
+	logger, logs, err := ocilog.NewLogger(ctx, "feed", cfg.LogLevel, cfg.Logs, cfg.OCIAuth)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "feed: %v\n", err)
 		os.Exit(1)
 	}
 	ctx = logging.WithLogger(ctx, logger)
-	if err := realMain(ctx); err != nil {
+	err = realMain(ctx, cfg, logs)
+	if err != nil {
 		logger.Error("feed failed", zap.Error(err))
-		_ = logger.Sync()
+	} else {
+		logger.Info("successful shutdown")
+	}
+	logs.CloseWithin(cfg.Server.ShutdownTimeout)
+	_ = logger.Sync()
+	if err != nil {
 		os.Exit(1)
 	}
-	logger.Info("successful shutdown")
-	_ = logger.Sync()
 }
 
-// realMain loads the configuration, opens the timeline store, dials the
-// auth, user and image services, and serves the FeedService while tailing
-// the posting log, until ctx is done.
-func realMain(ctx context.Context) error {
+// realMain opens the timeline store, dials the auth, user and image
+// services, and serves the FeedService while tailing the posting log, until
+// ctx is done.
+func realMain(ctx context.Context, cfg Config, logs *ocilog.Shipper) error {
 	logger := logging.FromContext(ctx)
-	cfg, err := loadConfig(os.LookupEnv)
-	if err != nil {
-		return err
-	}
 	st, err := openStore(ctx, cfg.Store)
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
@@ -119,6 +125,7 @@ func realMain(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("create server: %w", err)
 	}
+	srv.Registry().MustRegister(logs.Collector())
 	feedv1.RegisterFeedServiceServer(srv.GRPC(), timelines)
 	srv.SetServing(feedv1.FeedService_ServiceDesc.ServiceName)
 

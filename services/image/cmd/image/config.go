@@ -10,6 +10,9 @@ import (
 	"github.com/fotogal/fotogal/pkg/config"
 	"github.com/fotogal/fotogal/pkg/grpcserver"
 	"github.com/fotogal/fotogal/pkg/nosqlclient"
+	"github.com/fotogal/fotogal/pkg/ociauth"
+	"github.com/fotogal/fotogal/pkg/ocilog"
+	"github.com/fotogal/fotogal/services/image/internal/bucket/oci"
 	"github.com/fotogal/fotogal/services/image/internal/imaging"
 )
 
@@ -17,9 +20,13 @@ import (
 type Config struct {
 	Server        grpcserver.Config
 	LogLevel      string
+	Logs          ocilog.Config
 	DataDir       string
 	Store         string
 	NoSQL         nosqlclient.Config
+	Bucket        string
+	OCIBucket     oci.Config
+	OCIAuth       ociauth.Config // every OCI client's identity
 	ServiceSecret string
 	AuthAddr      string
 	UserAddr      string
@@ -35,7 +42,7 @@ type Config struct {
 // DBPath is the SQLite file.
 func (c Config) DBPath() string { return filepath.Join(c.DataDir, "image.db") }
 
-// BucketDir is the directory of the bucket's objects.
+// BucketDir is the directory of the bucket's objects on the fs bucket.
 func (c Config) BucketDir() string { return filepath.Join(c.DataDir, "bucket") }
 
 // SpoolDir is the directory uploads are spooled to.
@@ -51,8 +58,11 @@ func loadConfig(lookup func(string) (string, bool)) (Config, error) {
 			ShutdownTimeout: l.PositiveDuration("FOTOGAL_SHUTDOWN_TIMEOUT", grpcserver.DefaultShutdownTimeout),
 		},
 		LogLevel:      l.OneOf("FOTOGAL_LOG_LEVEL", "info", "debug", "info", "warn", "error"),
+		Logs:          ocilog.LoadConfig(l),
+		OCIAuth:       ociauth.Load(l),
 		DataDir:       l.String("FOTOGAL_DATA_DIR", "./var"),
 		Store:         l.OneOf("FOTOGAL_STORE", "sqlite", "sqlite", "nosql"),
+		Bucket:        l.OneOf("FOTOGAL_BUCKET", "fs", "fs", "oci"),
 		ServiceSecret: l.Secret("FOTOGAL_SERVICE_SECRET", 16),
 		AuthAddr:      l.String("FOTOGAL_AUTH_ADDR", "127.0.0.1:9091"),
 		UserAddr:      l.String("FOTOGAL_USER_ADDR", "127.0.0.1:9092"),
@@ -69,6 +79,9 @@ func loadConfig(lookup func(string) (string, bool)) (Config, error) {
 	}
 	if c.Store == "nosql" {
 		c.NoSQL = nosqlclient.LoadConfig(l)
+	}
+	if c.Bucket == "oci" {
+		c.OCIBucket = oci.LoadConfig(l)
 	}
 	var errs []error
 	if err := l.Err(); err != nil {

@@ -1,12 +1,14 @@
 // Command image runs FotoGal's image service: photos and avatars, their
 // variants, access-controlled downloads, captions and reactions, on the
-// embedded backends (a SQLite file and a directory bucket). See loadConfig
-// for its FOTOGAL_* environment variables.
+// embedded backends (a SQLite file and a directory bucket) or on Oracle
+// Cloud (Oracle NoSQL and Object Storage). See loadConfig for its FOTOGAL_*
+// environment variables.
 package main
 
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -20,8 +22,12 @@ import (
 	"github.com/fotogal/fotogal/pkg/grpcserver"
 	"github.com/fotogal/fotogal/pkg/logging"
 	"github.com/fotogal/fotogal/pkg/nosqlclient"
+	"github.com/fotogal/fotogal/pkg/ociauth"
+	"github.com/fotogal/fotogal/pkg/ocilog"
 	imagev1 "github.com/fotogal/fotogal/proto/fotogal/image/v1"
+	"github.com/fotogal/fotogal/services/image/internal/bucket"
 	"github.com/fotogal/fotogal/services/image/internal/bucket/fs"
+	"github.com/fotogal/fotogal/services/image/internal/bucket/oci"
 	"github.com/fotogal/fotogal/services/image/internal/service"
 	"github.com/fotogal/fotogal/services/image/internal/store"
 	"github.com/fotogal/fotogal/services/image/internal/store/nosql"
@@ -43,10 +49,11 @@ func realMain(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load config: %w", err)
 	}
-	logger, err := logging.New("image", cfg.LogLevel)
+	logger, logs, err := ocilog.NewLogger(ctx, "image", cfg.LogLevel, cfg.Logs, cfg.OCIAuth)
 	if err != nil {
 		return fmt.Errorf("create logger: %w", err)
 	}
+	defer logs.CloseWithin(cfg.Server.ShutdownTimeout)
 	defer logger.Sync()
 	ctx = logging.WithLogger(ctx, logger)
 
@@ -55,9 +62,12 @@ func realMain(ctx context.Context) error {
 		return fmt.Errorf("open store: %w", err)
 	}
 	defer st.Close()
-	b, err := fs.New(cfg.BucketDir())
+	b, err := openBucket(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("open bucket: %w", err)
+	}
+	if c, ok := b.(io.Closer); ok {
+		defer c.Close()
 	}
 	// Spool files of uploads cut short by a previous crash are garbage.
 	if err := os.RemoveAll(cfg.SpoolDir()); err != nil {
@@ -89,6 +99,7 @@ func realMain(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("create server: %w", err)
 	}
+	srv.Registry().MustRegister(logs.Collector())
 	images := service.New(service.Config{
 		MaxUploadBytes: cfg.MaxUploadBytes,
 		Limits:         cfg.Limits,
@@ -105,6 +116,22 @@ func realMain(ctx context.Context) error {
 	}
 	logger.Info("successful shutdown")
 	return nil
+}
+
+// openBucket opens the configured object storage.
+func openBucket(ctx context.Context, cfg Config) (bucket.Bucket, error) {
+	switch cfg.Bucket {
+	case "fs":
+		return fs.New(cfg.BucketDir())
+	case "oci":
+		provider, err := ociauth.Provider(cfg.OCIAuth)
+		if err != nil {
+			return nil, err
+		}
+		return oci.Open(ctx, cfg.OCIBucket, provider)
+	default:
+		return nil, fmt.Errorf("unknown bucket %q", cfg.Bucket)
+	}
 }
 
 // openStore opens the configured table storage.

@@ -9,6 +9,8 @@ import (
 	"github.com/fotogal/fotogal/pkg/config"
 	"github.com/fotogal/fotogal/pkg/grpcserver"
 	"github.com/fotogal/fotogal/pkg/nosqlclient"
+	"github.com/fotogal/fotogal/pkg/ociauth"
+	"github.com/fotogal/fotogal/pkg/ocilog"
 
 	"github.com/fotogal/fotogal/services/user/internal/password"
 )
@@ -20,6 +22,12 @@ type Config struct {
 	Server grpcserver.Config
 	// LogLevel: FOTOGAL_LOG_LEVEL.
 	LogLevel string
+	// Logs: FOTOGAL_OCI_LOG_*, OCI Logging as a second destination of
+	// the log entries, when FOTOGAL_OCI_LOG_ID is set.
+	Logs ocilog.Config
+	// OCIAuth: FOTOGAL_OCI_AUTH and its settings, the identity of every
+	// OCI client.
+	OCIAuth ociauth.Config
 	// ServiceSecret: FOTOGAL_SERVICE_SECRET, required, at least 16
 	// characters; internal methods require it and outbound calls send it.
 	ServiceSecret string
@@ -57,6 +65,8 @@ func loadConfig(lookup func(string) (string, bool)) (Config, error) {
 			ShutdownTimeout: l.Duration("FOTOGAL_SHUTDOWN_TIMEOUT", grpcserver.DefaultShutdownTimeout),
 		},
 		LogLevel:      l.OneOf("FOTOGAL_LOG_LEVEL", "info", "debug", "info", "warn", "error"),
+		Logs:          ocilog.LoadConfig(l),
+		OCIAuth:       ociauth.Load(l),
 		ServiceSecret: l.Secret("FOTOGAL_SERVICE_SECRET", 16),
 		AuthAddr:      l.String("FOTOGAL_AUTH_ADDR", "127.0.0.1:9091"),
 		ImageAddr:     l.String("FOTOGAL_IMAGE_ADDR", "127.0.0.1:9093"),

@@ -24,6 +24,7 @@ import (
 	"github.com/fotogal/fotogal/pkg/grpcserver"
 	"github.com/fotogal/fotogal/pkg/logging"
 	"github.com/fotogal/fotogal/pkg/nosqlclient"
+	"github.com/fotogal/fotogal/pkg/ocilog"
 
 	"github.com/fotogal/fotogal/services/user/internal/password"
 	"github.com/fotogal/fotogal/services/user/internal/service"
@@ -46,10 +47,11 @@ func realMain(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	logger, err := logging.New("user", cfg.LogLevel)
+	logger, logs, err := ocilog.NewLogger(ctx, "user", cfg.LogLevel, cfg.Logs, cfg.OCIAuth)
 	if err != nil {
 		return err
 	}
+	defer logs.CloseWithin(cfg.Server.ShutdownTimeout)
 	defer func() { _ = logger.Sync() }() // Syncing stdout fails harmlessly on some systems.
 	ctx = logging.WithLogger(ctx, logger)
 
@@ -86,6 +88,7 @@ func realMain(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("create server: %w", err)
 	}
+	srv.Registry().MustRegister(logs.Collector())
 	service.New(service.Config{
 		Store:    st,
 		Hasher:   hasher,
