@@ -52,14 +52,14 @@ run: build ## Start the four services and the gateway on the embedded backends (
 	BIN=$(BIN) ./scripts/run.sh
 
 .PHONY: run-ocifake
-run-ocifake: build ## The same stack with every table on Oracle NoSQL, against the local fake (data under ./var/ocifake).
+run-ocifake: build ## The same stack on the OCI backends (NoSQL, Object Storage, Logging), against the local fakes (data under ./var/ocifake).
 	BIN=$(BIN) FOTOGAL_DATA_DIR=$${FOTOGAL_DATA_DIR:-./var/ocifake} ./scripts/run.sh ocifake
 
 .PHONY: test
 test: proto-check lint modules ## Run every test of every module, end-to-end and browser tests included.
 	./scripts/check-chromium.sh
 	$(GO) test -race -count=1 -timeout 20m work
-	FOTOGAL_E2E_BACKEND=nosql $(GO) test -race -count=1 -timeout 20m ./e2e
+	FOTOGAL_E2E_BACKEND=oci $(GO) test -race -count=1 -timeout 20m ./e2e
 
 .PHONY: test-nosql-live
 test-nosql-live: ## Run the store contract suites against a real Oracle NoSQL (FOTOGAL_NOSQL_* as for the services; see the README).

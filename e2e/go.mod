@@ -7,11 +7,18 @@ require (
 	github.com/chromedp/chromedp v0.23.0
 	github.com/fotogal/fotogal/proto v0.0.0
 	github.com/oracle/nosql-go-sdk v1.4.8
+	github.com/oracle/oci-go-sdk/v65 v65.130.0
 	google.golang.org/grpc v1.85.0
 	google.golang.org/protobuf v1.36.12
 )
 
-require github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
+require (
+	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
+	github.com/gofrs/flock v0.10.0 // indirect
+	github.com/sony/gobreaker/v2 v2.4.0 // indirect
+	github.com/youmark/pkcs8 v0.0.0-20240726163527-a2c0da244d78 // indirect
+	golang.org/x/crypto v0.58.0 // indirect
+)
 
 require (
 	github.com/dustin/go-humanize v1.1.0 // indirect

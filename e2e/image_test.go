@@ -8,7 +8,6 @@ import (
 	_ "image/gif"
 	_ "image/jpeg"
 	_ "image/png"
-	"io/fs"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -156,27 +155,6 @@ func imageRows(t *testing.T, s *Stack) int {
 	return n
 }
 
-// bucketObjects lists the files of the image service's bucket.
-func bucketObjects(t *testing.T, s *Stack) []string {
-	t.Helper()
-	var names []string
-	root := filepath.Join(s.DataDir, "bucket")
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() {
-			rel, _ := filepath.Rel(root, path)
-			names = append(names, rel)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return names
-}
-
 // Bad uploads answer with their own status and leave nothing behind, in the
 // table or in the bucket.
 func TestImageBadUploads(t *testing.T) {
@@ -197,7 +175,7 @@ func TestImageBadUploads(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			rows, objects := imageRows(t, s), len(bucketObjects(t, s))
+			rows, objects := imageRows(t, s), len(s.BucketObjects(t))
 			resp := owner.Upload(t, http.MethodPost, "/v1/images", tc.caption, tc.filename, tc.data, true).Expect(t, tc.want)
 			if msg, _ := resp.JSON(t)["message"].(string); msg == "" {
 				t.Errorf("no message in %s", resp.Body)
@@ -205,7 +183,7 @@ func TestImageBadUploads(t *testing.T) {
 			if got := imageRows(t, s); got != rows {
 				t.Errorf("rows %d → %d", rows, got)
 			}
-			if got := len(bucketObjects(t, s)); got != objects {
+			if got := len(s.BucketObjects(t)); got != objects {
 				t.Errorf("bucket objects %d → %d", objects, got)
 			}
 		})
@@ -221,10 +199,10 @@ func TestImageBadUploads(t *testing.T) {
 			t.Errorf("caption = %v after someone else's PATCH", meta["caption"])
 		}
 		owner.Do(t, http.MethodPatch, "/v1/images/"+id, map[string]string{"caption": "still mine"}).Expect(t, http.StatusOK)
-		objects := len(bucketObjects(t, s))
+		objects := len(s.BucketObjects(t))
 		owner.Do(t, http.MethodDelete, "/v1/images/"+id, nil).Expect(t, http.StatusOK)
 		owner.Do(t, http.MethodGet, "/v1/images/"+id, nil).Expect(t, http.StatusNotFound)
-		if got := len(bucketObjects(t, s)); got != objects-3 {
+		if got := len(s.BucketObjects(t)); got != objects-3 {
 			t.Errorf("bucket objects %d → %d after delete, want the 3 variants gone", objects, got)
 		}
 	})
@@ -374,12 +352,12 @@ func TestAvatar(t *testing.T) {
 		return resp.AvatarURL
 	}
 	first := set(testimages.PNG(100, 60))
-	objects := len(bucketObjects(t, s))
+	objects := len(s.BucketObjects(t))
 	second := set(testimages.JPEG(90, 90, 1))
 	if first == "" || first == second {
 		t.Errorf("avatar URLs %q then %q, want two different", first, second)
 	}
-	if got := len(bucketObjects(t, s)); got != objects {
+	if got := len(s.BucketObjects(t)); got != objects {
 		t.Errorf("bucket objects %d → %d: the old avatar was not deleted", objects, got)
 	}
 	profile := viewer.Do(t, http.MethodGet, "/v1/users/"+lia.Username, nil).Expect(t, http.StatusOK).JSON(t)["profile"].(map[string]any)

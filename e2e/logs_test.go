@@ -4,10 +4,12 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
-// No log line of any binary carries a password or a raw session token,
-// whatever the requests did.
+// No log line of any binary carries a password, a raw session token or the
+// service secret, whatever the requests did: not on stdout, and not in OCI
+// Logging when the entries go there too.
 func TestLogsCarryNoSecrets(t *testing.T) {
 	s := startStack(t, nil)
 	frank := s.Register(t, Unique("frank"))
@@ -38,6 +40,13 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 	if !strings.Contains(logs, "/fotogal.user.v1.UserService/GetMe") {
 		t.Fatalf("the logs hold no access line for GetMe; logs:\n%s", tail(logs, 3000))
 	}
+	if s.Logging != nil {
+		// The same lines went to OCI Logging.
+		eventually(t, 15*time.Second, "the GetMe access line in OCI Logging", func() bool {
+			return strings.Contains(shippedData(s), "/fotogal.user.v1.UserService/GetMe")
+		})
+		logs += shippedData(s)
+	}
 	secrets := map[string]string{
 		"password":       frank.Password,
 		"new password":   newPassword,
@@ -45,10 +54,21 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 		"bearer token":   frank.Token,
 		"cookie token":   cookieToken,
 		"garbage token":  garbage,
+		"service secret": s.Secret,
 	}
 	for what, secret := range secrets {
 		if strings.Contains(logs, secret) {
 			t.Errorf("the logs carry the %s", what)
 		}
 	}
+}
+
+// shippedData joins the data of every entry OCI Logging received.
+func shippedData(s *Stack) string {
+	var b strings.Builder
+	for _, e := range s.Logging.Entries() {
+		b.WriteString(e.Data)
+		b.WriteByte('\n')
+	}
+	return b.String()
 }

@@ -17,12 +17,13 @@ import (
 )
 
 // requireNoSQL skips a test that needs the fake Oracle NoSQL service's
-// fault injection unless the stack runs on it; make test's second e2e pass
-// (FOTOGAL_E2E_BACKEND=nosql) runs it.
+// fault injection unless the stack runs on it (nosql, or oci, whose tables
+// are on it too); make test's second e2e pass (FOTOGAL_E2E_BACKEND=oci)
+// runs it.
 func requireNoSQL(t *testing.T) {
 	t.Helper()
-	if Backend != "nosql" {
-		t.Skip("needs the Oracle NoSQL backend: FOTOGAL_E2E_BACKEND=nosql (make test's second e2e pass)")
+	if Backend != "nosql" && Backend != "oci" {
+		t.Skip("needs the Oracle NoSQL backend: FOTOGAL_E2E_BACKEND=nosql or oci (make test's second e2e pass)")
 	}
 }
 

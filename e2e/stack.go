@@ -2,10 +2,20 @@
 // gateway — on free ports with their own data directory, and drives them as
 // clients would: HTTP through the gateway, gRPC directly, a browser.
 //
-// One switch picks the table backend of every service in every test:
-// FOTOGAL_E2E_BACKEND=sqlite (the default, a file per service) or nosql (a
-// fake Oracle NoSQL service per Stack, served from the test process, which
-// the services reach over the wire as they would reach the real one).
+// One switch picks the backends of every service in every test,
+// FOTOGAL_E2E_BACKEND:
+//
+//   - sqlite (the default): the embedded set, a SQLite file per service and
+//     a directory bucket;
+//   - nosql: the tables on a fake Oracle NoSQL service in cloudsim mode,
+//     the bucket still a directory;
+//   - oci: the complete OCI set, as in the cloud — the tables on the fake
+//     NoSQL service in cloud mode, the bucket on a fake Object Storage and
+//     every binary's logs on a fake Logging, each checking that every
+//     request is signed with the key the stack made for it.
+//
+// The fakes of a Stack are served from the test process; the services reach
+// them over the wire as they would reach the real ones.
 package e2e
 
 import (
@@ -31,20 +41,27 @@ import (
 	"github.com/fotogal/fotogal/pkg/ocifake"
 )
 
-// Backend is the table backend the services of every Stack use, from
-// FOTOGAL_E2E_BACKEND: "sqlite" or "nosql".
+// Backend is the set of backends the services of every Stack use, from
+// FOTOGAL_E2E_BACKEND: "sqlite", "nosql" or "oci".
 var Backend = backendFromEnv()
 
 func backendFromEnv() string {
 	switch b := os.Getenv("FOTOGAL_E2E_BACKEND"); b {
 	case "", "sqlite":
 		return "sqlite"
-	case "nosql":
+	case "nosql", "oci":
 		return b
 	default:
-		panic(fmt.Sprintf("FOTOGAL_E2E_BACKEND: %q is neither sqlite nor nosql", b))
+		panic(fmt.Sprintf("FOTOGAL_E2E_BACKEND: %q is not sqlite, nosql or oci", b))
 	}
 }
+
+// The names the oci backend gives what it makes up.
+const (
+	ociBucket      = "fotogal_bucket_images"
+	ociLogID       = "ocid1.log.oc1..fotogale2e"
+	ociCompartment = "ocid1.compartment.oc1..fotogale2e"
+)
 
 // Binaries are the programs a Stack runs, in start order.
 var Binaries = []string{"auth", "user", "image", "feed", "gateway"}
@@ -102,8 +119,18 @@ type Stack struct {
 	// LogDir holds one file of output per binary.
 	LogDir string
 	// NoSQL is the fake Oracle NoSQL service holding the tables when
-	// Backend is nosql, and nil otherwise.
+	// Backend is nosql or oci, and nil otherwise.
 	NoSQL *ocifake.NoSQL
+	// Objects is the fake Object Storage holding the bucket, and Logging
+	// the fake Logging every binary ships its entries to, when Backend is
+	// oci; nil otherwise.
+	Objects *ocifake.ObjectStorage
+	Logging *ocifake.Logging
+	// OCIKey is the key the services sign their OCI requests with, when
+	// Backend is oci.
+	OCIKey ocifake.Key
+
+	objectsURL string
 
 	t      testing.TB
 	binDir string
@@ -157,7 +184,8 @@ func Start(t testing.TB, binDir string, opts Options) *Stack {
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + os.Getenv("HOME"),
 	}
-	if Backend == "nosql" {
+	switch Backend {
+	case "nosql":
 		var endpoint string
 		s.NoSQL, endpoint = ocifake.StartNoSQL(t)
 		s.env = append(s.env,
@@ -166,6 +194,8 @@ func Start(t testing.TB, binDir string, opts Options) *Stack {
 			"FOTOGAL_NOSQL_ENDPOINT="+endpoint,
 			"FOTOGAL_NOSQL_CREATE_TABLES=true",
 		)
+	case "oci":
+		s.env = append(s.env, s.startOCI()...)
 	}
 	for k, v := range opts.Env {
 		s.env = append(s.env, k+"="+v)
@@ -176,6 +206,37 @@ func Start(t testing.TB, binDir string, opts Options) *Stack {
 	}
 	s.WaitReady(60 * time.Second)
 	return s
+}
+
+// startOCI starts the fakes of the oci backend, each verifying signatures
+// with a key made for the stack, and returns the variables that put every
+// service on them.
+func (s *Stack) startOCI() []string {
+	s.OCIKey = ocifake.NewKey(s.t)
+	verifier := &ocifake.Verifier{Keys: []ocifake.Key{s.OCIKey}}
+	var nosqlURL, logsURL string
+	s.NoSQL, nosqlURL = ocifake.StartNoSQLWith(s.t, ocifake.NoSQLOptions{Verifier: verifier})
+	s.Objects, s.objectsURL = ocifake.StartObjectStorage(s.t, ocifake.ObjectStorageOptions{
+		Buckets:  []string{ociBucket},
+		Verifier: verifier,
+	})
+	s.Logging, logsURL = ocifake.StartLogging(s.t, ocifake.LoggingOptions{Verifier: verifier, Logs: []string{ociLogID}})
+	return []string{
+		"FOTOGAL_OCI_AUTH=api_key",
+		"FOTOGAL_OCI_CONFIG_FILE=" + s.OCIKey.ConfigFile,
+		"FOTOGAL_OCI_PROFILE=" + s.OCIKey.Profile,
+		"FOTOGAL_STORE=nosql",
+		"FOTOGAL_NOSQL_MODE=cloud",
+		"FOTOGAL_NOSQL_ENDPOINT=" + nosqlURL,
+		"FOTOGAL_NOSQL_COMPARTMENT=" + ociCompartment,
+		"FOTOGAL_NOSQL_CREATE_TABLES=true",
+		"FOTOGAL_BUCKET=oci",
+		"FOTOGAL_OCI_BUCKET=" + ociBucket,
+		"FOTOGAL_OCI_OBJECTSTORAGE_ENDPOINT=" + s.objectsURL,
+		"FOTOGAL_OCI_LOG_ID=" + ociLogID,
+		"FOTOGAL_OCI_LOGGING_ENDPOINT=" + logsURL,
+		"FOTOGAL_OCI_LOG_FLUSH_INTERVAL=200ms",
+	}
 }
 
 // StartBinary (re)starts one binary with the stack's environment.
