@@ -3,6 +3,7 @@ package ocifake
 import (
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/oracle/nosql-go-sdk/nosqldb/nosqlerr"
@@ -31,48 +32,67 @@ type Fault struct {
 	Times int
 }
 
-// faultEntry is an injected fault with the hits it has left.
-type faultEntry struct {
-	Fault
-	left int // -1: unlimited
-}
-
 // InjectFault adds fl after the faults already injected; a request is hit
 // by the first one that matches. The returned function removes it.
 func (f *NoSQL) InjectFault(fl Fault) (clear func()) {
-	e := &faultEntry{Fault: fl, left: fl.Times}
-	if fl.Times <= 0 {
-		e.left = -1
-	}
-	f.faultMu.Lock()
-	f.faults = append(f.faults, e)
-	f.faultMu.Unlock()
-	return func() {
-		f.faultMu.Lock()
-		defer f.faultMu.Unlock()
-		f.faults = slices.DeleteFunc(f.faults, func(x *faultEntry) bool { return x == e })
-	}
+	return f.faults.add(fl, fl.Times)
 }
 
 // matchFault returns the fault that hits a request of op on table, and
 // counts the hit.
 func (f *NoSQL) matchFault(op Op, table string) (Fault, bool) {
-	f.faultMu.Lock()
-	defer f.faultMu.Unlock()
-	for i, e := range f.faults {
-		if e.Op != "" && e.Op != op {
-			continue
-		}
-		if e.Table != "" && !strings.EqualFold(e.Table, table) {
+	return f.faults.match(func(fl Fault) bool {
+		return (fl.Op == "" || fl.Op == op) && (fl.Table == "" || strings.EqualFold(fl.Table, table))
+	})
+}
+
+// faults are the faults injected into one fake, in the order they were
+// added. It is safe for concurrent use.
+type faults[F any] struct {
+	mu      sync.Mutex
+	entries []*injected[F]
+}
+
+// injected is a fault with the hits it has left; -1 means until cleared.
+type injected[F any] struct {
+	fault F
+	left  int
+}
+
+// add appends fl, to hit times requests (0: until cleared), and returns
+// the function that removes it.
+func (l *faults[F]) add(fl F, times int) (clear func()) {
+	e := &injected[F]{fault: fl, left: times}
+	if times <= 0 {
+		e.left = -1
+	}
+	l.mu.Lock()
+	l.entries = append(l.entries, e)
+	l.mu.Unlock()
+	return func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		l.entries = slices.DeleteFunc(l.entries, func(x *injected[F]) bool { return x == e })
+	}
+}
+
+// match returns the first fault that matches accepts, and counts the hit:
+// a fault whose last hit it is goes.
+func (l *faults[F]) match(matches func(F) bool) (F, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i, e := range l.entries {
+		if !matches(e.fault) {
 			continue
 		}
 		if e.left > 0 {
 			e.left--
 			if e.left == 0 {
-				f.faults = slices.Delete(f.faults, i, i+1)
+				l.entries = slices.Delete(l.entries, i, i+1)
 			}
 		}
-		return e.Fault, true
+		return e.fault, true
 	}
-	return Fault{}, false
+	var none F
+	return none, false
 }

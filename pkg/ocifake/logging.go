@@ -87,17 +87,11 @@ type Logging struct {
 	mu       sync.Mutex
 	entries  []LogEntry
 	requests int
-	faults   []*loggingFaultEntry
+	faults   faults[LoggingFault]
 	gate     chan struct{} // non-nil while blocked; closed when released
 	blocks   int
 	held     int
 	shutdown chan struct{} // closed when the test's server stops
-}
-
-// loggingFaultEntry is an injected fault with the hits it has left.
-type loggingFaultEntry struct {
-	LoggingFault
-	left int // -1: unlimited
 }
 
 // NewLogging returns a Logging fake.
@@ -174,35 +168,12 @@ func (f *Logging) Held() int {
 // InjectFault adds fl after the faults already injected; a request is hit
 // by the first one with hits left. The returned function removes it.
 func (f *Logging) InjectFault(fl LoggingFault) (clear func()) {
-	e := &loggingFaultEntry{LoggingFault: fl, left: fl.Times}
-	if fl.Times <= 0 {
-		e.left = -1
-	}
-	f.mu.Lock()
-	f.faults = append(f.faults, e)
-	f.mu.Unlock()
-	return func() {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		f.faults = slices.DeleteFunc(f.faults, func(x *loggingFaultEntry) bool { return x == e })
-	}
+	return f.faults.add(fl, fl.Times)
 }
 
 // fault returns the fault that hits the next request, and counts the hit.
 func (f *Logging) fault() (LoggingFault, bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if len(f.faults) == 0 {
-		return LoggingFault{}, false
-	}
-	e := f.faults[0]
-	if e.left > 0 {
-		e.left--
-		if e.left == 0 {
-			f.faults = f.faults[1:]
-		}
-	}
-	return e.LoggingFault, true
+	return f.faults.match(func(LoggingFault) bool { return true })
 }
 
 // ServeHTTP serves PutLogs: the body read whole (within the size limit),

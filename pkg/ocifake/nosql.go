@@ -78,8 +78,7 @@ type NoSQL struct {
 	log        *rowLog // nil in memory
 	closed     bool
 
-	faultMu sync.Mutex
-	faults  []*faultEntry
+	faults faults[Fault]
 }
 
 // opTable keys the request counts.

@@ -84,8 +84,7 @@ type ObjectStorage struct {
 	uploads map[string]*upload // by upload ID
 	counts  map[StorageOp]int
 
-	faultMu sync.Mutex
-	faults  []*storageFaultEntry
+	faults faults[StorageFault]
 }
 
 // NewObjectStorage returns a fake with the buckets o names, holding the

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 )
@@ -42,50 +41,18 @@ type StorageFault struct {
 	Times int
 }
 
-// storageFaultEntry is an injected fault with the hits it has left.
-type storageFaultEntry struct {
-	StorageFault
-	left int // -1: unlimited
-}
-
 // InjectFault adds fl after the faults already injected; a request is hit
 // by the first one that matches. The returned function removes it.
 func (f *ObjectStorage) InjectFault(fl StorageFault) (clear func()) {
-	e := &storageFaultEntry{StorageFault: fl, left: fl.Times}
-	if fl.Times <= 0 {
-		e.left = -1
-	}
-	f.faultMu.Lock()
-	f.faults = append(f.faults, e)
-	f.faultMu.Unlock()
-	return func() {
-		f.faultMu.Lock()
-		defer f.faultMu.Unlock()
-		f.faults = slices.DeleteFunc(f.faults, func(x *storageFaultEntry) bool { return x == e })
-	}
+	return f.faults.add(fl, fl.Times)
 }
 
 // matchFault returns the fault that hits a request of op on object, and
 // counts the hit.
 func (f *ObjectStorage) matchFault(op StorageOp, object string) (StorageFault, bool) {
-	f.faultMu.Lock()
-	defer f.faultMu.Unlock()
-	for i, e := range f.faults {
-		if e.Op != "" && e.Op != op {
-			continue
-		}
-		if e.Object != "" && !strings.HasPrefix(object, e.Object) {
-			continue
-		}
-		if e.left > 0 {
-			e.left--
-			if e.left == 0 {
-				f.faults = slices.Delete(f.faults, i, i+1)
-			}
-		}
-		return e.StorageFault, true
-	}
-	return StorageFault{}, false
+	return f.faults.match(func(fl StorageFault) bool {
+		return (fl.Op == "" || fl.Op == op) && (fl.Object == "" || strings.HasPrefix(object, fl.Object))
+	})
 }
 
 // faultError is the answer of an injected HTTPStatus.
