@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -79,15 +81,21 @@ func TestOCIThrottlingBurstAbsorbed(t *testing.T) {
 
 // A connection cut by Object Storage in the middle of a download ends the
 // response early and visibly (the client gets fewer bytes than announced,
-// never a short file passed off as whole), and the service goes on serving:
-// the next download is whole.
+// never a short file passed off as whole), leaves no goroutine behind in
+// the image service, and the service goes on serving: the next download is
+// whole.
 func TestOCIDownloadCut(t *testing.T) {
 	requireOCI(t)
-	s := startStack(t, nil)
+	metrics := freeAddr(t)
+	s := Start(t, binDir, Options{BinaryEnv: map[string]map[string]string{
+		"image": {"FOTOGAL_METRICS_ADDR": metrics},
+	}})
 	ana := s.Register(t, Unique("ana"))
 	photo := noisyPNG(t, 7, 640, 480)
 	id := upload(t, ana, "cut", "cut.png", photo)
 	path := "/v1/images/" + id + "/content?size=original"
+	ana.Get(t, path, nil).Expect(t, http.StatusOK)
+	before := goroutines(t, metrics)
 
 	s.Objects.InjectFault(ocifake.StorageFault{Op: "get", CutAfter: 100_000, Times: 1})
 	req, err := http.NewRequest(http.MethodGet, s.GatewayURL+path, nil)
@@ -112,6 +120,10 @@ func TestOCIDownloadCut(t *testing.T) {
 		t.Errorf("the cut download answered %d, want 200 cut short or 503", resp.StatusCode)
 	}
 	t.Logf("cut download: status %d, %d of %d bytes, %v", resp.StatusCode, len(got), len(photo), readErr)
+	eventually(t, 10*time.Second, fmt.Sprintf("the image service back to the %d goroutines it had before the cut", before), func() bool {
+		return goroutines(t, metrics) <= before
+	})
+	t.Logf("image service goroutines: %d before the cut, %d after", before, goroutines(t, metrics))
 
 	whole := ana.Get(t, path, nil).Expect(t, http.StatusOK)
 	if len(whole.Body) != len(photo) {
@@ -276,3 +288,28 @@ func TestOCIRefusedSignatureStopsTheStart(t *testing.T) {
 type opCounter struct{ count func() int }
 
 func (c opCounter) Requests() int { return c.count() }
+
+// goroutines reads go_goroutines off a binary's /metrics.
+func goroutines(t *testing.T, metricsAddr string) int {
+	t.Helper()
+	resp, err := http.Get("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.Lines(string(body)) {
+		if value, ok := strings.CutPrefix(line, "go_goroutines "); ok {
+			n, err := strconv.Atoi(strings.TrimSpace(value))
+			if err != nil {
+				t.Fatalf("go_goroutines %q: %v", value, err)
+			}
+			return n
+		}
+	}
+	t.Fatalf("no go_goroutines in the metrics of %s", metricsAddr)
+	return 0
+}

@@ -132,11 +132,12 @@ type Stack struct {
 
 	objectsURL string
 
-	t      testing.TB
-	binDir string
-	env    []string
-	mu     sync.Mutex
-	procs  map[string]*process
+	t         testing.TB
+	binDir    string
+	env       []string
+	binaryEnv map[string]map[string]string
+	mu        sync.Mutex
+	procs     map[string]*process
 }
 
 type process struct {
@@ -150,6 +151,8 @@ type process struct {
 type Options struct {
 	// Env adds FOTOGAL_* variables for every binary (e.g. a lower login limit).
 	Env map[string]string
+	// BinaryEnv adds variables for one binary, by name, after Env.
+	BinaryEnv map[string]map[string]string
 }
 
 // Start runs every binary from binDir and waits until the gateway reports
@@ -165,6 +168,8 @@ func Start(t testing.TB, binDir string, opts Options) *Stack {
 		t:       t,
 		binDir:  binDir,
 		procs:   map[string]*process{},
+
+		binaryEnv: opts.BinaryEnv,
 	}
 	for _, name := range []string{"auth", "user", "image", "feed"} {
 		s.Addr[name] = freeAddr(t)
@@ -250,6 +255,9 @@ func (s *Stack) StartBinary(name string) {
 	cmd.Env = append([]string{}, s.env...)
 	if addr, ok := s.Addr[name]; ok {
 		cmd.Env = append(cmd.Env, "FOTOGAL_GRPC_ADDR="+addr)
+	}
+	for k, v := range s.binaryEnv[name] {
+		cmd.Env = append(cmd.Env, k+"="+v)
 	}
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
