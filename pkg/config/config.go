@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -87,8 +88,31 @@ func (l *Loader) Required(name string) string {
 // Secret returns the value of name, a credential, and records an error when
 // it is unset, empty or shorter than minLen bytes (characters, for the ASCII
 // secrets one generates); it returns "" then. Errors never include the value.
+//
+// Instead of name, name_FILE may give the path of a file holding the
+// credential (a Compose or Kubernetes secret mounted as a file), so that it
+// never appears in the process's environment; surrounding white space and
+// the final newline are dropped. Setting both is an error.
 func (l *Loader) Secret(name string, minLen int) string {
-	v := l.Required(name)
+	var v string
+	if path, ok := l.value(name + "_FILE"); ok {
+		if _, both := l.value(name); both {
+			l.errs = append(l.errs, fmt.Errorf("%s and %s_FILE: set one, not both", name, name))
+			return ""
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			l.errs = append(l.errs, fmt.Errorf("%s_FILE: %w", name, err))
+			return ""
+		}
+		v = strings.TrimSpace(string(data))
+		if v == "" {
+			l.errs = append(l.errs, fmt.Errorf("%s_FILE: %s is empty", name, path))
+			return ""
+		}
+	} else {
+		v = l.Required(name)
+	}
 	if v != "" && len(v) < minLen {
 		l.errs = append(l.errs, fmt.Errorf("%s: must be at least %d characters", name, minLen))
 		return ""

@@ -1,6 +1,8 @@
 package config_test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -140,5 +142,49 @@ func TestLoaderJoinsErrors(t *testing.T) {
 	}
 	if got := strings.Count(err.Error(), "\n"); got != 2 {
 		t.Errorf("Err() has %d lines, want 3:\n%s", got+1, err)
+	}
+}
+
+func TestSecretFromFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	good := write("good", "0123456789abcdef\n")
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    string
+		wantErr string
+	}{
+		{"file", map[string]string{"FOTOGAL_X_FILE": good}, "0123456789abcdef", ""},
+		{"both", map[string]string{"FOTOGAL_X_FILE": good, "FOTOGAL_X": "0123456789abcdef"}, "", "FOTOGAL_X and FOTOGAL_X_FILE: set one, not both"},
+		{"missing file", map[string]string{"FOTOGAL_X_FILE": filepath.Join(dir, "nope")}, "", "FOTOGAL_X_FILE: open "},
+		{"empty file", map[string]string{"FOTOGAL_X_FILE": write("empty", "\n")}, "", "is empty"},
+		{"short file", map[string]string{"FOTOGAL_X_FILE": write("short", "0123")}, "", "FOTOGAL_X: must be at least 16 characters"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			l := config.NewLoader(lookup(tc.env))
+			got := l.Secret("FOTOGAL_X", 16)
+			err := l.Err()
+			if got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Errorf("error %v", err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Errorf("error %v, want one containing %q", err, tc.wantErr)
+			}
+			if err != nil && strings.Contains(err.Error(), "0123") {
+				t.Errorf("the error shows the secret: %v", err)
+			}
+		})
 	}
 }
