@@ -329,12 +329,15 @@ func TestLoggingFaults(t *testing.T) {
 		t.Fatalf("PutLogs once the faults are used up: %v", err)
 	}
 
-	clearDelay := f.InjectFault(ocifake.LoggingFault{Delay: time.Hour})
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	// The fault goes with the one request it hits, whenever the fake gets
+	// to it: clearing it once the client gave up could beat the fake to it.
+	f.InjectFault(ocifake.LoggingFault{Delay: time.Hour, Times: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	if err := send(ctx, c, putLogs(testLogID, "too late")); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("delayed PutLogs: %v, want context.DeadlineExceeded", err)
 	}
+	clearDelay := f.InjectFault(ocifake.LoggingFault{Delay: time.Hour})
 	clearDelay()
 	if _, err := c.PutLogs(context.Background(), putLogs(testLogID, "cleared")); err != nil {
 		t.Fatalf("PutLogs after clear: %v", err)
