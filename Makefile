@@ -72,12 +72,8 @@ bench: ## Seed a timeline grid, start the real binaries and print feed latencies
 	bash services/feed/bench.sh $(if $(BENCH_FULL),-full)
 
 .PHONY: images
-images: ## Build a container image per binary with buildah (FROM scratch on a static binary).
-	@mkdir -p $(BIN)/static
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o $(BIN)/static/ ./services/auth/cmd/auth \
-		./services/user/cmd/user ./services/image/cmd/image ./services/feed/cmd/feed ./gateway/cmd/gateway
-	for b in $(BINARIES); do \
-		buildah --storage-driver vfs bud --isolation chroot --build-arg SERVICE=$$b -t fotogal/$$b:latest . ; done
+images: ## Build the images fotogal/{auth,user,image,feed,gateway}:latest (docker build, else buildah; FOTOGAL_IMAGE_TAG adds a tag).
+	GO=$(GO) ./scripts/images.sh
 
 .PHONY: clean
 clean: ## Remove built binaries (data under ./var is kept).

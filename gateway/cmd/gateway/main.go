@@ -20,10 +20,18 @@ import (
 	"github.com/fotogal/fotogal/gateway/internal/gateway"
 	"github.com/fotogal/fotogal/gateway/web"
 	"github.com/fotogal/fotogal/pkg/grpcclient"
+	"github.com/fotogal/fotogal/pkg/healthcheck"
 	"github.com/fotogal/fotogal/pkg/ocilog"
+
+	// CA roots for TLS to OCI where the system has none, as in the
+	// FROM scratch image.
+	_ "golang.org/x/crypto/x509roots/fallback"
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "healthcheck" {
+		os.Exit(healthcheck.HTTP(":8080"))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	if err := realMain(ctx); err != nil {

@@ -26,6 +26,7 @@ import (
 	"github.com/fotogal/fotogal/pkg/authn"
 	"github.com/fotogal/fotogal/pkg/grpcclient"
 	"github.com/fotogal/fotogal/pkg/grpcserver"
+	"github.com/fotogal/fotogal/pkg/healthcheck"
 	"github.com/fotogal/fotogal/pkg/logging"
 	"github.com/fotogal/fotogal/pkg/nosqlclient"
 	"github.com/fotogal/fotogal/pkg/ocilog"
@@ -33,6 +34,10 @@ import (
 	"github.com/fotogal/fotogal/services/feed/internal/store"
 	"github.com/fotogal/fotogal/services/feed/internal/store/nosql"
 	"github.com/fotogal/fotogal/services/feed/internal/store/sqlite"
+
+	// CA roots for TLS to OCI where the system has none, as in the
+	// FROM scratch image.
+	_ "golang.org/x/crypto/x509roots/fallback"
 )
 
 // Session validation answers are cached this long (a revoked session is
@@ -43,6 +48,9 @@ const (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "healthcheck" {
+		os.Exit(healthcheck.GRPC("127.0.0.1:9094", feedv1.FeedService_ServiceDesc.ServiceName))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 

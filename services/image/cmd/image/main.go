@@ -20,6 +20,7 @@ import (
 	"github.com/fotogal/fotogal/pkg/authn"
 	"github.com/fotogal/fotogal/pkg/grpcclient"
 	"github.com/fotogal/fotogal/pkg/grpcserver"
+	"github.com/fotogal/fotogal/pkg/healthcheck"
 	"github.com/fotogal/fotogal/pkg/logging"
 	"github.com/fotogal/fotogal/pkg/nosqlclient"
 	"github.com/fotogal/fotogal/pkg/ociauth"
@@ -32,9 +33,16 @@ import (
 	"github.com/fotogal/fotogal/services/image/internal/store"
 	"github.com/fotogal/fotogal/services/image/internal/store/nosql"
 	"github.com/fotogal/fotogal/services/image/internal/store/sqlite"
+
+	// CA roots for TLS to OCI where the system has none, as in the
+	// FROM scratch image.
+	_ "golang.org/x/crypto/x509roots/fallback"
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "healthcheck" {
+		os.Exit(healthcheck.GRPC("127.0.0.1:9093", imagev1.ImageService_ServiceDesc.ServiceName))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	if err := realMain(ctx); err != nil {
