@@ -2,6 +2,7 @@ package grpcserver
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -80,8 +81,9 @@ func serverFault(code codes.Code) bool {
 	return false
 }
 
-// logRPC writes the access log line of one call. It never logs messages or
-// metadata; the error text only for server faults.
+// logRPC writes the access log line of one call, at debug level for a
+// health check that passed. It never logs messages or metadata; the error
+// text only for server faults.
 func logRPC(ctx context.Context, method string, start time.Time, err error) {
 	code := status.Code(err)
 	fields := []zap.Field{
@@ -94,8 +96,17 @@ func logRPC(ctx context.Context, method string, start time.Time, err error) {
 		logger.Error("rpc", append(fields, zap.String("error", status.Convert(err).Message()))...)
 		return
 	}
+	if code == codes.OK && strings.HasPrefix(method, healthMethods) {
+		// Probes ask every few seconds on every replica: their answers are
+		// only worth a line when debugging.
+		logger.Debug("rpc", fields...)
+		return
+	}
 	logger.Info("rpc", fields...)
 }
+
+// healthMethods prefixes the methods of grpc.health.v1.
+const healthMethods = "/grpc.health.v1.Health/"
 
 func unaryAccessLog(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	start := time.Now()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -246,6 +247,30 @@ func TestAccessLog(t *testing.T) {
 				t.Errorf("log line %q leaks %s = %q", entry.Message, k, s)
 			}
 		}
+	}
+}
+
+// A passing health check is logged at debug level: probes every few
+// seconds must not flood the info log (nor OCI Logging). A failing one
+// stays at info.
+func TestAccessLogOfHealthChecks(t *testing.T) {
+	t.Parallel()
+	s := start(t, grpcserver.Config{Addr: "127.0.0.1:0"})
+	client := healthpb.NewHealthClient(s.conn)
+	ctx := testContext(t)
+	if _, err := client.Check(ctx, &healthpb.HealthCheckRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.Check(ctx, &healthpb.HealthCheckRequest{Service: "nope"}); status.Code(err) != codes.NotFound {
+		t.Fatalf("unknown service: %v", err)
+	}
+	lines := s.logs.FilterMessage("rpc").FilterField(zap.String("method", "/grpc.health.v1.Health/Check")).AllUntimed()
+	levels := map[string]zapcore.Level{}
+	for _, l := range lines {
+		levels[l.ContextMap()["code"].(string)] = l.Level
+	}
+	if levels["OK"] != zapcore.DebugLevel || levels["NotFound"] != zapcore.InfoLevel || len(lines) != 2 {
+		t.Errorf("health check lines %v, want OK at debug and NotFound at info", levels)
 	}
 }
 
