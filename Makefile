@@ -55,8 +55,12 @@ run: build ## Start the four services and the gateway on the embedded backends (
 run-ocifake: build ## The same stack on the OCI backends (NoSQL, Object Storage, Logging), against the local fakes (data under ./var/ocifake).
 	BIN=$(BIN) FOTOGAL_DATA_DIR=$${FOTOGAL_DATA_DIR:-./var/ocifake} ./scripts/run.sh ocifake
 
+.PHONY: check-k8s
+check-k8s: ## Build every kustomize base and overlay with the pinned kustomize and check the deployment rules.
+	GO=$(GO) ./scripts/check-k8s.sh
+
 .PHONY: test
-test: proto-check lint modules ## Run every test of every module, end-to-end and browser tests included.
+test: proto-check lint modules check-k8s ## Run every test of every module, end-to-end and browser tests included.
 	./scripts/check-chromium.sh
 	$(GO) test -race -count=1 -timeout 20m work
 	FOTOGAL_E2E_BACKEND=oci $(GO) test -race -count=1 -timeout 20m ./e2e
