@@ -20,7 +20,9 @@ ARG METRICS_PORT
 
 COPY bin/static/${SERVICE} /fotogal
 # An empty directory owned by the service's user: a fresh volume mounted on
-# /data takes its ownership, so the service can write there.
+# /data takes its ownership, so the service can write there. No VOLUME: the
+# gateway keeps nothing, and Compose and Kubernetes mount /data where a
+# service does, so an anonymous volume would only be left behind.
 COPY --chown=65532:65532 bin/static/data /data
 
 ENV FOTOGAL_GRPC_ADDR=:${PORT} \
@@ -28,7 +30,6 @@ ENV FOTOGAL_GRPC_ADDR=:${PORT} \
     FOTOGAL_METRICS_ADDR=:${METRICS_PORT} \
     FOTOGAL_DATA_DIR=/data
 EXPOSE ${PORT} ${METRICS_PORT}
-VOLUME /data
 USER 65532:65532
 
 # `/fotogal healthcheck` checks the binary's own gRPC health (the gateway:

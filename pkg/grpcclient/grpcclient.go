@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/keepalive"
 
 	"github.com/fotogal/fotogal/pkg/authn"
 	"github.com/fotogal/fotogal/pkg/requestid"
@@ -20,6 +21,14 @@ import (
 // DefaultTimeout is the deadline of a unary call whose context has none,
 // when Options.Timeout is zero.
 const DefaultTimeout = 5 * time.Second
+
+// A connection is pinged after KeepaliveTime without traffic, and given up
+// when a ping goes unanswered for KeepaliveTimeout. grpcserver lets clients
+// ping that often.
+const (
+	KeepaliveTime    = 10 * time.Second
+	KeepaliveTimeout = 2 * time.Second
+)
 
 // Options configure Dial.
 type Options struct {
@@ -51,6 +60,11 @@ func Dial(target string, opts Options) (*grpc.ClientConn, error) {
 			Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 3 * time.Second},
 			MinConnectTimeout: 3 * time.Second,
 		}),
+		// A peer cut off by the network sends nothing, not even a reset:
+		// pings find the dead connection within seconds, so that calls
+		// fail Unavailable at once and the next one reconnects, instead of
+		// each waiting out its deadline on it.
+		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: KeepaliveTime, Timeout: KeepaliveTimeout, PermitWithoutStream: true}),
 		grpc.WithChainUnaryInterceptor(unaryInterceptor(timeout, opts.WaitForReady)),
 		grpc.WithChainStreamInterceptor(streamInterceptor),
 	}

@@ -27,6 +27,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
 )
 
@@ -98,6 +99,10 @@ func New(cfg Config, logger *zap.Logger, service string, unary []grpc.UnaryServe
 		streamRecovery,
 	}, stream...)
 	opts = append([]grpc.ServerOption{
+		// FotoGal's clients ping idle connections to find dead peers
+		// (grpcclient.KeepaliveTime); without this the server would take
+		// those pings for abuse and close the connections.
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 5 * time.Second, PermitWithoutStream: true}),
 		grpc.ChainUnaryInterceptor(unaryChain...),
 		grpc.ChainStreamInterceptor(streamChain...),
 	}, opts...)

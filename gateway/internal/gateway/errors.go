@@ -45,10 +45,13 @@ func (g *Gateway) handleError(ctx context.Context, mux *runtime.ServeMux, m runt
 		if st.Code() == codes.DeadlineExceeded {
 			msg = "the service did not answer in time"
 		}
-		err = status.Error(st.Code(), msg)
+		// Either way the service is not there for the client now: 503, not
+		// 504, which would say a gateway further up timed out.
+		httpStatus := http.StatusServiceUnavailable
 		if withHTTPStatus != nil {
-			err = &runtime.HTTPStatusError{HTTPStatus: withHTTPStatus.HTTPStatus, Err: err}
+			httpStatus = withHTTPStatus.HTTPStatus
 		}
+		err = &runtime.HTTPStatusError{HTTPStatus: httpStatus, Err: status.Error(st.Code(), msg)}
 	}
 	runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, err)
 }

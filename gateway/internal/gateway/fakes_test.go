@@ -122,6 +122,9 @@ func (f *fakeUser) GetProfile(ctx context.Context, req *userv1.GetProfileRequest
 		return nil, status.Error(codes.NotFound, "user not found")
 	case "busy":
 		return nil, grpcerr.ResourceExhausted("too many requests", 2500*time.Millisecond)
+	case "stuck":
+		<-ctx.Done() // until the gateway's deadline
+		return nil, ctx.Err()
 	}
 	return &userv1.GetProfileResponse{Profile: &userv1.Profile{Username: req.GetUsername()}}, nil
 }

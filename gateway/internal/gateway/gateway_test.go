@@ -394,6 +394,9 @@ func TestErrors(t *testing.T) {
 		{name: "unknown path", method: http.MethodGet, path: "/v1/nope", wantStatus: 404, wantCode: 5},
 		{name: "wrong method", method: http.MethodPut, path: "/v1/me", wantStatus: 405, wantCode: 12},
 		{name: "upstream down", method: http.MethodGet, path: "/v1/feed", wantStatus: 503, wantCode: 14},
+		// The service there but not answering is as unavailable to the
+		// client: 503, not a 504 that would blame a proxy.
+		{name: "upstream out of time", method: http.MethodGet, path: "/v1/users/stuck", wantStatus: 503, wantCode: 4},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
