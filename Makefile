@@ -64,6 +64,15 @@ test: proto-check lint modules check-k8s ## Run every test of every module, end-
 	./scripts/check-chromium.sh
 	$(GO) test -race -count=1 -timeout 20m work
 	FOTOGAL_E2E_BACKEND=oci $(GO) test -race -count=1 -timeout 20m ./e2e
+	GO=$(GO) ./scripts/test-containers.sh
+
+.PHONY: test-containers
+test-containers: ## Build the images and run the tests across real containers (e2e/containers; needs a Docker Engine).
+	GO=$(GO) ./scripts/test-containers.sh
+
+.PHONY: compose-secret
+compose-secret: ## Make the service credential of the Compose deployment (deploy/compose/secrets/service-secret), once.
+	./scripts/compose-secret.sh
 
 .PHONY: test-nosql-live
 test-nosql-live: ## Run the store contract suites against a real Oracle NoSQL (FOTOGAL_NOSQL_* as for the services; see the README).
