@@ -224,3 +224,29 @@ func (c *Client) Get(t testing.TB, path string, headers map[string]string) *Resp
 	}
 	return c.Send(t, req)
 }
+
+// ImageIDs pages through the person's photos, newest first, and returns
+// their ids.
+func (p *Person) ImageIDs(t testing.TB) []string {
+	t.Helper()
+	var ids []string
+	token := ""
+	for range 1000 {
+		var page struct {
+			Images []struct {
+				ImageID string `json:"imageId"`
+			} `json:"images"`
+			NextPageToken string `json:"nextPageToken"`
+		}
+		p.Do(t, http.MethodGet, "/v1/users/"+p.Username+"/images?pageSize=100&pageToken="+token, nil).Expect(t, http.StatusOK).Decode(t, &page)
+		for _, img := range page.Images {
+			ids = append(ids, img.ImageID)
+		}
+		if page.NextPageToken == "" {
+			return ids
+		}
+		token = page.NextPageToken
+	}
+	t.Fatal("the list of photos never ends")
+	return nil
+}

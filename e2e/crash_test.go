@@ -34,29 +34,6 @@ func noisyPNG(t *testing.T, seed uint64, w, h int) []byte {
 	return buf.Bytes()
 }
 
-// listImageIDs pages through a person's photos.
-func listImageIDs(t *testing.T, p *Person) []string {
-	t.Helper()
-	var ids []string
-	token := ""
-	for {
-		var page struct {
-			Images []struct {
-				ImageID string `json:"imageId"`
-			} `json:"images"`
-			NextPageToken string `json:"nextPageToken"`
-		}
-		p.Do(t, http.MethodGet, "/v1/users/"+p.Username+"/images?pageSize=100&pageToken="+token, nil).Expect(t, http.StatusOK).Decode(t, &page)
-		for _, img := range page.Images {
-			ids = append(ids, img.ImageID)
-		}
-		if page.NextPageToken == "" {
-			return ids
-		}
-		token = page.NextPageToken
-	}
-}
-
 // kill -9 of the image service during a stream of uploads, then a restart:
 // every upload that was answered 200 downloads intact, no row names a
 // missing object, and the sweeper removes the orphans.
@@ -130,7 +107,7 @@ func TestImageCrashSafety(t *testing.T) {
 		}
 	}
 
-	ids := listImageIDs(t, owner)
+	ids := owner.ImageIDs(t)
 	if rows := imageRows(t, s); rows != len(ids) {
 		t.Errorf("%d rows, the list shows %d", rows, len(ids))
 	}

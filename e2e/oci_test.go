@@ -43,7 +43,7 @@ func TestOCIUploadDuringObjectStorageOutage(t *testing.T) {
 	if resp.Status != http.StatusServiceUnavailable {
 		t.Fatalf("upload during the outage: %d, want 503; body: %s", resp.Status, resp.Body)
 	}
-	if ids := listImageIDs(t, ana); len(ids) != 0 {
+	if ids := ana.ImageIDs(t); len(ids) != 0 {
 		t.Errorf("the list shows %d photos after the failed upload", len(ids))
 	}
 	if n := imageRows(t, s); n != 0 {

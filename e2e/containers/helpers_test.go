@@ -105,29 +105,6 @@ func post(t *testing.T, p *e2e.Person, caption string, data []byte) photo {
 	return ph
 }
 
-// listImageIDs pages through a person's photos.
-func listImageIDs(t *testing.T, p *e2e.Person) []string {
-	t.Helper()
-	var ids []string
-	token := ""
-	for range 100 {
-		var page struct {
-			Images        []photo `json:"images"`
-			NextPageToken string  `json:"nextPageToken"`
-		}
-		p.Do(t, http.MethodGet, "/v1/users/"+p.Username+"/images?pageSize=100&pageToken="+token, nil).Expect(t, http.StatusOK).Decode(t, &page)
-		for _, img := range page.Images {
-			ids = append(ids, img.ImageID)
-		}
-		if page.NextPageToken == "" {
-			return ids
-		}
-		token = page.NextPageToken
-	}
-	t.Fatal("the list of photos never ends")
-	return nil
-}
-
 // feedIDs is the first page of a person's timeline, or the answer that was
 // not 200.
 func feedIDs(p *e2e.Person) ([]string, Answer) {

@@ -99,7 +99,7 @@ func TestNodeLoss(t *testing.T) {
 	}
 
 	p.WaitHealthy(30 * time.Second)
-	listed := listImageIDs(t, owner)
+	listed := owner.ImageIDs(t)
 	uploads := 0
 	for _, a := range all {
 		if a.Route != "POST /v1/images" || a.Status != http.StatusOK {
