@@ -84,6 +84,10 @@ test-nosql-live: ## Run the store contract suites against a real Oracle NoSQL (F
 bench: ## Seed a timeline grid, start the real binaries and print feed latencies (BENCH_FULL=1: the whole grid).
 	bash services/feed/bench.sh $(if $(BENCH_FULL),-full)
 
+.PHONY: bench-images
+bench-images: ## Serve and make photos beside nginx and vipsthumbnail, on real 12–15 MP photographs, and print the ratios.
+	bash scripts/bench-images.sh
+
 .PHONY: images
 images: ## Build the images fotogal/{auth,user,image,feed,gateway}:latest (docker build, else buildah; FOTOGAL_IMAGE_TAG adds a tag).
 	GO=$(GO) ./scripts/images.sh
