@@ -8,18 +8,6 @@ import (
 	"time"
 )
 
-// eventually polls check until it returns true or the limit passes.
-func eventually(t *testing.T, limit time.Duration, what string, check func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for !check() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not true after %v", what, limit)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 // The whole life of an account, as the README's curl walk-through does it:
 // register → log in → me → edit profile → change password (the other session
 // is refused afterwards) → log out (the token is refused afterwards).
@@ -64,7 +52,7 @@ func TestAccountLifecycle(t *testing.T) {
 	// The auth service owns sessions: the revocation holds there at once,
 	// and everywhere else within seconds.
 	other.Do(t, http.MethodGet, "/v1/sessions", nil).Expect(t, http.StatusUnauthorized)
-	eventually(t, 10*time.Second, "the other session refused by the user service", func() bool {
+	Eventually(t, 10*time.Second, "the other session refused by the user service", func() bool {
 		return other.Do(t, http.MethodGet, "/v1/me", nil).Status == http.StatusUnauthorized
 	})
 	alice.Do(t, http.MethodGet, "/v1/me", nil).Expect(t, http.StatusOK)
@@ -76,7 +64,7 @@ func TestAccountLifecycle(t *testing.T) {
 
 	alice.Do(t, http.MethodDelete, "/v1/sessions/current", nil).Expect(t, http.StatusOK)
 	alice.Do(t, http.MethodGet, "/v1/sessions", nil).Expect(t, http.StatusUnauthorized)
-	eventually(t, 10*time.Second, "the logged-out token refused by the user service", func() bool {
+	Eventually(t, 10*time.Second, "the logged-out token refused by the user service", func() bool {
 		return alice.Do(t, http.MethodGet, "/v1/me", nil).Status == http.StatusUnauthorized
 	})
 }
@@ -209,7 +197,7 @@ func TestBadInput(t *testing.T) {
 		}
 		carol.Do(t, http.MethodDelete, "/v1/sessions/"+id, nil).Expect(t, http.StatusOK)
 		second.Do(t, http.MethodGet, "/v1/sessions", nil).Expect(t, http.StatusUnauthorized)
-		eventually(t, 10*time.Second, "revoked token refused by the user service", func() bool {
+		Eventually(t, 10*time.Second, "revoked token refused by the user service", func() bool {
 			return second.Do(t, http.MethodGet, "/v1/me", nil).Status == http.StatusUnauthorized
 		})
 		carol.Do(t, http.MethodGet, "/v1/me", nil).Expect(t, http.StatusOK)
@@ -246,7 +234,7 @@ func TestExpiredSessionRefused(t *testing.T) {
 	s := startStack(t, map[string]string{"FOTOGAL_SESSION_TTL": "2s"})
 	dave := s.Register(t, Unique("dave"))
 	dave.Do(t, http.MethodGet, "/v1/sessions", nil).Expect(t, http.StatusOK)
-	eventually(t, 10*time.Second, "expired session refused", func() bool {
+	Eventually(t, 10*time.Second, "expired session refused", func() bool {
 		return dave.Do(t, http.MethodGet, "/v1/sessions", nil).Status == http.StatusUnauthorized &&
 			dave.Do(t, http.MethodGet, "/v1/me", nil).Status == http.StatusUnauthorized
 	})

@@ -166,7 +166,7 @@ func (s *Stack) Login(t testing.TB, email, password string) string {
 
 // Unique returns a name unique to this run, for usernames.
 func Unique(prefix string) string {
-	return fmt.Sprintf("%s_%s", prefix, randomHex(4))
+	return fmt.Sprintf("%s_%s", prefix, RandomHex(4))
 }
 
 func mustURL(t testing.TB, raw string) *url.URL {

@@ -79,7 +79,7 @@ func TestImageCrashSafety(t *testing.T) {
 			}
 		}()
 	}
-	eventually(t, 60*time.Second, "a few uploads answered", func() bool {
+	Eventually(t, 60*time.Second, "a few uploads answered", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return len(answers) >= 6
@@ -121,7 +121,7 @@ func TestImageCrashSafety(t *testing.T) {
 	for _, id := range ids {
 		named[id] = true
 	}
-	eventually(t, 15*time.Second, "the sweeper removed every object no row names", func() bool {
+	Eventually(t, 15*time.Second, "the sweeper removed every object no row names", func() bool {
 		for _, obj := range s.BucketObjects(t) {
 			parts := strings.Split(obj, "/")
 			if len(parts) < 2 || !named[parts[1]] {

@@ -42,7 +42,7 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 	}
 	if s.Logging != nil {
 		// The same lines went to OCI Logging.
-		eventually(t, 15*time.Second, "the GetMe access line in OCI Logging", func() bool {
+		Eventually(t, 15*time.Second, "the GetMe access line in OCI Logging", func() bool {
 			return strings.Contains(shippedData(s), "/fotogal.user.v1.UserService/GetMe")
 		})
 		logs += shippedData(s)

@@ -49,7 +49,7 @@ func TestOCIUploadDuringObjectStorageOutage(t *testing.T) {
 	if n := imageRows(t, s); n != 0 {
 		t.Errorf("%d image rows after the failed upload", n)
 	}
-	eventually(t, 10*time.Second, "no object left in the bucket", func() bool {
+	Eventually(t, 10*time.Second, "no object left in the bucket", func() bool {
 		return len(s.BucketObjects(t)) == 0
 	})
 	if s.Objects.OpCount("put") < 2 {
@@ -86,7 +86,7 @@ func TestOCIThrottlingBurstAbsorbed(t *testing.T) {
 // whole.
 func TestOCIDownloadCut(t *testing.T) {
 	requireOCI(t)
-	metrics := freeAddr(t)
+	metrics := FreeAddr(t)
 	s := Start(t, binDir, Options{BinaryEnv: map[string]map[string]string{
 		"image": {"FOTOGAL_METRICS_ADDR": metrics},
 	}})
@@ -120,7 +120,7 @@ func TestOCIDownloadCut(t *testing.T) {
 		t.Errorf("the cut download answered %d, want 200 cut short or 503", resp.StatusCode)
 	}
 	t.Logf("cut download: status %d, %d of %d bytes, %v", resp.StatusCode, len(got), len(photo), readErr)
-	eventually(t, 10*time.Second, fmt.Sprintf("the image service back to the %d goroutines it had before the cut", before), func() bool {
+	Eventually(t, 10*time.Second, fmt.Sprintf("the image service back to the %d goroutines it had before the cut", before), func() bool {
 		return goroutines(t, metrics) <= before
 	})
 	t.Logf("image service goroutines: %d before the cut, %d after", before, goroutines(t, metrics))
@@ -167,7 +167,7 @@ func TestOCILogsShipped(t *testing.T) {
 	if requestID == "" {
 		t.Fatal("the gateway sent no X-Request-Id")
 	}
-	eventually(t, 15*time.Second, "every binary's entries and both access lines of GetMe in OCI Logging", func() bool {
+	Eventually(t, 15*time.Second, "every binary's entries and both access lines of GetMe in OCI Logging", func() bool {
 		services := map[string]bool{}
 		var gatewayLine, userLine bool
 		for _, e := range shipped(t, s) {
@@ -188,11 +188,11 @@ func TestOCILoggingBlockedDoesNotHoldRequests(t *testing.T) {
 	requireOCI(t)
 	s := startStack(t, nil)
 	ana := s.Register(t, Unique("ana"))
-	eventually(t, 10*time.Second, "the registration's entries shipped", func() bool { return len(s.Logging.Entries()) > 0 })
+	Eventually(t, 10*time.Second, "the registration's entries shipped", func() bool { return len(s.Logging.Entries()) > 0 })
 
 	release := s.Logging.Block()
 	defer release()
-	eventually(t, 10*time.Second, "a shipper waiting on the held endpoint", func() bool { return s.Logging.Held() > 0 })
+	Eventually(t, 10*time.Second, "a shipper waiting on the held endpoint", func() bool { return s.Logging.Held() > 0 })
 	var ids []string
 	var slowest time.Duration
 	for range 40 {
@@ -206,7 +206,7 @@ func TestOCILoggingBlockedDoesNotHoldRequests(t *testing.T) {
 	}
 	t.Logf("40 requests answered while OCI Logging held %d requests; the slowest took %v", s.Logging.Held(), slowest)
 	release()
-	eventually(t, 20*time.Second, "the held requests' entries shipped", func() bool {
+	Eventually(t, 20*time.Second, "the held requests' entries shipped", func() bool {
 		seen := map[string]bool{}
 		for _, e := range shipped(t, s) {
 			if e.Service == "gateway" {
@@ -244,9 +244,9 @@ func TestOCIRefusedSignatureStopsTheStart(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			verifier := &ocifake.Verifier{Keys: []ocifake.Key{known}, Now: c.now}
 			env := []string{
-				"FOTOGAL_SERVICE_SECRET=" + randomHex(24),
+				"FOTOGAL_SERVICE_SECRET=" + RandomHex(24),
 				"FOTOGAL_DATA_DIR=" + t.TempDir(),
-				"FOTOGAL_GRPC_ADDR=" + freeAddr(t),
+				"FOTOGAL_GRPC_ADDR=" + FreeAddr(t),
 				"FOTOGAL_METRICS_ADDR=",
 				"FOTOGAL_OCI_AUTH=api_key",
 				"FOTOGAL_OCI_CONFIG_FILE=" + c.key.ConfigFile,

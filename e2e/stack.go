@@ -162,7 +162,7 @@ func Start(t testing.TB, binDir string, opts Options) *Stack {
 	t.Helper()
 	s := &Stack{
 		Addr:    map[string]string{},
-		Secret:  randomHex(24),
+		Secret:  RandomHex(24),
 		DataDir: t.TempDir(),
 		LogDir:  t.TempDir(),
 		t:       t,
@@ -172,9 +172,9 @@ func Start(t testing.TB, binDir string, opts Options) *Stack {
 		binaryEnv: opts.BinaryEnv,
 	}
 	for _, name := range []string{"auth", "user", "image", "feed"} {
-		s.Addr[name] = freeAddr(t)
+		s.Addr[name] = FreeAddr(t)
 	}
-	httpAddr := freeAddr(t)
+	httpAddr := FreeAddr(t)
 	s.GatewayURL = "http://" + httpAddr
 	s.env = []string{
 		"FOTOGAL_DATA_DIR=" + s.DataDir,
@@ -386,13 +386,13 @@ func (s *Stack) exited() (string, error) {
 	return "", nil
 }
 
-// freeAddr hands out a loopback address no one is listening on. A binary
+// FreeAddr hands out a loopback address no one is listening on. A binary
 // binds it some time later, and binds it again when a test restarts it, so
 // the port must stay out of everyone else's way in between: it comes from
 // below the kernel's ephemeral range, where neither a listener on port 0
 // (every other test's servers) nor an outgoing connection can land, and the
 // process never hands out the same port twice.
-func freeAddr(t testing.TB) string {
+func FreeAddr(t testing.TB) string {
 	t.Helper()
 	ports.Lock()
 	defer ports.Unlock()
@@ -419,7 +419,7 @@ var ports = struct {
 	given map[int]bool
 }{given: map[int]bool{}}
 
-// reservedRange is the span of ports freeAddr picks from: the 8000 ports
+// reservedRange is the span of ports FreeAddr picks from: the 8000 ports
 // just below the ephemeral range in /proc/sys/net/ipv4/ip_local_port_range.
 func reservedRange() (low, high int) {
 	high = 32768
@@ -433,7 +433,9 @@ func reservedRange() (low, high int) {
 	return high - 8000, high
 }
 
-func randomHex(n int) string {
+// RandomHex returns n random bytes in hex, for names and credentials no
+// other run shares.
+func RandomHex(n int) string {
 	b := make([]byte, n)
 	if _, err := rand.Read(b); err != nil {
 		panic(err)
@@ -456,4 +458,18 @@ func (s *Stack) PID(name string) int {
 		return p.cmd.Process.Pid
 	}
 	return 0
+}
+
+// Eventually polls check every 100 ms until it holds, and fails the test
+// after limit. It returns how long it took.
+func Eventually(t testing.TB, limit time.Duration, what string, check func() bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for !check() {
+		if time.Since(start) > limit {
+			t.Fatalf("%s: not true after %v", what, limit)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return time.Since(start)
 }

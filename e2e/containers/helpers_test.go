@@ -21,20 +21,6 @@ import (
 	"github.com/fotogal/fotogal/e2e"
 )
 
-// eventually polls check every 100 ms until it holds, and fails the test
-// after limit. It returns how long it took.
-func eventually(t *testing.T, limit time.Duration, what string, check func() bool) time.Duration {
-	t.Helper()
-	start := time.Now()
-	for !check() {
-		if time.Since(start) > limit {
-			t.Fatalf("%s: not true after %v", what, limit)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return time.Since(start)
-}
-
 // noisyPNG is a w×h photo-like PNG made from seed, which takes the image
 // service a moment to process, and the image it encodes.
 func noisyPNG(seed uint64, w, h int) ([]byte, *image.RGBA) {

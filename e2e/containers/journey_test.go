@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fotogal/fotogal/e2e"
 )
 
 // The README's curl walk-through through the published port, then a photo
@@ -48,14 +50,14 @@ func TestJourney(t *testing.T) {
 	me.Do(t, http.MethodPut, "/v1/me/password", map[string]string{
 		"oldPassword": "a long password", "newPassword": "another long password",
 	}).Expect(t, http.StatusOK)
-	eventually(t, 10*time.Second, "the other session ended by the password change", func() bool {
+	e2e.Eventually(t, 10*time.Second, "the other session ended by the password change", func() bool {
 		return other.Do(t, http.MethodGet, "/v1/me", nil).Status == http.StatusUnauthorized
 	})
 	me.Do(t, http.MethodGet, "/v1/me", nil).Expect(t, http.StatusOK)
 	anon.Do(t, http.MethodPost, "/v1/sessions", map[string]string{"email": "ana@example.com", "password": "a long password"}).
 		Expect(t, http.StatusUnauthorized)
 	me.Do(t, http.MethodDelete, "/v1/sessions/current", nil).Expect(t, http.StatusOK)
-	eventually(t, 10*time.Second, "the logged-out token refused", func() bool {
+	e2e.Eventually(t, 10*time.Second, "the logged-out token refused", func() bool {
 		return me.Do(t, http.MethodGet, "/v1/me", nil).Status == http.StatusUnauthorized
 	})
 	t.Log("walk-through: register, log in, me, edit, password change (other session ended), log out: all as the README says")
@@ -75,7 +77,7 @@ func TestJourney(t *testing.T) {
 	if img, _, err := image.Decode(bytes.NewReader(original.Body)); err != nil || !samePixels(img, want) {
 		t.Errorf("the original is not the photo posted (decode error %v)", err)
 	}
-	took := eventually(t, 10*time.Second, "the photo in the follower's timeline", func() bool {
+	took := e2e.Eventually(t, 10*time.Second, "the photo in the follower's timeline", func() bool {
 		ids, a := feedIDs(fan)
 		if a.Status != http.StatusOK {
 			t.Fatalf("the follower's timeline: %s", a)

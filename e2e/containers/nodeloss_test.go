@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/fotogal/fotogal/e2e"
 )
 
 // docker kill of the image container during a stream of uploads, then
@@ -53,7 +55,7 @@ func TestNodeLoss(t *testing.T) {
 		return func(a Answer) bool { return a.Route == route && a.Status == status && !a.Start.Before(after) }
 	}
 
-	eventually(t, 60*time.Second, "six uploads answered", func() bool {
+	e2e.Eventually(t, 60*time.Second, "six uploads answered", func() bool {
 		return answers.Count(answered("POST /v1/images", http.StatusOK, time.Time{})) >= 6
 	})
 	imageC := p.Inspect("image")
@@ -61,14 +63,14 @@ func TestNodeLoss(t *testing.T) {
 	if _, err := docker("kill", imageC.ID); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 20*time.Second, "503s on both image routes while the image container is down", func() bool {
+	e2e.Eventually(t, 20*time.Second, "503s on both image routes while the image container is down", func() bool {
 		return answers.Count(answered("POST /v1/images", http.StatusServiceUnavailable, killedAt)) >= 3 &&
 			answers.Count(answered("GET /v1/users/"+owner.Username+"/images", http.StatusServiceUnavailable, killedAt)) >= 3
 	})
 
 	// An orphan, as a crash between writing the bucket and the table leaves
 	// one.
-	orphan := "img/orphan" + randomHex(8) + "/original.png"
+	orphan := "img/orphan" + e2e.RandomHex(8) + "/original.png"
 	orphanData, _ := noisyPNG(7, 8, 8)
 	plantObject(t, imageC.ID, orphan, orphanData)
 
@@ -76,7 +78,7 @@ func TestNodeLoss(t *testing.T) {
 	if _, err := docker("start", imageC.ID); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 30*time.Second, "uploads answered 200 again after the start", func() bool {
+	e2e.Eventually(t, 30*time.Second, "uploads answered 200 again after the start", func() bool {
 		return answers.Count(answered("POST /v1/images", http.StatusOK, startedAt)) >= 3
 	})
 	stop()
@@ -133,7 +135,7 @@ func TestNodeLoss(t *testing.T) {
 	t.Logf("%d uploads answered 200, all downloaded intact; %d photos listed, each with its three sizes", uploads, len(listed))
 
 	var objects, temporary []string
-	swept := eventually(t, 20*time.Second, "the bucket holds only objects of listed photos", func() bool {
+	swept := e2e.Eventually(t, 20*time.Second, "the bucket holds only objects of listed photos", func() bool {
 		var err error
 		objects, temporary, err = bucketObjects(imageC.ID)
 		if err != nil {

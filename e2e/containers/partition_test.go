@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fotogal/fotogal/e2e"
 )
 
 // The feed container cut off the network: GET /v1/feed answers 503 within
@@ -20,7 +22,7 @@ func TestPartition(t *testing.T) {
 	follow(t, reader, poster.Username)
 	data, _ := noisyPNG(1, 64, 48)
 	first := post(t, poster, "before", data)
-	eventually(t, 10*time.Second, "the first photo in the reader's timeline", func() bool {
+	e2e.Eventually(t, 10*time.Second, "the first photo in the reader's timeline", func() bool {
 		ids, a := feedIDs(reader)
 		return a.Status == http.StatusOK && slices.Contains(ids, first.ImageID)
 	})
@@ -70,7 +72,7 @@ func TestPartition(t *testing.T) {
 		t.Fatal(err)
 	}
 	var last Answer
-	serves := eventually(t, 20*time.Second, "the feed serving again", func() bool {
+	serves := e2e.Eventually(t, 20*time.Second, "the feed serving again", func() bool {
 		_, last = feedIDs(reader)
 		return last.Status == http.StatusOK
 	})
@@ -78,7 +80,7 @@ func TestPartition(t *testing.T) {
 	if serves > 10*time.Second {
 		t.Errorf("the feed served again only %v after the reconnection, want within 10s", serves)
 	}
-	caughtUp := eventually(t, 10*time.Second, "the photo posted during the cut in the timeline", func() bool {
+	caughtUp := e2e.Eventually(t, 10*time.Second, "the photo posted during the cut in the timeline", func() bool {
 		ids, a := feedIDs(reader)
 		return a.Status == http.StatusOK && slices.Contains(ids, during.ImageID)
 	})

@@ -19,8 +19,6 @@ package containers
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,7 +27,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -89,10 +86,12 @@ func Up(t testing.TB) *Project {
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := freePort(t)
+	// The gateway's published port, from the ports no other test or
+	// outgoing connection takes meanwhile.
+	_, port, _ := net.SplitHostPort(e2e.FreeAddr(t))
 	p := &Project{
-		Name:       "fotogal-test-" + randomHex(4),
-		URL:        fmt.Sprintf("http://127.0.0.1:%d", port),
+		Name:       "fotogal-test-" + e2e.RandomHex(4),
+		URL:        "http://127.0.0.1:" + port,
 		SecretFile: filepath.Join(t.TempDir(), "secrets", "service-secret"),
 		t:          t,
 		root:       root,
@@ -102,7 +101,7 @@ func Up(t testing.TB) *Project {
 		t.Fatalf("scripts/compose-secret.sh: %v\n%s", err, out)
 	}
 	p.env = append(os.Environ(),
-		"FOTOGAL_PUBLISH_PORT="+strconv.Itoa(port),
+		"FOTOGAL_PUBLISH_PORT="+port,
 		"FOTOGAL_SECRET_FILE="+p.SecretFile,
 	)
 	t.Cleanup(p.down)
@@ -366,24 +365,4 @@ func composeCommand() ([]string, error) {
 		compose.err = errors.New("neither `docker compose` nor `docker-compose` runs here")
 	})
 	return compose.cmd, compose.err
-}
-
-// freePort is a loopback port no one listens on now, for the gateway to be
-// published on.
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		panic(err)
-	}
-	return hex.EncodeToString(b)
 }

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/fotogal/fotogal/e2e"
 )
 
 // The user container replaced by a fresh one, as a release of that service
@@ -39,7 +41,7 @@ func TestIndependentRelease(t *testing.T) {
 	ok := func(after time.Time) func(Answer) bool {
 		return func(a Answer) bool { return a.Status == http.StatusOK && !a.Start.Before(after) }
 	}
-	eventually(t, 10*time.Second, "the readers answered", func() bool { return answers.Count(ok(time.Time{})) >= 5 })
+	e2e.Eventually(t, 10*time.Second, "the readers answered", func() bool { return answers.Count(ok(time.Time{})) >= 5 })
 
 	releasedAt := time.Now()
 	if out, err := p.Compose("up", "-d", "--no-deps", "--force-recreate", "user"); err != nil {
@@ -50,9 +52,9 @@ func TestIndependentRelease(t *testing.T) {
 	if fresh.ID == oldUser {
 		t.Fatalf("the user container was not replaced (%s)", fresh.ID[:12])
 	}
-	healthy := eventually(t, 30*time.Second, "the new user container healthy", func() bool { return p.Inspect("user").Healthy() })
+	healthy := e2e.Eventually(t, 30*time.Second, "the new user container healthy", func() bool { return p.Inspect("user").Healthy() })
 	served := time.Now()
-	eventually(t, 30*time.Second, "profiles served by the new container", func() bool { return answers.Count(ok(served)) >= 10 })
+	e2e.Eventually(t, 30*time.Second, "profiles served by the new container", func() bool { return answers.Count(ok(served)) >= 10 })
 	stop()
 	wg.Wait()
 
