@@ -174,7 +174,7 @@ func Start(t testing.TB, binDir string, opts Options) *Stack {
 	for _, name := range []string{"auth", "user", "image", "feed"} {
 		s.Addr[name] = FreeAddr(t)
 	}
-	httpAddr := FreeAddr(t)
+	contentAddr, httpAddr := FreeAddr(t), FreeAddr(t)
 	s.GatewayURL = "http://" + httpAddr
 	s.env = []string{
 		"FOTOGAL_DATA_DIR=" + s.DataDir,
@@ -184,6 +184,8 @@ func Start(t testing.TB, binDir string, opts Options) *Stack {
 		"FOTOGAL_IMAGE_ADDR=" + s.Addr["image"],
 		"FOTOGAL_FEED_ADDR=" + s.Addr["feed"],
 		"FOTOGAL_HTTP_ADDR=" + httpAddr,
+		"FOTOGAL_CONTENT_ADDR=" + contentAddr,
+		"FOTOGAL_IMAGE_CONTENT_URL=http://" + contentAddr,
 		"FOTOGAL_METRICS_ADDR=",
 		"FOTOGAL_LOG_LEVEL=debug",
 		"PATH=" + os.Getenv("PATH"),

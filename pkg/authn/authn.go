@@ -68,7 +68,13 @@ func BearerToken(ctx context.Context) (string, bool) {
 	if len(values) == 0 {
 		return "", false
 	}
-	scheme, token, ok := strings.Cut(values[0], " ")
+	return ParseBearer(values[0])
+}
+
+// ParseBearer returns the token of an authorization value of the form
+// "Bearer <token>" (the scheme in any case).
+func ParseBearer(authorization string) (string, bool) {
+	scheme, token, ok := strings.Cut(authorization, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return "", false
 	}

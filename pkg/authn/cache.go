@@ -1,14 +1,14 @@
 package authn
 
 import (
-	"container/list"
 	"context"
 	"crypto/sha256"
-	"sync"
 	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/fotogal/fotogal/pkg/ttlcache"
 )
 
 // Defaults of NewCachingValidator.
@@ -31,81 +31,28 @@ func NewCachingValidator(next Validator, ttl time.Duration, maxEntries int) Vali
 	if maxEntries <= 0 {
 		maxEntries = DefaultCacheMaxEntries
 	}
-	return &cachingValidator{
-		next:       next,
-		ttl:        ttl,
-		maxEntries: maxEntries,
-		now:        time.Now,
-		entries:    make(map[[sha256.Size]byte]*list.Element),
-		order:      list.New(),
-	}
+	return &cachingValidator{next: next, cache: ttlcache.New[[sha256.Size]byte, cachedSession](ttl, maxEntries)}
 }
 
 type cachingValidator struct {
-	next       Validator
-	ttl        time.Duration
-	maxEntries int
-	now        func() time.Time
-
-	mu      sync.Mutex
-	entries map[[sha256.Size]byte]*list.Element
-	// order holds *cacheEntry oldest first. All entries live for the same
-	// ttl, so the front expires first.
-	order *list.List
+	next  Validator
+	cache *ttlcache.Cache[[sha256.Size]byte, cachedSession]
 }
 
-type cacheEntry struct {
-	key     [sha256.Size]byte
-	expires time.Time
-	caller  Caller
-	err     error
+// cachedSession is a remembered answer of the next Validator.
+type cachedSession struct {
+	caller Caller
+	err    error
 }
 
 func (v *cachingValidator) ValidateSession(ctx context.Context, token string) (Caller, error) {
 	key := sha256.Sum256([]byte(token))
-	if e, ok := v.lookup(key); ok {
+	if e, ok := v.cache.Get(key); ok {
 		return e.caller, e.err
 	}
 	caller, err := v.next.ValidateSession(ctx, token)
 	if err == nil || status.Code(err) == codes.Unauthenticated {
-		v.store(&cacheEntry{key: key, caller: caller, err: err})
+		v.cache.Put(key, cachedSession{caller: caller, err: err})
 	}
 	return caller, err
-}
-
-func (v *cachingValidator) lookup(key [sha256.Size]byte) (cacheEntry, bool) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	elem, ok := v.entries[key]
-	if !ok {
-		return cacheEntry{}, false
-	}
-	e := elem.Value.(*cacheEntry)
-	if !v.now().Before(e.expires) {
-		v.remove(elem)
-		return cacheEntry{}, false
-	}
-	return *e, true
-}
-
-func (v *cachingValidator) store(e *cacheEntry) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	now := v.now()
-	e.expires = now.Add(v.ttl)
-	if old, ok := v.entries[e.key]; ok {
-		v.remove(old)
-	}
-	for front := v.order.Front(); front != nil; front = v.order.Front() {
-		if v.order.Len() < v.maxEntries && now.Before(front.Value.(*cacheEntry).expires) {
-			break
-		}
-		v.remove(front)
-	}
-	v.entries[e.key] = v.order.PushBack(e)
-}
-
-func (v *cachingValidator) remove(elem *list.Element) {
-	delete(v.entries, elem.Value.(*cacheEntry).key)
-	v.order.Remove(elem)
 }

@@ -50,7 +50,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 func newTestCache(next Validator, ttl time.Duration, maxEntries int) (*cachingValidator, *fakeClock) {
 	clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
 	v := NewCachingValidator(next, ttl, maxEntries).(*cachingValidator)
-	v.now = clock.Now
+	v.cache.Now = clock.Now
 	return v, clock
 }
 
@@ -103,7 +103,7 @@ func TestCachingValidatorBounded(t *testing.T) {
 		}
 		clock.Advance(time.Millisecond)
 	}
-	if got := len(v.entries); got != 3 {
+	if got := v.cache.Len(); got != 3 {
 		t.Errorf("cache holds %d entries, want 3", got)
 	}
 	// The newest survive; the oldest was evicted.
@@ -130,7 +130,7 @@ func TestCachingValidatorKeysByHash(t *testing.T) {
 	if _, err := v.ValidateSession(context.Background(), "good-secret"); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := v.entries[sha256.Sum256([]byte("good-secret"))]; !ok {
+	if _, ok := v.cache.Get(sha256.Sum256([]byte("good-secret"))); !ok {
 		t.Error("entry not keyed by the SHA-256 of the token")
 	}
 }
@@ -153,7 +153,7 @@ func TestCachingValidatorConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if got := len(v.(*cachingValidator).entries); got > 50 {
+	if got := v.(*cachingValidator).cache.Len(); got > 50 {
 		t.Errorf("cache holds %d entries, want at most 50", got)
 	}
 }
@@ -161,7 +161,7 @@ func TestCachingValidatorConcurrent(t *testing.T) {
 func TestCachingValidatorDefaults(t *testing.T) {
 	t.Parallel()
 	v := NewCachingValidator(&countingValidator{}, 0, 0).(*cachingValidator)
-	if v.ttl != DefaultCacheTTL || v.maxEntries != DefaultCacheMaxEntries {
-		t.Errorf("defaults = %v, %d; want %v, %d", v.ttl, v.maxEntries, DefaultCacheTTL, DefaultCacheMaxEntries)
+	if ttl, n := v.cache.TTL(), v.cache.MaxEntries(); ttl != DefaultCacheTTL || n != DefaultCacheMaxEntries {
+		t.Errorf("defaults = %v, %d; want %v, %d", ttl, n, DefaultCacheTTL, DefaultCacheMaxEntries)
 	}
 }

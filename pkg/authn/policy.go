@@ -2,6 +2,7 @@ package authn
 
 import (
 	"context"
+	"net/http"
 	"strings"
 
 	"google.golang.org/grpc"
@@ -85,6 +86,21 @@ func (p Policy) authenticate(ctx context.Context, fullMethod string) (context.Co
 		return ctx, nil
 	}
 	token, ok := BearerToken(ctx)
+	return p.requireSession(ctx, token, ok)
+}
+
+// AuthenticateHTTP applies the rule of methods that need a session to an
+// HTTP request: the token of its Authorization header ("Bearer <token>")
+// must be a valid session. It returns the request's context with the
+// Caller, or the status error refusing the request.
+func (p Policy) AuthenticateHTTP(r *http.Request) (context.Context, error) {
+	token, ok := ParseBearer(r.Header.Get("Authorization"))
+	return p.requireSession(r.Context(), token, ok)
+}
+
+// requireSession returns ctx with the Caller of token (ok says there is
+// one), or the status error refusing it.
+func (p Policy) requireSession(ctx context.Context, token string, ok bool) (context.Context, error) {
 	if !ok {
 		return ctx, status.Error(codes.Unauthenticated, "missing session token")
 	}

@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -145,6 +146,28 @@ func (l *Loader) OptionalAddr(name, def string) string {
 		return ""
 	}
 	return l.checkAddr(name, v, def)
+}
+
+// OptionalURL returns the base URL of an optional peer, "http://host:port"
+// (or https): def when name is unset, "" (the feature is off) when it is
+// set but empty, and otherwise the value, which must be such a URL with no
+// path, query or fragment.
+func (l *Loader) OptionalURL(name, def string) string {
+	v, ok := l.lookup(name)
+	if !ok {
+		return def
+	}
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return ""
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		l.fail(name, v, "is not a base URL like http://host:port")
+		return def
+	}
+	return v
 }
 
 // checkAddr returns v when it is a host:port address, and otherwise records

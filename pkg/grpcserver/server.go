@@ -29,6 +29,8 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
+
+	"github.com/fotogal/fotogal/pkg/profiling"
 )
 
 // DefaultShutdownTimeout bounds a graceful stop when Config.ShutdownTimeout
@@ -43,22 +45,32 @@ type Config struct {
 	// MetricsAddr is the listen address of the HTTP /metrics endpoint;
 	// empty disables it.
 	MetricsAddr string
+	// Pprof adds the runtime profiles under /debug/pprof/ to the metrics
+	// endpoint (see package profiling).
+	Pprof bool
 	// ShutdownTimeout bounds the graceful stop, after which the remaining
 	// calls are cut; zero means DefaultShutdownTimeout.
 	ShutdownTimeout time.Duration
 }
 
 // Server is a gRPC server with health, reflection, the common interceptors
-// and a metrics endpoint.
+// and a metrics endpoint, and any other HTTP endpoints the service adds.
 type Server struct {
 	logger          *zap.Logger
 	grpc            *grpc.Server
 	health          *health.Server
 	registry        *prometheus.Registry
 	listener        net.Listener
-	metrics         *http.Server
 	metricsListener net.Listener
+	endpoints       []httpEndpoint
 	shutdownTimeout time.Duration
+}
+
+// httpEndpoint is an HTTP server that Serve runs beside the gRPC one.
+type httpEndpoint struct {
+	name     string
+	server   *http.Server
+	listener net.Listener
 }
 
 // New binds the listeners of cfg and returns a Server for service (a short
@@ -121,9 +133,30 @@ func New(cfg Config, logger *zap.Logger, service string, unary []grpc.UnaryServe
 		}
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{Registry: s.registry}))
-		s.metrics = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		if cfg.Pprof {
+			profiling.Handle(mux)
+		}
+		s.endpoints = append(s.endpoints, httpEndpoint{"metrics", newHTTPServer(mux), s.metricsListener})
 	}
 	return s, nil
+}
+
+// newHTTPServer returns the http.Server of an endpoint: it waits at most
+// 10 s for a request's headers.
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+}
+
+// AddHTTP binds addr (port 0 picks a free one) for an HTTP endpoint named
+// name that serves h beside the gRPC server, and returns the bound address.
+// Serve serves it and shuts it down with the rest. Call it before Serve.
+func (s *Server) AddHTTP(name, addr string, h http.Handler) (string, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", fmt.Errorf("grpcserver: listen for %s on %s: %w", name, addr, err)
+	}
+	s.endpoints = append(s.endpoints, httpEndpoint{name, newHTTPServer(h), l})
+	return l.Addr().String(), nil
 }
 
 // Addr returns the bound gRPC address, e.g. "127.0.0.1:41234".
@@ -157,20 +190,22 @@ func (s *Server) SetServing(service string) {
 // timeout) and shuts the metrics endpoint down. It returns nil after a clean
 // shutdown, or the error that stopped a listener. Call it once.
 func (s *Server) Serve(ctx context.Context) error {
-	errc := make(chan error, 2)
+	errc := make(chan error, 1+len(s.endpoints))
 	go func() {
 		if err := s.grpc.Serve(s.listener); err != nil {
 			errc <- fmt.Errorf("serve gRPC: %w", err)
 		}
 	}()
-	if s.metrics != nil {
+	fields := []zap.Field{zap.String("addr", s.Addr())}
+	for _, e := range s.endpoints {
 		go func() {
-			if err := s.metrics.Serve(s.metricsListener); !errors.Is(err, http.ErrServerClosed) {
-				errc <- fmt.Errorf("serve metrics: %w", err)
+			if err := e.server.Serve(e.listener); !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("serve %s: %w", e.name, err)
 			}
 		}()
+		fields = append(fields, zap.String(e.name+"_addr", e.listener.Addr().String()))
 	}
-	s.logger.Info("serving", zap.String("addr", s.Addr()), zap.String("metrics_addr", s.MetricsAddr()))
+	s.logger.Info("serving", fields...)
 
 	var serveErr error
 	select {
@@ -196,13 +231,13 @@ func (s *Server) shutdown() error {
 		s.grpc.Stop()
 		<-stopped
 	}
-	if s.metrics == nil {
-		return nil
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.shutdownTimeout)
 	defer cancel()
-	if err := s.metrics.Shutdown(ctx); err != nil {
-		return fmt.Errorf("shut metrics down: %w", err)
+	var errs []error
+	for _, e := range s.endpoints {
+		if err := e.server.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("shut %s down: %w", e.name, err))
+		}
 	}
-	return nil
+	return errors.Join(errs...)
 }

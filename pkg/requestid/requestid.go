@@ -9,12 +9,16 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"net/http"
 
 	"google.golang.org/grpc/metadata"
 )
 
 // MetadataKey is the gRPC metadata key that carries the request id.
 const MetadataKey = "x-request-id"
+
+// Header is the HTTP header that carries the request id.
+const Header = "X-Request-Id"
 
 // maxLen bounds the length of an id accepted from a peer.
 const maxLen = 128
@@ -36,6 +40,13 @@ func FromIncoming(ctx context.Context) (string, bool) {
 		return "", false
 	}
 	return values[0], true
+}
+
+// FromHeader returns the request id of an HTTP request's headers, when it
+// is valid as FromIncoming says.
+func FromHeader(h http.Header) (string, bool) {
+	id := h.Get(Header)
+	return id, valid(id)
 }
 
 func valid(id string) bool {

@@ -19,6 +19,9 @@ type config struct {
 	// MetricsAddr is where /metrics listens; empty disables it
 	// (FOTOGAL_METRICS_ADDR).
 	MetricsAddr string
+	// Pprof adds the runtime profiles to the metrics endpoint
+	// (FOTOGAL_PPROF; see package profiling).
+	Pprof bool
 	// LogLevel is debug, info, warn or error (FOTOGAL_LOG_LEVEL).
 	LogLevel string
 	// Logs is OCI Logging as a second destination of the log entries,
@@ -46,6 +49,7 @@ func loadConfig(lookup func(string) (string, bool)) (config, error) {
 	cfg := config{
 		HTTPAddr:        l.Addr("FOTOGAL_HTTP_ADDR", ":8080"),
 		MetricsAddr:     l.OptionalAddr("FOTOGAL_METRICS_ADDR", "127.0.0.1:9190"),
+		Pprof:           l.Bool("FOTOGAL_PPROF", false),
 		LogLevel:        l.OneOf("FOTOGAL_LOG_LEVEL", "info", "debug", "info", "warn", "error"),
 		Logs:            ocilog.LoadConfig(l),
 		OCIAuth:         ociauth.Load(l),
@@ -58,6 +62,8 @@ func loadConfig(lookup func(string) (string, bool)) (config, error) {
 		Gateway: gateway.Config{
 			MaxUploadBytes: l.Bytes("FOTOGAL_MAX_UPLOAD_BYTES", gateway.DefaultMaxUploadBytes),
 			TrustProxy:     l.Bool("FOTOGAL_TRUST_PROXY", false),
+			// Set but empty streams photo bytes over gRPC instead.
+			ImageContentURL: l.OptionalURL("FOTOGAL_IMAGE_CONTENT_URL", "http://127.0.0.1:9083"),
 		},
 	}
 	errs := []error{l.Err()}

@@ -22,6 +22,7 @@ import (
 	"github.com/fotogal/fotogal/pkg/grpcclient"
 	"github.com/fotogal/fotogal/pkg/healthcheck"
 	"github.com/fotogal/fotogal/pkg/ocilog"
+	"github.com/fotogal/fotogal/pkg/profiling"
 
 	// CA roots for TLS to OCI where the system has none, as in the
 	// FROM scratch image.
@@ -72,6 +73,9 @@ func realMain(ctx context.Context) error {
 	if cfg.MetricsAddr != "" {
 		metrics := http.NewServeMux()
 		metrics.Handle("GET /metrics", handler.MetricsHandler())
+		if cfg.Pprof {
+			profiling.Handle(metrics)
+		}
 		servers = append(servers, &server{name: "metrics", addr: cfg.MetricsAddr, handler: metrics})
 	}
 	if err := serve(ctx, logger, cfg.ShutdownTimeout, servers); err != nil {

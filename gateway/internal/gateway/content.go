@@ -20,13 +20,17 @@ import (
 // cannot generate, to the mux: they share its metadata, errors and
 // middleware.
 func (g *Gateway) registerContentRoutes() error {
+	images := g.serveContent(imageContentRoute)
+	if g.imageContent != nil {
+		images = g.contentProxy(g.imageContent)
+	}
 	routes := []struct {
 		method, pattern string
 		handler         runtime.HandlerFunc
 	}{
 		{http.MethodPost, uploadImageRoute.pattern, g.serveUpload(uploadImageRoute)},
 		{http.MethodPut, setAvatarRoute.pattern, g.serveUpload(setAvatarRoute)},
-		{http.MethodGet, imageContentRoute.pattern, g.serveContent(imageContentRoute)},
+		{http.MethodGet, imageContentRoute.pattern, images},
 		{http.MethodGet, avatarContentRoute.pattern, g.serveContent(avatarContentRoute)},
 	}
 	for _, r := range routes {

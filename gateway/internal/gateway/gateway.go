@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
@@ -52,6 +53,10 @@ type Config struct {
 	// ReadyTimeout bounds each upstream's health check in /readyz; zero or
 	// less means one second.
 	ReadyTimeout time.Duration
+	// ImageContentURL is the base URL of the image service's content port
+	// ("http://image:9083"), where photo bytes are proxied; empty means
+	// they are streamed over gRPC instead.
+	ImageContentURL string
 }
 
 // Upstreams are the connections to the services the gateway calls.
@@ -69,6 +74,7 @@ type Gateway struct {
 	allowedOrigins map[string]bool
 	mux            *runtime.ServeMux
 	image          imagev1.ImageServiceClient
+	imageContent   *url.URL
 	routes         *http.ServeMux
 	upstreams      []upstream
 	metrics        *httpMetrics
@@ -91,6 +97,12 @@ func New(cfg Config, up Upstreams, logger *zap.Logger, static fs.FS) (*Gateway, 
 	if err != nil {
 		return nil, err
 	}
+	var imageContent *url.URL
+	if cfg.ImageContentURL != "" {
+		if imageContent, err = parseContentURL(cfg.ImageContentURL); err != nil {
+			return nil, err
+		}
+	}
 	files, err := newStaticFiles(static)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: load web app: %w", err)
@@ -100,6 +112,7 @@ func New(cfg Config, up Upstreams, logger *zap.Logger, static fs.FS) (*Gateway, 
 		logger:         logger,
 		allowedOrigins: allowed,
 		image:          imagev1.NewImageServiceClient(up.Image),
+		imageContent:   imageContent,
 		upstreams: []upstream{
 			{name: "auth", service: authv1.AuthService_ServiceDesc.ServiceName, conn: up.Auth},
 			{name: "user", service: userv1.UserService_ServiceDesc.ServiceName, conn: up.User},

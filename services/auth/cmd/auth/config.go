@@ -67,6 +67,7 @@ func loadConfig(lookup func(string) (string, bool)) (Config, error) {
 		Server: grpcserver.Config{
 			Addr:            l.Addr("FOTOGAL_GRPC_ADDR", "127.0.0.1:9091"),
 			MetricsAddr:     l.OptionalAddr("FOTOGAL_METRICS_ADDR", "127.0.0.1:9191"),
+			Pprof:           l.Bool("FOTOGAL_PPROF", false),
 			ShutdownTimeout: l.PositiveDuration("FOTOGAL_SHUTDOWN_TIMEOUT", grpcserver.DefaultShutdownTimeout),
 		},
 		LogLevel:      l.OneOf("FOTOGAL_LOG_LEVEL", "info", "debug", "info", "warn", "error"),

@@ -14,23 +14,29 @@ import (
 	"github.com/fotogal/fotogal/pkg/ocilog"
 	"github.com/fotogal/fotogal/services/image/internal/bucket/oci"
 	"github.com/fotogal/fotogal/services/image/internal/imaging"
+	"github.com/fotogal/fotogal/services/image/internal/service"
 )
 
 // Config is the image binary's configuration, from FOTOGAL_* variables.
 type Config struct {
-	Server        grpcserver.Config
-	LogLevel      string
-	Logs          ocilog.Config
-	DataDir       string
-	Store         string
-	NoSQL         nosqlclient.Config
-	Bucket        string
-	OCIBucket     oci.Config
-	OCIAuth       ociauth.Config // every OCI client's identity
-	ServiceSecret string
-	AuthAddr      string
-	UserAddr      string
-	CallTimeout   time.Duration
+	Server grpcserver.Config
+	// ContentAddr is where the content port (photo bytes over HTTP, for
+	// the gateway) listens; empty turns it off.
+	ContentAddr string
+	// ContentAccessTTL is the revocation window of photo bytes.
+	ContentAccessTTL time.Duration
+	LogLevel         string
+	Logs             ocilog.Config
+	DataDir          string
+	Store            string
+	NoSQL            nosqlclient.Config
+	Bucket           string
+	OCIBucket        oci.Config
+	OCIAuth          ociauth.Config // every OCI client's identity
+	ServiceSecret    string
+	AuthAddr         string
+	UserAddr         string
+	CallTimeout      time.Duration
 
 	MaxUploadBytes int64
 	Limits         imaging.Limits
@@ -55,18 +61,21 @@ func loadConfig(lookup func(string) (string, bool)) (Config, error) {
 		Server: grpcserver.Config{
 			Addr:            l.Addr("FOTOGAL_GRPC_ADDR", "127.0.0.1:9093"),
 			MetricsAddr:     l.OptionalAddr("FOTOGAL_METRICS_ADDR", "127.0.0.1:9193"),
+			Pprof:           l.Bool("FOTOGAL_PPROF", false),
 			ShutdownTimeout: l.PositiveDuration("FOTOGAL_SHUTDOWN_TIMEOUT", grpcserver.DefaultShutdownTimeout),
 		},
-		LogLevel:      l.OneOf("FOTOGAL_LOG_LEVEL", "info", "debug", "info", "warn", "error"),
-		Logs:          ocilog.LoadConfig(l),
-		OCIAuth:       ociauth.Load(l),
-		DataDir:       l.String("FOTOGAL_DATA_DIR", "./var"),
-		Store:         l.OneOf("FOTOGAL_STORE", "sqlite", "sqlite", "nosql"),
-		Bucket:        l.OneOf("FOTOGAL_BUCKET", "fs", "fs", "oci"),
-		ServiceSecret: l.Secret("FOTOGAL_SERVICE_SECRET", 16),
-		AuthAddr:      l.String("FOTOGAL_AUTH_ADDR", "127.0.0.1:9091"),
-		UserAddr:      l.String("FOTOGAL_USER_ADDR", "127.0.0.1:9092"),
-		CallTimeout:   l.PositiveDuration("FOTOGAL_CALL_TIMEOUT", 5*time.Second),
+		ContentAddr:      l.OptionalAddr("FOTOGAL_CONTENT_ADDR", "127.0.0.1:9083"),
+		ContentAccessTTL: l.PositiveDuration("FOTOGAL_CONTENT_ACCESS_TTL", service.DefaultContentAccessTTL),
+		LogLevel:         l.OneOf("FOTOGAL_LOG_LEVEL", "info", "debug", "info", "warn", "error"),
+		Logs:             ocilog.LoadConfig(l),
+		OCIAuth:          ociauth.Load(l),
+		DataDir:          l.String("FOTOGAL_DATA_DIR", "./var"),
+		Store:            l.OneOf("FOTOGAL_STORE", "sqlite", "sqlite", "nosql"),
+		Bucket:           l.OneOf("FOTOGAL_BUCKET", "fs", "fs", "oci"),
+		ServiceSecret:    l.Secret("FOTOGAL_SERVICE_SECRET", 16),
+		AuthAddr:         l.String("FOTOGAL_AUTH_ADDR", "127.0.0.1:9091"),
+		UserAddr:         l.String("FOTOGAL_USER_ADDR", "127.0.0.1:9092"),
+		CallTimeout:      l.PositiveDuration("FOTOGAL_CALL_TIMEOUT", 5*time.Second),
 
 		MaxUploadBytes: l.Bytes("FOTOGAL_MAX_UPLOAD_BYTES", 16<<20),
 		Limits: imaging.Limits{

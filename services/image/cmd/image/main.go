@@ -113,8 +113,15 @@ func realMain(ctx context.Context) error {
 		Limits:         cfg.Limits,
 		Workers:        cfg.Workers,
 		SpoolDir:       cfg.SpoolDir(),
+
+		ContentAccessTTL: cfg.ContentAccessTTL,
 	}, st, b, service.NewUserClient(userConn))
 	images.Register(srv.GRPC())
+	if cfg.ContentAddr != "" {
+		if _, err := srv.AddHTTP("content", cfg.ContentAddr, images.ContentHandler(policy, logger)); err != nil {
+			return fmt.Errorf("listen for content: %w", err)
+		}
+	}
 	srv.SetServing(imagev1.ImageService_ServiceDesc.ServiceName)
 	srv.SetServing(imagev1.ImageInternalService_ServiceDesc.ServiceName)
 

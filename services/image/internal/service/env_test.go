@@ -63,6 +63,7 @@ type fakeUsers struct {
 	avatars        map[string]string          // user → image
 	failSetAvatar  bool
 	usernamesCalls int
+	canViewCalls   int
 }
 
 func newFakeUsers() *fakeUsers {
@@ -84,6 +85,7 @@ func (u *fakeUsers) exists(id string) bool {
 func (u *fakeUsers) CanView(_ context.Context, viewerID, ownerID string) (bool, error) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	u.canViewCalls++
 	switch {
 	case !u.exists(ownerID):
 		return false, nil
@@ -91,6 +93,19 @@ func (u *fakeUsers) CanView(_ context.Context, viewerID, ownerID string) (bool, 
 		return true, nil
 	}
 	return u.approved[ownerID][viewerID], nil
+}
+
+// revoke withdraws viewerID's approval as a follower of ownerID.
+func (u *fakeUsers) revoke(ownerID, viewerID string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.approved[ownerID][viewerID] = false
+}
+
+func (u *fakeUsers) canViews() int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.canViewCalls
 }
 
 func (u *fakeUsers) Usernames(_ context.Context, ids []string) (map[string]string, error) {
@@ -133,6 +148,8 @@ type env struct {
 	users    *fakeUsers
 	bucket   bucket.Bucket
 	dataDir  string
+	// contentURL is the base URL of the content port.
+	contentURL string
 }
 
 type envOption func(*service.Config, *store.Store)
@@ -140,6 +157,11 @@ type envOption func(*service.Config, *store.Store)
 // withStore wraps the store the service uses.
 func withStore(wrap func(store.Store) store.Store) envOption {
 	return func(_ *service.Config, st *store.Store) { *st = wrap(*st) }
+}
+
+// withConfig changes the service's configuration.
+func withConfig(change func(*service.Config)) envOption {
+	return func(cfg *service.Config, _ *store.Store) { change(cfg) }
 }
 
 // newEnv starts the service on a free port of 127.0.0.1.
@@ -180,6 +202,10 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 		t.Fatalf("create server: %v", err)
 	}
 	srv.Register(g.GRPC())
+	contentAddr, err := g.AddHTTP("content", "127.0.0.1:0", srv.ContentHandler(policy, zap.NewNop()))
+	if err != nil {
+		t.Fatalf("listen for content: %v", err)
+	}
 	served := make(chan error, 1)
 	go func() { served <- g.Serve(ctx) }()
 	conn, err := grpc.NewClient(g.Addr(), grpc.WithTransportCredentials(insecure.NewCredentials()),
@@ -202,6 +228,8 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 		users:    users,
 		bucket:   b,
 		dataDir:  dir,
+
+		contentURL: "http://" + contentAddr,
 	}
 }
 

@@ -20,10 +20,28 @@ import (
 // private one. To anyone else, and for avatars (served by GetAvatar only),
 // it is errImageNotFound, as for a missing photo.
 func (s *Server) visiblePhoto(ctx context.Context, viewerID, id string) (store.Image, error) {
+	return photoFor(ctx, viewerID, id, exactPhotos{s.store, s.users})
+}
+
+// photoSource is where photoFor reads a photo's row and its access rule.
+type photoSource interface {
+	GetImage(ctx context.Context, id string) (store.Image, error)
+	CanView(ctx context.Context, viewerID, ownerID string) (bool, error)
+}
+
+// exactPhotos reads the store and asks the user service every time.
+type exactPhotos struct {
+	store.Store
+	Users
+}
+
+// photoFor returns the photo id of src if viewerID may see it, and
+// errImageNotFound otherwise (missing and hidden alike).
+func photoFor(ctx context.Context, viewerID, id string, src photoSource) (store.Image, error) {
 	if id == "" {
 		return store.Image{}, &fieldError{"image_id", "required"}
 	}
-	img, err := s.store.GetImage(ctx, id)
+	img, err := src.GetImage(ctx, id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && img.IsProfile) {
 		return store.Image{}, errImageNotFound
 	}
@@ -33,7 +51,7 @@ func (s *Server) visiblePhoto(ctx context.Context, viewerID, id string) (store.I
 	if img.OwnerID == viewerID {
 		return img, nil
 	}
-	allowed, err := s.users.CanView(ctx, viewerID, img.OwnerID)
+	allowed, err := src.CanView(ctx, viewerID, img.OwnerID)
 	if err != nil {
 		return store.Image{}, err
 	}
@@ -142,6 +160,7 @@ func (s *Server) remove(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("delete image: %w", err)
 	}
+	s.contentAccess.forget(id)
 	s.deleteObjects(ctx, img.Objects()...)
 	return nil
 }

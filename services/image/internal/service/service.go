@@ -37,6 +37,9 @@ type Config struct {
 	// SpoolDir is the directory of the temporary files uploads are spooled
 	// to.
 	SpoolDir string
+	// ContentAccessTTL is how long the content route keeps an access
+	// decision, and browsers a variant; zero means DefaultContentAccessTTL.
+	ContentAccessTTL time.Duration
 }
 
 // Server implements imagev1.ImageServiceServer.
@@ -48,17 +51,24 @@ type Server struct {
 	bucket  bucket.Bucket
 	users   Users
 	workers chan struct{}
+	// contentAccess answers CanView for the content route.
+	contentAccess *contentAccess
 }
 
 // New returns a Server.
 func New(cfg Config, st store.Store, b bucket.Bucket, users Users) *Server {
-	return &Server{
+	if cfg.ContentAccessTTL <= 0 {
+		cfg.ContentAccessTTL = DefaultContentAccessTTL
+	}
+	s := &Server{
 		cfg:     cfg,
 		store:   st,
 		bucket:  b,
 		users:   upstreamUsers{users},
 		workers: make(chan struct{}, max(1, cfg.Workers)),
 	}
+	s.contentAccess = newContentAccess(exactPhotos{st, s.users}, cfg.ContentAccessTTL)
+	return s
 }
 
 // Register registers the public and the internal service on g.

@@ -62,6 +62,7 @@ func loadConfig(lookup func(string) (string, bool)) (Config, error) {
 		Server: grpcserver.Config{
 			Addr:            l.Addr("FOTOGAL_GRPC_ADDR", "127.0.0.1:9092"),
 			MetricsAddr:     l.OptionalAddr("FOTOGAL_METRICS_ADDR", "127.0.0.1:9192"),
+			Pprof:           l.Bool("FOTOGAL_PPROF", false),
 			ShutdownTimeout: l.Duration("FOTOGAL_SHUTDOWN_TIMEOUT", grpcserver.DefaultShutdownTimeout),
 		},
 		LogLevel:      l.OneOf("FOTOGAL_LOG_LEVEL", "info", "debug", "info", "warn", "error"),

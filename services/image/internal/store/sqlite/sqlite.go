@@ -23,6 +23,10 @@ import (
 // Store is a store.Store on a SQLite database.
 type Store struct {
 	db *sql.DB
+	// getImage is the read of one row by its ID, prepared once: every
+	// request for a photo's bytes makes it, and parsing the statement
+	// each time cost more than running it.
+	getImage *sql.Stmt
 }
 
 var (
@@ -117,11 +121,18 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{db: db}, nil
+	getImage, err := db.PrepareContext(ctx, `SELECT `+columns+` FROM fotogal_ntable_images WHERE image_id = ?`)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("prepare the read of an image: %w", err)
+	}
+	return &Store{db: db, getImage: getImage}, nil
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	return errors.Join(s.getImage.Close(), s.db.Close())
+}
 
 // CreateImage inserts img; store.ErrConflict when its ID exists.
 func (s *Store) CreateImage(ctx context.Context, img store.Image) error {
@@ -151,7 +162,7 @@ func (s *Store) GetImage(ctx context.Context, id string) (store.Image, error) {
 }
 
 func (s *Store) getVersioned(ctx context.Context, id string) (store.Image, int64, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT `+columns+` FROM fotogal_ntable_images WHERE image_id = ?`, id)
+	row := s.getImage.QueryRowContext(ctx, id)
 	img, version, err := scanImage(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Image{}, 0, store.ErrNotFound
