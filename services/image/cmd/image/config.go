@@ -41,8 +41,14 @@ type Config struct {
 	MaxUploadBytes int64
 	Limits         imaging.Limits
 	Workers        int
-	SweepInterval  time.Duration
-	SweepGrace     time.Duration
+	// PixelBudget bounds the decoded pixels held at once by uploads being
+	// rendered (service.Config.PixelBudget).
+	PixelBudget int64
+	// MemoryLimit is the Go runtime's soft memory limit when GOMEMLIMIT is
+	// not set.
+	MemoryLimit   int64
+	SweepInterval time.Duration
+	SweepGrace    time.Duration
 }
 
 // DBPath is the SQLite file.
@@ -83,6 +89,7 @@ func loadConfig(lookup func(string) (string, bool)) (Config, error) {
 			MaxSide:   20000,
 		},
 		Workers:       l.PositiveInt("FOTOGAL_IMAGE_WORKERS", runtime.GOMAXPROCS(0)),
+		PixelBudget:   l.Int64("FOTOGAL_IMAGE_PIXEL_BUDGET", service.DefaultPixelBudget),
 		SweepInterval: l.PositiveDuration("FOTOGAL_SWEEP_INTERVAL", 10*time.Minute),
 		SweepGrace:    l.Duration("FOTOGAL_SWEEP_GRACE", time.Hour),
 	}
@@ -92,6 +99,7 @@ func loadConfig(lookup func(string) (string, bool)) (Config, error) {
 	if c.Bucket == "oci" {
 		c.OCIBucket = oci.LoadConfig(l)
 	}
+	c.MemoryLimit = l.Bytes("FOTOGAL_IMAGE_MEMORY_LIMIT", defaultMemoryLimit(c.PixelBudget))
 	var errs []error
 	if err := l.Err(); err != nil {
 		errs = append(errs, err)
@@ -103,5 +111,16 @@ func loadConfig(lookup func(string) (string, bool)) (Config, error) {
 	}
 	check(c.MaxUploadBytes > 0, "FOTOGAL_MAX_UPLOAD_BYTES", c.MaxUploadBytes, "must be positive")
 	check(c.Limits.MaxPixels > 0, "FOTOGAL_MAX_IMAGE_PIXELS", c.Limits.MaxPixels, "must be positive")
+	check(c.PixelBudget > 0, "FOTOGAL_IMAGE_PIXEL_BUDGET", c.PixelBudget, "must be positive")
+	check(c.MemoryLimit > 0, "FOTOGAL_IMAGE_MEMORY_LIMIT", c.MemoryLimit, "must be positive")
 	return c, errors.Join(errs...)
+}
+
+// defaultMemoryLimit is the soft memory limit that suits a pixel budget:
+// 4 bytes a pixel of it (imaging.Info.Footprint's unit), and 64 MiB for the
+// rest of the service (connections, buffers, the store, the variants being
+// encoded). Under it the garbage collector runs sooner rather than let the
+// heap double, so that the uploads the budget lets in fit.
+func defaultMemoryLimit(pixelBudget int64) int64 {
+	return 64<<20 + 4*pixelBudget
 }

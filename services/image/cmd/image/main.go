@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -56,6 +57,9 @@ func realMain(ctx context.Context) error {
 	cfg, err := loadConfig(os.LookupEnv)
 	if err != nil {
 		return fmt.Errorf("load config: %w", err)
+	}
+	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
+		debug.SetMemoryLimit(cfg.MemoryLimit)
 	}
 	logger, logs, err := ocilog.NewLogger(ctx, "image", cfg.LogLevel, cfg.Logs, cfg.OCIAuth)
 	if err != nil {
@@ -112,11 +116,13 @@ func realMain(ctx context.Context) error {
 		MaxUploadBytes: cfg.MaxUploadBytes,
 		Limits:         cfg.Limits,
 		Workers:        cfg.Workers,
+		PixelBudget:    cfg.PixelBudget,
 		SpoolDir:       cfg.SpoolDir(),
 
 		ContentAccessTTL: cfg.ContentAccessTTL,
 	}, st, b, service.NewUserClient(userConn))
 	images.Register(srv.GRPC())
+	srv.Registry().MustRegister(images.Collectors()...)
 	if cfg.ContentAddr != "" {
 		if _, err := srv.AddHTTP("content", cfg.ContentAddr, images.ContentHandler(policy, logger)); err != nil {
 			return fmt.Errorf("listen for content: %w", err)

@@ -14,42 +14,49 @@ var exifHeader = []byte("Exif\x00\x00")
 // orientationTag is the TIFF tag of the EXIF orientation.
 const orientationTag = 0x0112
 
-// jpegOrientation returns the orientation of the first Exif APP1 segment
-// before the first scan, or 1 when there is none or it cannot be read.
-func jpegOrientation(r io.Reader) int {
+// jpegHeader reads the segments before the first scan and returns the
+// orientation of the first Exif APP1 segment (1 when there is none or it
+// cannot be read) and whether the frame is progressive.
+func jpegHeader(r io.Reader) (orientation int, progressive bool) {
+	orientation = 1
 	br := bufio.NewReader(r)
 	var soi [2]byte
 	if _, err := io.ReadFull(br, soi[:]); err != nil || soi != [2]byte{0xff, 0xd8} {
-		return 1
+		return orientation, false
 	}
+	seenExif := false
 	for {
 		marker, err := readMarker(br)
 		if err != nil || marker == 0xda || marker == 0xd9 { // SOS, EOI
-			return 1
+			return orientation, progressive
 		}
 		if isStandalone(marker) {
 			continue
 		}
 		var length [2]byte
 		if _, err := io.ReadFull(br, length[:]); err != nil {
-			return 1
+			return orientation, progressive
 		}
 		n := int(binary.BigEndian.Uint16(length[:])) - 2
 		if n < 0 {
-			return 1
+			return orientation, progressive
 		}
-		if marker != 0xe1 { // APP1
+		switch marker {
+		case 0xc2, 0xc6, 0xca, 0xce: // SOF2, SOF6, SOF10, SOF14
+			progressive = true
+		}
+		if marker != 0xe1 || seenExif { // APP1
 			if _, err := br.Discard(n); err != nil {
-				return 1
+				return orientation, progressive
 			}
 			continue
 		}
 		payload := make([]byte, n)
 		if _, err := io.ReadFull(br, payload); err != nil {
-			return 1
+			return orientation, progressive
 		}
 		if bytes.HasPrefix(payload, exifHeader) {
-			return tiffOrientation(payload[len(exifHeader):])
+			orientation, seenExif = tiffOrientation(payload[len(exifHeader):]), true
 		}
 	}
 }

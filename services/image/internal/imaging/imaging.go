@@ -85,6 +85,9 @@ type Info struct {
 	Width, Height int
 	// Orientation is the EXIF orientation, 1 (as stored) to 8.
 	Orientation int
+	// Progressive is true for a progressive JPEG, whose decoding takes
+	// more memory.
+	Progressive bool
 }
 
 // Inspect identifies the image in r (size bytes) from its content and
@@ -114,7 +117,7 @@ func Inspect(r io.ReaderAt, size int64, lim Limits) (Info, error) {
 	}
 	switch format {
 	case JPEG:
-		info.Orientation = jpegOrientation(io.NewSectionReader(r, 0, size))
+		info.Orientation, info.Progressive = jpegHeader(io.NewSectionReader(r, 0, size))
 	case WebP:
 		info.Orientation = webpOrientation(io.NewSectionReader(r, 0, size))
 	}

@@ -3,11 +3,10 @@ package imaging
 import (
 	"image"
 	"image/color"
+	"image/draw"
 	"image/jpeg"
 	"image/png"
 	"io"
-
-	"golang.org/x/image/draw"
 )
 
 // The variants' sizes and encodings.
@@ -46,7 +45,13 @@ type Result struct {
 
 // Render decodes the image in r (size bytes), which Inspect described as
 // info, and prepares its renditions. The decoded pixels are held until the
-// renditions are encoded, so callers bound how many Render at once.
+// Render decodes the image in r (size bytes), which Inspect described as
+// info, and prepares its renditions. It decodes the pixels once and reads
+// them once more, shrinking them by a whole factor to about twice the
+// display size; the display variant is filtered from that with the
+// Catmull-Rom kernel, and the thumb from the display variant. Render and
+// the renditions it returns, until they are encoded, hold at most
+// info.Footprint() pixels' worth of memory, which callers bound.
 func Render(r io.ReaderAt, size int64, info Info) (Result, error) {
 	src, err := decode(info.Format, io.NewSectionReader(r, 0, size))
 	if err != nil {
@@ -70,22 +75,40 @@ func Render(r io.ReaderAt, size int64, info Info) (Result, error) {
 	db := display.Bounds()
 	side := min(db.Dx(), db.Dy())
 	crop := image.Rect(0, 0, side, side).Add(image.Pt((db.Dx()-side)/2, (db.Dy()-side)/2))
-	thumb := image.NewRGBA(image.Rect(0, 0, ThumbSide, ThumbSide))
-	draw.CatmullRom.Scale(thumb, thumb.Bounds(), display, crop, draw.Src, nil)
+	thumb := resample(display, crop, ThumbSide, ThumbSide)
 
 	res := Result{
 		Display: encoded(variantFormat, display, variantQuality),
 		Thumb:   encoded(variantFormat, thumb, variantQuality),
 	}
-	if info.Orientation == 1 {
+	switch {
+	case info.Orientation == 1:
 		res.Original = Rendition{
 			Format: info.Format, Width: info.Width, Height: info.Height,
 			Encode: func(w io.Writer) error { return strip(info.Format, w, r, size) },
 		}
-	} else {
-		res.Original = encoded(variantFormat, orient(toRGBA(src), info.Orientation), originalQuality)
+	default: // Only JPEG and WebP carry an orientation.
+		res.Original = encodedJPEG(orientedImage(src, info.Orientation), originalQuality)
 	}
 	return res, nil
+}
+
+// Footprint is how much memory Render holds at once for the image info
+// describes, counted in pixels of 4 bytes (RGBA; a decoded photo takes 1.5
+// to 3 bytes a pixel): its pixels, twice as many when they must be turned
+// (the turned copy of the original), four times as many for a progressive
+// JPEG, whose decoder keeps every coefficient (4 bytes a sample) until its
+// last scan.
+func (info Info) Footprint() int64 {
+	n := int64(info.Width) * int64(info.Height)
+	switch {
+	case info.Progressive:
+		return 4 * n
+	case info.Orientation != 1:
+		return 2 * n
+	default:
+		return n
+	}
 }
 
 // displaySize returns the size, before orientation, to scale the source to
@@ -99,73 +122,67 @@ func displaySize(info Info) image.Point {
 	return image.Pt(w, h)
 }
 
-// scaleTo returns src resampled to size. The bilinear kernel, widened by
-// x/image/draw when shrinking, averages every source pixel (no aliasing) at
-// half the cost of Catmull-Rom, which matters for the large sources.
+// scaleTo returns src resampled to size: shrunk by a whole factor first
+// when it is much larger (a box filter, cheap), then filtered with the
+// Catmull-Rom kernel.
 func scaleTo(src image.Image, size image.Point) *image.RGBA {
-	dst := image.NewRGBA(image.Rectangle{Max: size})
 	if src.Bounds().Size() == size {
-		draw.Draw(dst, dst.Bounds(), src, src.Bounds().Min, draw.Src)
-		return dst
+		return toRGBA(src)
 	}
-	draw.BiLinear.Scale(dst, dst.Bounds(), src, src.Bounds(), draw.Src, nil)
-	return dst
+	k := shrinkFactor(src.Bounds().Size())
+	if k == 1 {
+		return resample(src, src.Bounds(), size.X, size.Y)
+	}
+	b := src.Bounds()
+	shrunk := shrink(src, k)
+	return resampleExtent(shrunk, shrunk.Bounds(), float64(b.Dx())/float64(k), float64(b.Dy())/float64(k), size.X, size.Y)
 }
 
+// toRGBA returns src as an *image.RGBA at the origin.
 func toRGBA(src image.Image) *image.RGBA {
 	if rgba, ok := src.(*image.RGBA); ok && rgba.Bounds().Min == (image.Point{}) {
 		return rgba
 	}
-	return scaleTo(src, src.Bounds().Size())
+	b := src.Bounds()
+	dst := image.NewRGBA(image.Rectangle{Max: b.Size()})
+	draw.Draw(dst, dst.Bounds(), src, b.Min, draw.Src)
+	return dst
 }
 
-// orient returns src turned and flipped as EXIF orientation o (1-8) says.
-func orient(src *image.RGBA, o int) *image.RGBA {
-	if o <= 1 || o > 8 {
-		return src
-	}
-	w, h := src.Bounds().Dx(), src.Bounds().Dy()
-	dw, dh := w, h
-	if o >= 5 {
-		dw, dh = h, w
-	}
-	dst := image.NewRGBA(image.Rect(0, 0, dw, dh))
-	for y := range h {
-		row := src.Pix[y*src.Stride : y*src.Stride+4*w]
-		for x := range w {
-			var dx, dy int
-			switch o {
-			case 2:
-				dx, dy = w-1-x, y
-			case 3:
-				dx, dy = w-1-x, h-1-y
-			case 4:
-				dx, dy = x, h-1-y
-			case 5:
-				dx, dy = y, x
-			case 6:
-				dx, dy = h-1-y, x
-			case 7:
-				dx, dy = h-1-y, w-1-x
-			case 8:
-				dx, dy = y, w-1-x
-			}
-			copy(dst.Pix[dy*dst.Stride+4*dx:dy*dst.Stride+4*dx+4], row[4*x:4*x+4])
+// orientedImage returns src turned as EXIF orientation o says, ready for
+// the JPEG encoder: a YCbCr image stays YCbCr (a third to three quarters of
+// the memory of RGBA, and what the encoder reads fastest), anything else is
+// composed over white.
+func orientedImage(src image.Image, o int) image.Image {
+	if ycc, ok := src.(*image.YCbCr); ok {
+		if turned, ok := orientYCbCr(ycc, o); ok {
+			return turned
 		}
 	}
-	return dst
+	return onWhite(orient(toRGBA(src), o))
 }
 
 // encoded returns the rendition of img in format (PNG or JPEG).
 func encoded(format Format, img *image.RGBA, quality int) Rendition {
+	if format == JPEG {
+		return encodedJPEG(onWhite(img), quality)
+	}
 	b := img.Bounds()
 	return Rendition{
-		Format: format, Width: b.Dx(), Height: b.Dy(),
+		Format: PNG, Width: b.Dx(), Height: b.Dy(),
 		Encode: func(w io.Writer) error {
-			if format == PNG {
-				return (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(w, img)
-			}
-			return jpeg.Encode(w, onWhite(img), &jpeg.Options{Quality: quality})
+			return (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(w, img)
+		},
+	}
+}
+
+// encodedJPEG returns the JPEG rendition of img, which is opaque.
+func encodedJPEG(img image.Image, quality int) Rendition {
+	b := img.Bounds()
+	return Rendition{
+		Format: JPEG, Width: b.Dx(), Height: b.Dy(),
+		Encode: func(w io.Writer) error {
+			return jpeg.Encode(w, img, &jpeg.Options{Quality: quality})
 		},
 	}
 }

@@ -4,7 +4,9 @@
 //
 // An upload is spooled to a temporary file (never held whole in memory),
 // identified from its content, checked, rendered in a bounded pool of
-// workers, written to the bucket and then recorded in the store; when the
+// workers within a budget of decoded pixels (so that memory is bounded by
+// the pixels in flight, not by the number of uploads), written to the
+// bucket and then recorded in the store; when the
 // row cannot be written the objects are removed, and when the process dies
 // in between, the sweeper reclaims them. Deletion goes the other way: the
 // row first, then the objects.
@@ -16,8 +18,11 @@ import (
 	"encoding/base32"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/semaphore"
 	"google.golang.org/grpc"
 
 	imagev1 "github.com/fotogal/fotogal/proto/fotogal/image/v1"
@@ -34,6 +39,11 @@ type Config struct {
 	Limits imaging.Limits
 	// Workers bounds how many images are decoded and rendered at once.
 	Workers int
+	// PixelBudget bounds the decoded pixels held at once, as
+	// imaging.Info.Footprint counts them (4 bytes each); 0 means
+	// DefaultPixelBudget. An image larger than the budget waits until it
+	// can run alone.
+	PixelBudget int64
 	// SpoolDir is the directory of the temporary files uploads are spooled
 	// to.
 	SpoolDir string
@@ -41,6 +51,12 @@ type Config struct {
 	// decision, and browsers a variant; zero means DefaultContentAccessTTL.
 	ContentAccessTTL time.Duration
 }
+
+// DefaultPixelBudget is the pixel budget when Config.PixelBudget is 0:
+// two 13.5-megapixel camera photos at once, or one turned, in about
+// 110 MiB of decoded pixels; and room for the largest image the default
+// limits accept (50 megapixels) alone.
+const DefaultPixelBudget = 28_000_000
 
 // Server implements imagev1.ImageServiceServer.
 type Server struct {
@@ -51,6 +67,11 @@ type Server struct {
 	bucket  bucket.Bucket
 	users   Users
 	workers chan struct{}
+	// pixels is the pixel budget, pixelBudget its size and pixelsInFlight
+	// what is taken of it.
+	pixels         *semaphore.Weighted
+	pixelBudget    int64
+	pixelsInFlight atomic.Int64
 	// contentAccess answers CanView for the content route.
 	contentAccess *contentAccess
 }
@@ -67,6 +88,11 @@ func New(cfg Config, st store.Store, b bucket.Bucket, users Users) *Server {
 		users:   upstreamUsers{users},
 		workers: make(chan struct{}, max(1, cfg.Workers)),
 	}
+	s.pixelBudget = cfg.PixelBudget
+	if s.pixelBudget <= 0 {
+		s.pixelBudget = DefaultPixelBudget
+	}
+	s.pixels = semaphore.NewWeighted(s.pixelBudget)
 	s.contentAccess = newContentAccess(exactPhotos{st, s.users}, cfg.ContentAccessTTL)
 	return s
 }
@@ -84,6 +110,36 @@ func (s *Server) acquire(ctx context.Context) (release func(), err error) {
 		return func() { <-s.workers }, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	}
+}
+
+// acquirePixels waits until n decoded pixels fit in the budget (all of it
+// when n is larger) and returns the function that gives them back.
+func (s *Server) acquirePixels(ctx context.Context, n int64) (release func(), err error) {
+	n = min(n, s.pixelBudget)
+	if err := s.pixels.Acquire(ctx, n); err != nil {
+		return nil, err
+	}
+	s.pixelsInFlight.Add(n)
+	return func() {
+		s.pixelsInFlight.Add(-n)
+		s.pixels.Release(n)
+	}, nil
+}
+
+// Collectors returns the service's metrics: the decoded pixels that
+// uploads being rendered hold now (as imaging.Info.Footprint counts them)
+// and the budget they stay within.
+func (s *Server) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "fotogal_image_pixels_in_flight",
+			Help: "Decoded pixels held by uploads being rendered, 4 bytes each.",
+		}, func() float64 { return float64(s.pixelsInFlight.Load()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "fotogal_image_pixel_budget",
+			Help: "The most decoded pixels uploads being rendered may hold at once.",
+		}, func() float64 { return float64(s.pixelBudget) }),
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"go.uber.org/zap"
@@ -122,6 +123,11 @@ func (s *Server) ingest(ctx context.Context, ownerID string, isProfile bool, met
 	if err != nil {
 		return store.Image{}, err
 	}
+	releasePixels, err := s.acquirePixels(ctx, info.Footprint())
+	if err != nil {
+		return store.Image{}, err
+	}
+	defer releasePixels()
 	release, err := s.acquire(ctx)
 	if err != nil {
 		return store.Image{}, err
@@ -141,8 +147,23 @@ func (s *Server) ingest(ctx context.Context, ownerID string, isProfile bool, met
 	if !isProfile {
 		img.Caption = meta.GetCaption()
 	}
-	var written []string
-	for _, r := range []struct {
+	if err := s.putRenditions(ctx, &img, res); err != nil {
+		return store.Image{}, err
+	}
+	img.CreateTime = now()
+	img.UpdateTime = img.CreateTime
+	if err := s.store.CreateImage(ctx, img); err != nil {
+		s.deleteObjects(ctx, img.Original.Object, img.Display.Object, img.Thumb.Object)
+		return store.Image{}, fmt.Errorf("create image: %w", err)
+	}
+	return img, nil
+}
+
+// putRenditions encodes the renditions of img into the bucket, all three
+// at once (the original, re-encoded when it is turned, takes longest), and
+// records them in img. On failure it removes what it wrote.
+func (s *Server) putRenditions(ctx context.Context, img *store.Image, res imaging.Result) error {
+	renditions := []struct {
 		name      string
 		rendition imaging.Rendition
 		variant   *store.Variant
@@ -150,30 +171,47 @@ func (s *Server) ingest(ctx context.Context, ownerID string, isProfile bool, met
 		{"original", res.Original, &img.Original},
 		{"display", res.Display, &img.Display},
 		{"thumb", res.Thumb, &img.Thumb},
-	} {
-		name := objectName(img.ID, r.name, r.rendition.Format)
-		obj, err := s.put(ctx, name, r.rendition.Encode)
-		if err != nil {
-			s.deleteObjects(ctx, written...)
-			return store.Image{}, err
-		}
-		written = append(written, name)
-		*r.variant = store.Variant{
-			Object:      name,
-			ContentType: r.rendition.Format.ContentType(),
-			Size:        obj.Size,
-			Width:       r.rendition.Width,
-			Height:      r.rendition.Height,
-			SHA256:      obj.SHA256,
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make([]error, len(renditions))
+	names := make([]string, len(renditions))
+	var wg sync.WaitGroup
+	for i, r := range renditions {
+		names[i] = objectName(img.ID, r.name, r.rendition.Format)
+		wg.Go(func() {
+			obj, err := s.put(ctx, names[i], r.rendition.Encode)
+			if err != nil {
+				errs[i] = err
+				cancel() // The image fails whole: the others need not finish.
+				return
+			}
+			*r.variant = store.Variant{
+				Object:      names[i],
+				ContentType: r.rendition.Format.ContentType(),
+				Size:        obj.Size,
+				Width:       r.rendition.Width,
+				Height:      r.rendition.Height,
+				SHA256:      obj.SHA256,
+			}
+		})
+	}
+	wg.Wait()
+	var written []string
+	var failure error
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			written = append(written, names[i])
+		case failure == nil || errors.Is(failure, context.Canceled):
+			failure = err // The first cause, rather than a cancellation it caused.
 		}
 	}
-	img.CreateTime = now()
-	img.UpdateTime = img.CreateTime
-	if err := s.store.CreateImage(ctx, img); err != nil {
+	if failure != nil {
 		s.deleteObjects(ctx, written...)
-		return store.Image{}, fmt.Errorf("create image: %w", err)
+		return failure
 	}
-	return img, nil
+	return nil
 }
 
 // put streams what encode writes into the bucket object name.
