@@ -59,7 +59,8 @@ func TestBenchImages(t *testing.T) {
 	if err := e2e.Build(binDir); err != nil {
 		t.Fatal(err)
 	}
-	s := e2e.Start(t, binDir, e2e.Options{})
+	// The binaries log as in production: one access line a request.
+	s := e2e.Start(t, binDir, e2e.Options{Env: map[string]string{"FOTOGAL_LOG_LEVEL": "info"}})
 	owner := s.Register(t, e2e.Unique("bench"))
 
 	// Uploads, one at a time, against vipsthumbnail on the same files.

@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"go/parser"
 	"go/token"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -133,8 +135,39 @@ func variables(src string) []string {
 	return names
 }
 
-// dialVariable returns the variable through which a binary dials the
-// binary named callee, e.g. FOTOGAL_USER_ADDR for user.
-func dialVariable(callee string) string {
-	return "FOTOGAL_" + strings.ToUpper(callee) + "_ADDR"
+// dial is a setting through which one binary reaches a port of another.
+type dial struct {
+	// variable is the setting, e.g. FOTOGAL_USER_ADDR.
+	variable string
+	// callee is the binary it reaches; port names the callee's container
+	// port it reaches there.
+	callee, port string
+	// url: the value is a base URL, http://host:port, not a gRPC target.
+	url bool
+	// optional: set but empty, the binary dials nothing through it. Unset,
+	// it still dials its default on 127.0.0.1.
+	optional bool
+}
+
+// contentDial is how the gateway reaches the image service's content port,
+// photo bytes over HTTP; set but empty, it streams them over gRPC instead.
+var contentDial = dial{variable: "FOTOGAL_IMAGE_CONTENT_URL", callee: "image", port: "content", url: true, optional: true}
+
+// dials returns every setting through which a binary may dial another:
+// FOTOGAL_<BINARY>_ADDR to the grpc port of each of binaries, e.g.
+// FOTOGAL_USER_ADDR for user, and contentDial.
+func dials(binaries map[string]*Binary) []dial {
+	var out []dial
+	for _, callee := range slices.Sorted(maps.Keys(binaries)) {
+		out = append(out, dial{variable: "FOTOGAL_" + strings.ToUpper(callee) + "_ADDR", callee: callee, port: "grpc"})
+	}
+	return append(out, contentDial)
+}
+
+// dialsWith reports whether a container of binary b, with environment env,
+// dials d's callee through d: b reads the setting and env sets it (to a
+// value, where an empty one turns it off).
+func (d dial) dialsWith(b *Binary, env map[string]envVar) bool {
+	v, set := env[d.variable]
+	return b.Name != d.callee && b.Reads[d.variable] && set && (v.value != "" || !d.optional)
 }

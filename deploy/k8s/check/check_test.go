@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -140,7 +141,9 @@ func TestLoadBinaries(t *testing.T) {
 		{"auth", "FOTOGAL_IMAGE_ADDR", false},
 		{"feed", "FOTOGAL_IMAGE_ADDR", true},
 		{"image", "FOTOGAL_BUCKET", true},
+		{"image", "FOTOGAL_CONTENT_ADDR", true},
 		{"gateway", "FOTOGAL_HTTP_ADDR", true},
+		{"gateway", "FOTOGAL_IMAGE_CONTENT_URL", true},
 		{"gateway", "FOTOGAL_STORE", false},
 	} {
 		if got := bins[tc.binary].Reads[tc.variable]; got != tc.reads {
@@ -152,8 +155,18 @@ func TestLoadBinaries(t *testing.T) {
 			t.Errorf("user does not know %s", v)
 		}
 	}
-	if bins["gateway"].Known["FOTOGAL_NOSQL_REGION"] {
-		t.Error("gateway knows FOTOGAL_NOSQL_REGION, which only the services read")
+	for name, b := range bins {
+		if !b.Known["FOTOGAL_PPROF"] {
+			t.Errorf("%s does not know FOTOGAL_PPROF", name)
+		}
+	}
+	if !bins["image"].Known["FOTOGAL_CONTENT_ACCESS_TTL"] {
+		t.Error("image does not know FOTOGAL_CONTENT_ACCESS_TTL")
+	}
+	for _, v := range []string{"FOTOGAL_NOSQL_REGION", "FOTOGAL_CONTENT_ADDR", "FOTOGAL_CONTENT_ACCESS_TTL"} {
+		if bins["gateway"].Known[v] {
+			t.Errorf("gateway knows %s, which only the services read", v)
+		}
 	}
 }
 
@@ -467,6 +480,9 @@ func TestRulesCatchBreaches(t *testing.T) {
 		{"service-ports", "targetPort number", oke, func(t *testing.T, c *check.Context) {
 			service(t, c, "fotogal-gateway").Spec.Ports[0].TargetPort = intstr.FromInt32(80)
 		}, "targetPort 80 is not a TCP port"},
+		{"service-ports", "content targetPort", oke, func(t *testing.T, c *check.Context) {
+			service(t, c, "fotogal-image").Spec.Ports[1].TargetPort = intstr.FromString("http")
+		}, `Service "fotogal-image" port 9083: targetPort http is not a TCP port`},
 		{"service-ports", "protocol", base, func(t *testing.T, c *check.Context) {
 			service(t, c, "fotogal-image").Spec.Ports[0].Protocol = corev1.ProtocolUDP
 		}, "is not a UDP port"},
@@ -530,6 +546,19 @@ func TestRulesCatchBreaches(t *testing.T) {
 		{"network-policies", "a caller's dial removed", base, func(t *testing.T, c *check.Context) {
 			delete(configMap(t, c, "fotogal-feed").Data, "FOTOGAL_IMAGE_ADDR")
 		}, `Deployment "fotogal-image" port "grpc" (9093) admits fotogal-feed, which does not dial it`},
+		{"network-policies", "the gateway left out of the content port", base, func(t *testing.T, c *check.Context) {
+			networkPolicy(t, c, "fotogal-image").Spec.Ingress[1].From = []networkingv1.NetworkPolicyPeer{peer("fotogal-feed")}
+		}, `Deployment "fotogal-image" port "content" (9083) does not admit fotogal-gateway, which dials it`},
+		{"network-policies", "the content port with the gRPC callers", oke, func(t *testing.T, c *check.Context) {
+			np := networkPolicy(t, c, "fotogal-image")
+			np.Spec.Ingress[0].Ports = append(np.Spec.Ingress[0].Ports, networkingv1.NetworkPolicyPort{Port: ptr(intstr.FromInt32(9083))})
+		}, `Deployment "fotogal-image" port "content" (9083) admits fotogal-user, which does not dial it`},
+		{"network-policies", "the content port admitted though not dialled", base, func(t *testing.T, c *check.Context) {
+			configMap(t, c, "fotogal-gateway").Data["FOTOGAL_IMAGE_CONTENT_URL"] = ""
+		}, `Deployment "fotogal-image" port "content" (9083) admits fotogal-gateway, which does not dial it`},
+		{"network-policies", "the content port open to all, alone", "base/image", func(t *testing.T, c *check.Context) {
+			networkPolicy(t, c, "fotogal-image").Spec.Ingress[1].From = nil
+		}, `Deployment "fotogal-image" port "content" (9083) is open beyond the namespace`},
 		{"network-policies", "gRPC open to all", local, func(t *testing.T, c *check.Context) {
 			networkPolicy(t, c, "fotogal-user").Spec.Ingress[0].From = nil
 		}, `Deployment "fotogal-user" port "grpc" (9092) is open beyond the namespace`},
@@ -616,12 +645,39 @@ func TestRulesCatchBreaches(t *testing.T) {
 		{"settings", "listening on loopback", base, func(t *testing.T, c *check.Context) {
 			configMap(t, c, "fotogal-user").Data["FOTOGAL_GRPC_ADDR"] = "127.0.0.1:9092"
 		}, `FOTOGAL_GRPC_ADDR is "127.0.0.1:9092"; it must be ":9092"`},
+		{"settings", "content on loopback", base, func(t *testing.T, c *check.Context) {
+			configMap(t, c, "fotogal-image").Data["FOTOGAL_CONTENT_ADDR"] = "127.0.0.1:9083"
+		}, `FOTOGAL_CONTENT_ADDR is "127.0.0.1:9083"; it must be ":9083", every interface on the declared port "content"`},
+		{"settings", "content port turned off", "base/image", func(t *testing.T, c *check.Context) {
+			configMap(t, c, "fotogal-image").Data["FOTOGAL_CONTENT_ADDR"] = ""
+		}, `FOTOGAL_CONTENT_ADDR is ""; it must be ":9083"`},
+		{"settings", "the image's setting in the gateway", oke, func(t *testing.T, c *check.Context) {
+			configMap(t, c, "fotogal-gateway").Data["FOTOGAL_CONTENT_ADDR"] = ":9083"
+		}, "sets FOTOGAL_CONTENT_ADDR, which gateway does not read"},
 		{"settings", "metrics on another port", oke, func(t *testing.T, c *check.Context) {
 			configMap(t, c, "fotogal-auth").Data["FOTOGAL_METRICS_ADDR"] = ":9190"
 		}, `FOTOGAL_METRICS_ADDR is ":9190"; it must be ":9191"`},
 		{"settings", "dialling the wrong port", base, func(t *testing.T, c *check.Context) {
 			configMap(t, c, "fotogal-gateway").Data["FOTOGAL_USER_ADDR"] = "fotogal-user:9093"
 		}, `FOTOGAL_USER_ADDR="fotogal-user:9093": Service "fotogal-user" has no port 9093 leading to the user pods`},
+		{"settings", "gRPC to the content port", local, func(t *testing.T, c *check.Context) {
+			configMap(t, c, "fotogal-feed").Data["FOTOGAL_IMAGE_ADDR"] = "fotogal-image:9083"
+		}, `FOTOGAL_IMAGE_ADDR="fotogal-image:9083": Service "fotogal-image" has no port 9083 leading to the image pods' grpc port`},
+		{"settings", "content URL to the gRPC port", base, func(t *testing.T, c *check.Context) {
+			configMap(t, c, "fotogal-gateway").Data["FOTOGAL_IMAGE_CONTENT_URL"] = "http://fotogal-image:9093"
+		}, `Service "fotogal-image" has no port 9093 leading to the image pods' content port`},
+		{"settings", "content URL without a scheme", oke, func(t *testing.T, c *check.Context) {
+			configMap(t, c, "fotogal-gateway").Data["FOTOGAL_IMAGE_CONTENT_URL"] = "fotogal-image:9083"
+		}, `FOTOGAL_IMAGE_CONTENT_URL="fotogal-image:9083": not a base URL http://<Service>:<port>`},
+		{"settings", "content URL with a path", base, func(t *testing.T, c *check.Context) {
+			configMap(t, c, "fotogal-gateway").Data["FOTOGAL_IMAGE_CONTENT_URL"] = "http://fotogal-image:9083/v1"
+		}, "not a base URL http://<Service>:<port>"},
+		{"settings", "content URL to an address, alone", "base/gateway", func(t *testing.T, c *check.Context) {
+			configMap(t, c, "fotogal-gateway").Data["FOTOGAL_IMAGE_CONTENT_URL"] = "http://127.0.0.1:9083"
+		}, `FOTOGAL_IMAGE_CONTENT_URL="http://127.0.0.1:9083": dial a Service name, not an address`},
+		{"settings", "content URL left to its default", "base/gateway", func(t *testing.T, c *check.Context) {
+			delete(configMap(t, c, "fotogal-gateway").Data, "FOTOGAL_IMAGE_CONTENT_URL")
+		}, "does not set FOTOGAL_IMAGE_CONTENT_URL: gateway would dial its default on 127.0.0.1"},
 		{"settings", "dialling a missing Service", oke, func(t *testing.T, c *check.Context) {
 			configMap(t, c, "fotogal-feed").Data["FOTOGAL_IMAGE_ADDR"] = "fotogal-images:9093"
 		}, `no Service "fotogal-images" in the build`},
@@ -672,6 +728,29 @@ func TestRulesCatchBreaches(t *testing.T) {
 				}
 			}
 			t.Errorf("%s after the breach: %v; want an error containing %q", tc.rule, errs, tc.want)
+		})
+	}
+}
+
+// TestContentOverGRPC checks the other way the gateway may serve photo
+// bytes: FOTOGAL_IMAGE_CONTENT_URL set but empty streams them over gRPC, and
+// the image pods' content port then admits nobody.
+func TestContentOverGRPC(t *testing.T) {
+	for _, build := range []string{"base", "overlays/oke"} {
+		t.Run(build, func(t *testing.T) {
+			t.Parallel()
+			c := decoded(t, build)
+			configMap(t, c, "fotogal-gateway").Data["FOTOGAL_IMAGE_CONTENT_URL"] = ""
+			np := networkPolicy(t, c, "fotogal-image")
+			np.Spec.Ingress = slices.DeleteFunc(np.Spec.Ingress, func(r networkingv1.NetworkPolicyIngressRule) bool {
+				return len(r.Ports) == 1 && r.Ports[0].Port.String() == "content"
+			})
+			if len(np.Spec.Ingress) != 2 {
+				t.Fatalf("NetworkPolicy fotogal-image has %d rules after removing the content port's, want 2", len(np.Spec.Ingress))
+			}
+			for _, err := range check.Run(c) {
+				t.Error(err)
+			}
 		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"net"
+	"net/url"
 	"path"
 	"regexp"
 	"slices"
@@ -83,9 +84,9 @@ var Rules = []Rule{
 	{"service-ports", "every Service port's targetPort is a port (by name or number, same protocol) of every pod the Service selects", checkServicePorts},
 	{"images", "each Deployment fotogal-<binary> runs one container <binary>, its image named as the profile says (fotogal/<binary>, not pulled, or <region>.ocir.io/<namespace>/fotogal/<binary>:<tag>)", checkImages},
 	{"exposure", "a LoadBalancer or NodePort Service exposes only 80, 443 or 8080, to the gateway's HTTP port 8080; no Service has external IPs", checkExposure},
-	{"network-policies", "the namespace denies ingress by default; every pod is selected by a policy; a grpc port admits exactly the pods that dial it, from the namespace; the gateway's http port admits everyone; metrics only other namespaces by label; nothing else is open", checkNetworkPolicies},
+	{"network-policies", "the namespace denies ingress by default; every pod is selected by a policy; a port other binaries dial (grpc, the image's content) admits exactly the pods whose settings dial it, from the namespace; the gateway's http port admits everyone; metrics only other namespaces by label; nothing else is open", checkNetworkPolicies},
 	{"scaling", "a pod on the embedded backends (SQLite, directory bucket) keeps /data on a PVC and runs exactly one replica, Recreate, without HPA; one stateless on its backends has an HPA (min 2) owning its replicas when autoscaled, else one replica", checkScaling},
-	{"settings", "every variable a container sets is one its binary reads; listen addresses match the declared ports; every service it dials is set, to a Service of the build that selects it; the data dir is mounted; credentials come from Secrets; Workload Identity has the SDK's variables", checkSettings},
+	{"settings", "every variable a container sets is one its binary reads; listen addresses match the declared ports; every service it dials is set, to a Service of the build whose port leads to the port it dials; the data dir is mounted; credentials come from Secrets; Workload Identity has the SDK's variables", checkSettings},
 }
 
 // Run applies every rule to c and returns the breaches, each prefixed with
@@ -749,25 +750,31 @@ func rulePortMatches(ports []networkingv1.NetworkPolicyPort, cp corev1.Container
 	return false
 }
 
-// callers returns the Deployments of p's namespace whose binary dials p's
-// binary (its FOTOGAL_<BINARY>_ADDR is set).
-func (c *Context) callers(p pod) map[string]bool {
+// callers returns the Deployments of p's namespace whose settings dial the
+// port named port of p's binary (see dials).
+func (c *Context) callers(p pod, port string) map[string]bool {
 	out := map[string]bool{}
 	callee := c.binary(p)
 	if callee == nil {
 		return out
 	}
-	dial := dialVariable(callee.Name)
-	for _, q := range c.pods() {
-		b := c.binary(q)
-		if q.ns != p.ns || b == nil || !b.Reads[dial] {
+	for _, d := range dials(c.Binaries) {
+		if d.callee != callee.Name || d.port != port {
 			continue
 		}
-		if _, ok := c.env(q.ns, q.spec.Containers[0])[dial]; ok {
-			out[q.dep.Name] = true
+		for _, q := range c.pods() {
+			if b := c.binary(q); q.ns == p.ns && b != nil && d.dialsWith(b, c.env(q.ns, q.spec.Containers[0])) {
+				out[q.dep.Name] = true
+			}
 		}
 	}
 	return out
+}
+
+// dialled reports whether port is a port name that some setting dials
+// (grpc, content).
+func (c *Context) dialled(port string) bool {
+	return slices.ContainsFunc(dials(c.Binaries), func(d dial) bool { return d.port == port })
 }
 
 func checkNetworkPolicies(c *Context) []error {
@@ -797,15 +804,15 @@ func checkNetworkPolicies(c *Context) []error {
 					fail("%s: no ingress NetworkPolicy selects the pod, so every port is open", id)
 					break
 				}
-				switch cp.Name {
-				case "grpc":
+				switch {
+				case c.dialled(cp.Name):
 					if src.anywhere || len(src.namespaces) > 0 {
 						fail("%s is open beyond the namespace; only the services that call it may reach it", id)
 					}
 					if !c.Profile.Complete {
 						continue
 					}
-					want := c.callers(p)
+					want := c.callers(p, cp.Name)
 					for name := range want {
 						if !src.pods[name] {
 							fail("%s does not admit %s, which dials it", id, name)
@@ -816,17 +823,17 @@ func checkNetworkPolicies(c *Context) []error {
 							fail("%s admits %s, which does not dial it", id, name)
 						}
 					}
-				case "http":
+				case cp.Name == "http":
 					if !src.anywhere {
 						fail("%s is not open to everyone (the load balancer, clients): give it a rule with no from", id)
 					}
-				case "metrics":
+				case cp.Name == "metrics":
 					if src.anywhere || len(src.podSelectors) > 0 {
 						fail("%s is open to more than a monitoring namespace (namespaceSelector)", id)
 					}
 				default:
 					if src.open() {
-						fail("%s admits traffic, but FotoGal's pods serve only grpc, http and metrics", id)
+						fail("%s admits traffic, but FotoGal's pods serve only grpc, content, http and metrics", id)
 					}
 				}
 			}
@@ -957,6 +964,7 @@ func (c *Context) env(ns string, ctr corev1.Container) map[string]envVar {
 var listenVariables = map[string]string{
 	"FOTOGAL_GRPC_ADDR":    "grpc",
 	"FOTOGAL_HTTP_ADDR":    "http",
+	"FOTOGAL_CONTENT_ADDR": "content",
 	"FOTOGAL_METRICS_ADDR": "metrics",
 }
 
@@ -998,18 +1006,20 @@ func checkSettings(c *Context) []error {
 				fail("%s: %s is %q; it must be \":%d\", every interface on the declared port %q", id, variable, v.value, cp.ContainerPort, portName)
 			}
 		}
-		for _, callee := range slices.Sorted(maps.Keys(c.Binaries)) {
-			variable := dialVariable(callee)
-			if callee == b.Name || !b.Reads[variable] {
+		for _, d := range dials(c.Binaries) {
+			if d.callee == b.Name || !b.Reads[d.variable] {
 				continue
 			}
-			v, set := env[variable]
+			v, set := env[d.variable]
 			if !set {
-				fail("%s does not set %s: %s would dial its default on 127.0.0.1", id, variable, b.Name)
+				fail("%s does not set %s: %s would dial its default on 127.0.0.1", id, d.variable, b.Name)
 				continue
 			}
-			if err := c.checkDialTarget(p.ns, callee, v.value); err != nil {
-				fail("%s: %s=%q: %v", id, variable, v.value, err)
+			if d.optional && v.value == "" {
+				continue // Turned off: it dials nothing.
+			}
+			if err := c.checkDialTarget(p.ns, d, v.value); err != nil {
+				fail("%s: %s=%q: %v", id, d.variable, v.value, err)
 			}
 		}
 		if b.Reads["FOTOGAL_DATA_DIR"] {
@@ -1041,11 +1051,20 @@ func listensEverywhere(addr string) bool {
 	return err == nil && (host == "" || host == "0.0.0.0" || host == "::")
 }
 
-// checkDialTarget checks that target, where a binary dials callee, is a
-// Service of the namespace that selects callee's pods on that port; in a
-// build that lacks callee, only that it is not a loopback address.
-func (c *Context) checkDialTarget(ns, callee, target string) error {
-	host, port, err := net.SplitHostPort(strings.TrimPrefix(target, "dns:///"))
+// checkDialTarget checks that target, the value of d, names a Service of
+// the namespace with a port that leads to the port d dials of d.callee's
+// pods; in a build that lacks the callee, only that it names a Service, not
+// an address.
+func (c *Context) checkDialTarget(ns string, d dial, target string) error {
+	hostPort := strings.TrimPrefix(target, "dns:///")
+	if d.url {
+		u, err := url.Parse(target)
+		if err != nil || u.Scheme != "http" || u.Port() == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("not a base URL http://<Service>:<port>")
+		}
+		hostPort = u.Host
+	}
+	host, port, err := net.SplitHostPort(hostPort)
 	if err != nil {
 		return fmt.Errorf("not host:port: %v", err)
 	}
@@ -1065,12 +1084,13 @@ func (c *Context) checkDialTarget(ns, callee, target string) error {
 				continue
 			}
 			for _, p := range c.serviceTargets(s) {
-				if b := c.binary(p); b != nil && b.Name == callee {
+				cp, ok := podPort(p, targetPort(sp), sp.Protocol)
+				if b := c.binary(p); ok && cp.Name == d.port && b != nil && b.Name == d.callee {
 					return nil
 				}
 			}
 		}
-		return fmt.Errorf("Service %q has no port %s leading to the %s pods", name, port, callee)
+		return fmt.Errorf("Service %q has no port %s leading to the %s pods' %s port", name, port, d.callee, d.port)
 	}
 	return fmt.Errorf("no Service %q in the build", name)
 }

@@ -66,6 +66,7 @@ func loadConfig(lookup func(string) (string, bool)) (config, error) {
 			ImageContentURL: l.OptionalURL("FOTOGAL_IMAGE_CONTENT_URL", "http://127.0.0.1:9083"),
 		},
 	}
+	cfg.Gateway.ContentHeaderTimeout = cfg.CallTimeout
 	errs := []error{l.Err()}
 	if cfg.Gateway.MaxUploadBytes <= 0 {
 		errs = append(errs, errors.New("FOTOGAL_MAX_UPLOAD_BYTES: must be positive"))

@@ -65,7 +65,7 @@ func (g *Gateway) contentProxy(target *url.URL) runtime.HandlerFunc {
 			MaxIdleConns:          512,
 			MaxIdleConnsPerHost:   512,
 			IdleConnTimeout:       90 * time.Second,
-			ResponseHeaderTimeout: 10 * time.Second,
+			ResponseHeaderTimeout: g.cfg.ContentHeaderTimeout,
 			DisableCompression:    true,
 			WriteBufferSize:       16 << 10,
 			ReadBufferSize:        proxyBufferSize,

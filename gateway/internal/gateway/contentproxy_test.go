@@ -141,3 +141,29 @@ func TestContentProxyUnreachable(t *testing.T) {
 		t.Errorf("body %s, want code 14 without the address", body)
 	}
 }
+
+// A content port that takes the request and never answers is 503 once the
+// header timeout has passed, as a gRPC call past its deadline is.
+func TestContentProxyStuck(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	stuck := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() {
+		close(release)
+		stuck.Close()
+	})
+	env := newTestEnv(t, withConfig(gateway.Config{ImageContentURL: stuck.URL, ContentHeaderTimeout: 200 * time.Millisecond}))
+	env.client.Timeout = 10 * time.Second
+	resp, body := env.do(t, http.MethodGet, "/v1/images/img-1/content", nil, map[string]string{"Authorization": "Bearer t"})
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("status %d, want 503: %s", resp.StatusCode, body)
+	}
+	if st := decodeStatus(t, resp, body); st.Code != 14 {
+		t.Errorf("body %s, want code 14", body)
+	}
+}

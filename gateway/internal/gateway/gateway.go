@@ -57,6 +57,10 @@ type Config struct {
 	// ("http://image:9083"), where photo bytes are proxied; empty means
 	// they are streamed over gRPC instead.
 	ImageContentURL string
+	// ContentHeaderTimeout bounds the wait for the content port's answer
+	// to begin, as the call timeout bounds a gRPC call; zero or less means
+	// five seconds.
+	ContentHeaderTimeout time.Duration
 }
 
 // Upstreams are the connections to the services the gateway calls.
@@ -92,6 +96,9 @@ func New(cfg Config, up Upstreams, logger *zap.Logger, static fs.FS) (*Gateway, 
 	}
 	if cfg.ReadyTimeout <= 0 {
 		cfg.ReadyTimeout = time.Second
+	}
+	if cfg.ContentHeaderTimeout <= 0 {
+		cfg.ContentHeaderTimeout = 5 * time.Second
 	}
 	allowed, err := parseOrigins(cfg.AllowedOrigins)
 	if err != nil {
