@@ -28,8 +28,9 @@ import (
 // route remembers for DefaultContentAccessTTL whether one person may see
 // another's photos, and the browser keeps them as long (Cache-Control
 // max-age): a revocation reaches every new request within 30 s, and a
-// screen within 60 s at most. A deleted photo is gone at once: the replica
-// that deletes it forgets its row, and the others find its objects gone.
+// browser's copy expires at most 30 s after that. A deleted photo is gone
+// at once: the replica that deletes it forgets its row, and the others
+// find its objects gone.
 const (
 	// DefaultContentAccessTTL is how long the content route keeps an
 	// access decision and a photo's row, and browsers keep a variant, when
