@@ -61,6 +61,7 @@ func loadConfig(lookup func(string) (string, bool)) (config, error) {
 		ShutdownTimeout: l.Duration("FOTOGAL_SHUTDOWN_TIMEOUT", 10*time.Second),
 		Gateway: gateway.Config{
 			MaxUploadBytes: l.Bytes("FOTOGAL_MAX_UPLOAD_BYTES", gateway.DefaultMaxUploadBytes),
+			MaxJSONBytes:   l.Bytes("FOTOGAL_MAX_JSON_BYTES", gateway.DefaultMaxJSONBytes),
 			TrustProxy:     l.Bool("FOTOGAL_TRUST_PROXY", false),
 			// Set but empty streams photo bytes over gRPC instead.
 			ImageContentURL: l.OptionalURL("FOTOGAL_IMAGE_CONTENT_URL", "http://127.0.0.1:9083"),
@@ -70,6 +71,9 @@ func loadConfig(lookup func(string) (string, bool)) (config, error) {
 	errs := []error{l.Err()}
 	if cfg.Gateway.MaxUploadBytes <= 0 {
 		errs = append(errs, errors.New("FOTOGAL_MAX_UPLOAD_BYTES: must be positive"))
+	}
+	if cfg.Gateway.MaxJSONBytes <= 0 {
+		errs = append(errs, errors.New("FOTOGAL_MAX_JSON_BYTES: must be positive"))
 	}
 	for _, o := range strings.Split(l.String("FOTOGAL_ALLOWED_ORIGINS", ""), ",") {
 		if strings.TrimSpace(o) == "" {

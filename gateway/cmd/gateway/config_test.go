@@ -25,7 +25,7 @@ func TestLoadConfig(t *testing.T) {
 					cfg.ImageAddr != "127.0.0.1:9093" || cfg.FeedAddr != "127.0.0.1:9094" {
 					t.Errorf("upstreams = %s %s %s %s", cfg.AuthAddr, cfg.UserAddr, cfg.ImageAddr, cfg.FeedAddr)
 				}
-				if cfg.CallTimeout != 5*time.Second || cfg.Gateway.MaxUploadBytes != 16<<20 ||
+				if cfg.CallTimeout != 5*time.Second || cfg.Gateway.MaxUploadBytes != 16<<20 || cfg.Gateway.MaxJSONBytes != 64<<10 ||
 					cfg.Gateway.TrustProxy || len(cfg.Gateway.AllowedOrigins) != 0 {
 					t.Errorf("config = %+v", cfg)
 				}
@@ -37,6 +37,7 @@ func TestLoadConfig(t *testing.T) {
 				"FOTOGAL_HTTP_ADDR":        "0.0.0.0:80",
 				"FOTOGAL_METRICS_ADDR":     "",
 				"FOTOGAL_MAX_UPLOAD_BYTES": "8MiB",
+				"FOTOGAL_MAX_JSON_BYTES":   "1MiB",
 				"FOTOGAL_TRUST_PROXY":      "true",
 				"FOTOGAL_ALLOWED_ORIGINS":  "https://A.example/, http://b.example:8080",
 				"FOTOGAL_CALL_TIMEOUT":     "2s",
@@ -46,7 +47,7 @@ func TestLoadConfig(t *testing.T) {
 				if cfg.HTTPAddr != "0.0.0.0:80" || cfg.MetricsAddr != "" || cfg.FeedAddr != "feed:9094" || cfg.CallTimeout != 2*time.Second {
 					t.Errorf("config = %+v", cfg)
 				}
-				if cfg.Gateway.MaxUploadBytes != 8<<20 || !cfg.Gateway.TrustProxy {
+				if cfg.Gateway.MaxUploadBytes != 8<<20 || cfg.Gateway.MaxJSONBytes != 1<<20 || !cfg.Gateway.TrustProxy {
 					t.Errorf("gateway config = %+v", cfg.Gateway)
 				}
 				if got := strings.Join(cfg.Gateway.AllowedOrigins, " "); got != "https://a.example http://b.example:8080" {
@@ -58,12 +59,13 @@ func TestLoadConfig(t *testing.T) {
 			name: "bad values are named",
 			env: map[string]string{
 				"FOTOGAL_MAX_UPLOAD_BYTES": "lots",
+				"FOTOGAL_MAX_JSON_BYTES":   "-1",
 				"FOTOGAL_TRUST_PROXY":      "perhaps",
 				"FOTOGAL_ALLOWED_ORIGINS":  "https://ok.example,evil.example/path",
 				"FOTOGAL_CALL_TIMEOUT":     "soon",
 				"FOTOGAL_LOG_LEVEL":        "loud",
 			},
-			wantErr: []string{"FOTOGAL_MAX_UPLOAD_BYTES", "FOTOGAL_TRUST_PROXY", "FOTOGAL_ALLOWED_ORIGINS", "FOTOGAL_CALL_TIMEOUT", "FOTOGAL_LOG_LEVEL"},
+			wantErr: []string{"FOTOGAL_MAX_UPLOAD_BYTES", "FOTOGAL_MAX_JSON_BYTES", "FOTOGAL_TRUST_PROXY", "FOTOGAL_ALLOWED_ORIGINS", "FOTOGAL_CALL_TIMEOUT", "FOTOGAL_LOG_LEVEL"},
 		},
 		{
 			name:    "bad listen addresses",

@@ -50,6 +50,8 @@ type requestInfo struct {
 	secure bool
 	// cookieAuth says the session token came from the cookie.
 	cookieAuth bool
+	// bodyTooLarge says the request's JSON body went past the limit.
+	bodyTooLarge bool
 	// route is the matched route pattern, the "route" of logs and metrics.
 	route string
 }
@@ -137,9 +139,10 @@ func recordRoute(next runtime.HandlerFunc) runtime.HandlerFunc {
 }
 
 // serveAPI serves /v1/: it refuses cross-origin state changes made with the
-// session cookie, turns the cookie into an Authorization header and drops
-// every cookie and any Grpc-Timeout, then hands the request to the grpc-gateway mux (which also
-// serves the streaming routes of image bytes).
+// session cookie, turns the cookie into an Authorization header, drops
+// every cookie and any Grpc-Timeout, checks and caps JSON bodies, then
+// hands the request to the grpc-gateway mux (which also serves the
+// streaming routes of image bytes).
 func (g *Gateway) serveAPI(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	token, fromCookie := "", false
@@ -160,6 +163,10 @@ func (g *Gateway) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if fromCookie {
 		r.Header.Set("Authorization", "Bearer "+token)
 		requestInfoFrom(r.Context()).cookieAuth = true
+	}
+	if err := g.checkJSONBody(r); err != nil {
+		g.writeError(w, r, err)
+		return
 	}
 	g.mux.ServeHTTP(w, r)
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"go.uber.org/zap"
@@ -22,6 +23,11 @@ import (
 // session cookie that proved invalid, and hides the text of Unavailable
 // and DeadlineExceeded errors, which names internal addresses.
 func (g *Gateway) handleError(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+	if requestInfoFrom(ctx).bodyTooLarge {
+		// The JSON decoder failed because the capped body ran out.
+		err = g.bodyTooLarge()
+	}
+	err = clientSideError(err)
 	var withHTTPStatus *runtime.HTTPStatusError
 	grpcErr := err
 	if errors.As(err, &withHTTPStatus) {
@@ -54,6 +60,33 @@ func (g *Gateway) handleError(ctx context.Context, mux *runtime.ServeMux, m runt
 		err = &runtime.HTTPStatusError{HTTPStatus: httpStatus, Err: status.Error(st.Code(), msg)}
 	}
 	runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, err)
+}
+
+// The texts of grpc-go's refusals of a message over a size limit: the
+// gateway's client refusing to send one, or a service refusing to receive
+// one. A service's own status never starts with "grpc: ".
+const (
+	grpcSendTooLarge    = "grpc: trying to send message larger than max"
+	grpcReceiveTooLarge = "grpc: received message larger than max"
+)
+
+// clientSideError maps grpc-go's refusals of a message too large, whose
+// code (ResourceExhausted) would otherwise read as throttling (429) and
+// whose text is internal, to 413. The requests are what grows past the
+// limits (4 MiB a message): the answers, pages of at most 100 items, stay
+// far below them.
+func clientSideError(err error) error {
+	st, ok := status.FromError(err)
+	if !ok || st.Code() != codes.ResourceExhausted {
+		return err
+	}
+	if strings.HasPrefix(st.Message(), grpcSendTooLarge) || strings.HasPrefix(st.Message(), grpcReceiveTooLarge) {
+		return &runtime.HTTPStatusError{
+			HTTPStatus: http.StatusRequestEntityTooLarge,
+			Err:        status.Error(codes.InvalidArgument, "request too large"),
+		}
+	}
+	return err
 }
 
 // retryAfterSeconds returns the delay of st's RetryInfo in whole seconds,

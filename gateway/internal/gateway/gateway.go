@@ -43,6 +43,9 @@ type Config struct {
 	// MaxUploadBytes bounds the size of an uploaded file (photo or avatar);
 	// zero or less means DefaultMaxUploadBytes.
 	MaxUploadBytes int64
+	// MaxJSONBytes bounds the body of a JSON request; zero or less means
+	// DefaultMaxJSONBytes.
+	MaxJSONBytes int64
 	// TrustProxy says that the gateway runs behind a reverse proxy whose
 	// X-Forwarded-For and X-Forwarded-Proto headers are to be believed.
 	TrustProxy bool
@@ -93,6 +96,9 @@ func New(cfg Config, up Upstreams, logger *zap.Logger, static fs.FS) (*Gateway, 
 	}
 	if cfg.MaxUploadBytes <= 0 {
 		cfg.MaxUploadBytes = DefaultMaxUploadBytes
+	}
+	if cfg.MaxJSONBytes <= 0 {
+		cfg.MaxJSONBytes = DefaultMaxJSONBytes
 	}
 	if cfg.ReadyTimeout <= 0 {
 		cfg.ReadyTimeout = time.Second
