@@ -64,7 +64,12 @@ test: proto-check lint modules check-k8s ## Run every test of every module, end-
 	./scripts/check-chromium.sh
 	$(GO) test -race -count=1 -timeout 20m work
 	FOTOGAL_E2E_BACKEND=oci $(GO) test -race -count=1 -timeout 20m ./e2e
+	FUZZTIME=3s GO=$(GO) ./scripts/fuzz.sh
 	GO=$(GO) ./scripts/test-containers.sh
+
+.PHONY: fuzz
+fuzz: ## Run every Go fuzz target for FUZZTIME each (default 30s).
+	GO=$(GO) ./scripts/fuzz.sh
 
 .PHONY: test-containers
 test-containers: ## Build the images and run the tests across real containers (e2e/containers; needs a Docker Engine).

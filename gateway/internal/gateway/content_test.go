@@ -24,7 +24,7 @@ type formPart struct {
 
 // multipartForm returns a multipart body of parts, in order, and its
 // Content-Type.
-func multipartForm(t *testing.T, parts ...formPart) (*bytes.Buffer, string) {
+func multipartForm(t testing.TB, parts ...formPart) (*bytes.Buffer, string) {
 	t.Helper()
 	var body bytes.Buffer
 	w := multipart.NewWriter(&body)

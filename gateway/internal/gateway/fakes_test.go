@@ -313,7 +313,7 @@ func withStatic(static fs.FS) envOption { return func(s *envSetup) { s.static = 
 
 func withDeadFeed() envOption { return func(s *envSetup) { s.deadFeed = true } }
 
-func newTestEnv(t *testing.T, opts ...envOption) *testEnv {
+func newTestEnv(t testing.TB, opts ...envOption) *testEnv {
 	t.Helper()
 	setup := envSetup{static: testStatic}
 	for _, o := range opts {
@@ -365,7 +365,7 @@ func newTestEnv(t *testing.T, opts ...envOption) *testEnv {
 	return env
 }
 
-func dial(t *testing.T, addr string) *grpc.ClientConn {
+func dial(t testing.TB, addr string) *grpc.ClientConn {
 	t.Helper()
 	conn, err := grpcclient.Dial(addr, grpcclient.Options{Timeout: 5 * time.Second})
 	if err != nil {
@@ -376,7 +376,7 @@ func dial(t *testing.T, addr string) *grpc.ClientConn {
 }
 
 // deadAddr returns an address that refuses connections.
-func deadAddr(t *testing.T) string {
+func deadAddr(t testing.TB) string {
 	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
