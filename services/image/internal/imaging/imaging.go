@@ -17,6 +17,8 @@ import (
 	"io"
 
 	"golang.org/x/image/webp"
+
+	"github.com/fotogal/fotogal/services/image/internal/imaging/jpegscale"
 )
 
 // InvalidError says why a file is not an acceptable image.
@@ -88,6 +90,10 @@ type Info struct {
 	// Progressive is true for a progressive JPEG, whose decoding takes
 	// more memory.
 	Progressive bool
+	// unscalable is true for a sequential JPEG that jpegscale does not
+	// decode (four components, 12-bit samples, arithmetic coding, uncommon
+	// sampling): it is decoded in full.
+	unscalable bool
 }
 
 // Inspect identifies the image in r (size bytes) from its content and
@@ -118,6 +124,10 @@ func Inspect(r io.ReaderAt, size int64, lim Limits) (Info, error) {
 	switch format {
 	case JPEG:
 		info.Orientation, info.Progressive = jpegHeader(io.NewSectionReader(r, 0, size))
+		if !info.Progressive {
+			_, err := jpegscale.DecodeConfig(io.NewSectionReader(r, 0, size))
+			info.unscalable = err != nil
+		}
 	case WebP:
 		info.Orientation = webpOrientation(io.NewSectionReader(r, 0, size))
 	}

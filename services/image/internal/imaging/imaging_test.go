@@ -313,3 +313,28 @@ func TestStripRefusesTruncatedInput(t *testing.T) {
 		}
 	}
 }
+
+// A JPEG decoded reduced counts its reduced pixels against the budget;
+// one decoded in full, all of them.
+func TestFootprint(t *testing.T) {
+	const w, h = 4000, 3000
+	tests := []struct {
+		name string
+		info Info
+		want int64
+	}{
+		{"baseline jpeg, reduced by 2", Info{Format: JPEG, Width: w, Height: h, Orientation: 1}, 2000*1500 + 1080*810},
+		{"baseline jpeg turned", Info{Format: JPEG, Width: w, Height: h, Orientation: 6}, 2 * w * h},
+		{"progressive jpeg", Info{Format: JPEG, Width: w, Height: h, Orientation: 1, Progressive: true}, 4 * w * h},
+		{"jpeg jpegscale does not decode", Info{Format: JPEG, Width: w, Height: h, Orientation: 1, unscalable: true}, w * h},
+		{"small baseline jpeg", Info{Format: JPEG, Width: 2000, Height: 1500, Orientation: 1}, 2000 * 1500},
+		{"png", Info{Format: PNG, Width: w, Height: h, Orientation: 1}, w * h},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.info.Footprint(); got != tc.want {
+				t.Errorf("Footprint = %d, want %d", got, tc.want)
+			}
+		})
+	}
+}

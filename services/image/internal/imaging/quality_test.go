@@ -160,3 +160,53 @@ func TestVariantsMatchReferenceDownscale(t *testing.T) {
 		}
 	}
 }
+
+// The variants of a JPEG decoded reduced in the DCT are as sharp as a
+// slow, high-quality resize of the whole decoded original, as those of a
+// full decode are.
+func TestReducedVariantsMatchReferenceDownscale(t *testing.T) {
+	tests := []struct {
+		name       string
+		w, h       int
+		reduction  int
+		wantWidth  int
+		wantHeight int
+	}{
+		// Partial blocks along two edges.
+		{"reduced by 2", 3401, 2267, 2, 1080, 720},
+		// A panorama, not to test more pixels: its thumb, cut from a
+		// display less than ThumbSide high, is not compared.
+		{"reduced by 4", 7601, 1203, 4, 1080, 171},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			data := texturedPhoto(t, tc.w, tc.h, 1)
+			info, renditions, encoded := render(t, data)
+			display := image.Pt(renditions["display"].Width, renditions["display"].Height)
+			if got := info.reduction(); got != tc.reduction || display != image.Pt(tc.wantWidth, tc.wantHeight) {
+				t.Fatalf("reduced by %d to a display of %v; want by %d to %d×%d", got, display, tc.reduction, tc.wantWidth, tc.wantHeight)
+			}
+			full, err := jpeg.Decode(bytes.NewReader(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			fb := full.Bounds()
+			side := min(fb.Dx(), fb.Dy())
+			centre := image.Rect(0, 0, side, side).Add(image.Pt((fb.Dx()-side)/2, (fb.Dy()-side)/2))
+			reference := map[string]image.Image{
+				"display": scaledBy(xdraw.CatmullRom, full, fb, display),
+				"thumb":   scaledBy(xdraw.CatmullRom, full, centre, image.Pt(ThumbSide, ThumbSide)),
+			}
+			for _, variant := range []string{"display", "thumb"} {
+				if variant == "thumb" && display.Y < ThumbSide {
+					continue
+				}
+				got := psnr(t, reference[variant], decodeAs(t, JPEG, encoded[variant]))
+				t.Logf("%s: PSNR %.1f dB", variant, got)
+				if got < minPSNR {
+					t.Errorf("%s: PSNR %.1f dB against the reference; want it reach %d dB", variant, got, minPSNR)
+				}
+			}
+		})
+	}
+}
