@@ -35,7 +35,7 @@ type Config struct {
 	// CallTimeout: FOTOGAL_CALL_TIMEOUT (5s), the deadline of outbound
 	// calls.
 	CallTimeout time.Duration
-	// Store says where sessions are kept.
+	// Store says where sessions and the login throttle's counts are kept.
 	Store StoreConfig
 	// Auth: FOTOGAL_SESSION_TTL (168h), FOTOGAL_LOGIN_MAX_ATTEMPTS_PER_EMAIL
 	// (10), FOTOGAL_LOGIN_MAX_ATTEMPTS_PER_ADDR (50), FOTOGAL_LOGIN_WINDOW
@@ -46,7 +46,7 @@ type Config struct {
 	SweepInterval time.Duration
 }
 
-// StoreConfig chooses and locates the session store.
+// StoreConfig chooses and locates the store of sessions and counts.
 type StoreConfig struct {
 	// Backend: FOTOGAL_STORE (sqlite): sqlite, or nosql for Oracle NoSQL.
 	Backend string

@@ -63,7 +63,7 @@ func NewServer(st store.Store, users CredentialChecker, cfg Config) *Server {
 		store:      st,
 		users:      users,
 		sessionTTL: cfg.SessionTTL,
-		throttle:   newThrottle(cfg.Throttle),
+		throttle:   newThrottle(st, cfg.Throttle),
 		now:        time.Now,
 	}
 }
@@ -139,9 +139,14 @@ func (s *Server) login(ctx context.Context, req *authv1.LoginRequest) (*authv1.L
 	logger := logging.FromContext(ctx)
 	addr := clientAddress(ctx)
 	now := s.now()
-	if retryAfter, ok := s.throttle.begin(email, addr, now); !ok {
+	counted, err := s.throttle.begin(ctx, email, addr, now)
+	var throttled *throttledError
+	switch {
+	case errors.As(err, &throttled):
 		logger.Warn("login throttled", zap.String("client_address", addr))
-		return nil, &throttledError{retryAfter: retryAfter}
+		return nil, err
+	case err != nil:
+		return nil, err
 	}
 
 	checked, err := s.users.CheckCredentials(ctx, &userv1.CheckCredentialsRequest{
@@ -150,16 +155,19 @@ func (s *Server) login(ctx context.Context, req *authv1.LoginRequest) (*authv1.L
 	})
 	switch code := status.Code(err); code {
 	case codes.OK:
-		s.throttle.release(email, addr, now)
+		if err := s.throttle.succeeded(ctx, counted); err != nil {
+			// The login stands; the counts stay as they were.
+			logger.Warn("login", zap.Error(err))
+		}
 	case codes.Unauthenticated, codes.NotFound:
 		logger.Info("login failed", zap.String("client_address", addr))
 		return nil, errInvalidCredentials
 	case codes.Unavailable, codes.DeadlineExceeded:
-		s.throttle.release(email, addr, now)
+		s.release(ctx, counted)
 		logger.Warn("check credentials", zap.Error(err))
 		return nil, errUserServiceUnavailable
 	default:
-		s.throttle.release(email, addr, now)
+		s.release(ctx, counted)
 		return nil, fmt.Errorf("check credentials: %w", err)
 	}
 	user := checked.GetUser()
@@ -189,6 +197,14 @@ func (s *Server) login(ctx context.Context, req *authv1.LoginRequest) (*authv1.L
 		User:         user,
 		Session:      sessionProto(sess, sess.ID),
 	}, nil
+}
+
+// release takes back a login attempt that failed for another reason than
+// the credentials, logging a failure to.
+func (s *Server) release(ctx context.Context, a attempt) {
+	if err := s.throttle.release(ctx, a); err != nil {
+		logging.FromContext(ctx).Warn("login", zap.Error(err))
+	}
 }
 
 // Logout ends the caller's current session.

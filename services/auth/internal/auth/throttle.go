@@ -1,14 +1,18 @@
 package auth
 
 import (
-	"container/list"
-	"sync"
+	"context"
+	"crypto/sha256"
+	"encoding/base32"
+	"fmt"
+	"strings"
 	"time"
-)
 
-// defaultThrottleEntries bounds the number of emails, and of addresses, the
-// throttle remembers.
-const defaultThrottleEntries = 100_000
+	"go.uber.org/zap"
+
+	"github.com/fotogal/fotogal/pkg/logging"
+	"github.com/fotogal/fotogal/services/auth/internal/store"
+)
 
 // ThrottleConfig limits failed logins. A window opens with the first failed
 // attempt for an email (or from an address) and lasts Window; within it at
@@ -20,135 +24,99 @@ type ThrottleConfig struct {
 	MaxAttemptsPerAddr int
 	// Window is how long failed attempts are counted.
 	Window time.Duration
-	// MaxEntries bounds how many emails, and how many addresses, are
-	// remembered; zero means 100,000 each. When full, expired windows are
-	// forgotten first, then the oldest.
-	MaxEntries int
 }
 
-// throttle counts login attempts per email and per client address in this
-// process's memory. It is per replica: with n replicas behind a balancer,
-// a client gets up to n times the limits.
+// throttle counts login attempts per email and per client address in the
+// store's counters, so that every replica on the store shares the counts
+// and a restart keeps them.
 //
 // An attempt is counted when it starts (so that a burst of parallel
-// attempts cannot overshoot the limit) and released if it did not fail on
-// the credentials.
+// attempts, on any replicas, cannot overshoot the limit), and taken back if
+// it did not fail on the credentials. A success also ends its email's
+// window: the person who knows the password starts again from zero.
 type throttle struct {
-	mu      sync.Mutex
-	byEmail *counters
-	byAddr  *counters
+	counters store.Store
+	cfg      ThrottleConfig
 }
 
-func newThrottle(cfg ThrottleConfig) *throttle {
-	maxEntries := cfg.MaxEntries
-	if maxEntries <= 0 {
-		maxEntries = defaultThrottleEntries
+func newThrottle(counters store.Store, cfg ThrottleConfig) *throttle {
+	return &throttle{counters: counters, cfg: cfg}
+}
+
+// attempt is a login attempt the throttle counted: the counters it added
+// to, and the windows it counted in.
+type attempt struct {
+	emailKey, addrKey       string
+	emailExpire, addrExpire time.Time
+}
+
+// throttleKeyEncoding writes the hashes in throttle keys.
+var throttleKeyEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// throttleKey returns the counter key of value for kind ("email", "addr"):
+// the kind and the SHA-256 of value in base32, 52 bytes, so that a key
+// stays under the store's 64 bytes however long the value, and no email is
+// stored in the clear.
+func throttleKey(kind, value string) string {
+	sum := sha256.Sum256([]byte(value))
+	return kind + ":" + strings.ToLower(throttleKeyEncoding.EncodeToString(sum[:]))
+}
+
+// begin counts an attempt for email from addr at now. When either is past
+// its limit it takes the attempt back and returns a *throttledError saying
+// how long until the window that refused it ends.
+func (t *throttle) begin(ctx context.Context, email, addr string, now time.Time) (attempt, error) {
+	a := attempt{emailKey: throttleKey("email", email), addrKey: throttleKey("addr", addr)}
+	byEmail, err := t.counters.IncrementCounter(ctx, a.emailKey, now, t.cfg.Window)
+	if err != nil {
+		return attempt{}, fmt.Errorf("count login attempt: %w", err)
 	}
-	return &throttle{
-		byEmail: newCounters(cfg.MaxAttemptsPerEmail, cfg.Window, maxEntries),
-		byAddr:  newCounters(cfg.MaxAttemptsPerAddr, cfg.Window, maxEntries),
+	a.emailExpire = byEmail.ExpireTime
+	if byEmail.Count > t.cfg.MaxAttemptsPerEmail {
+		return attempt{}, t.refuse(ctx, a, byEmail.ExpireTime.Sub(now))
 	}
-}
-
-// begin counts an attempt for email from addr at now, or, when either is at
-// its limit, counts nothing and returns how long until the attempt may be
-// made again.
-func (t *throttle) begin(email, addr string, now time.Time) (retryAfter time.Duration, ok bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	retryAfter = max(t.byEmail.wait(email, now), t.byAddr.wait(addr, now))
-	if retryAfter > 0 {
-		return retryAfter, false
+	byAddr, err := t.counters.IncrementCounter(ctx, a.addrKey, now, t.cfg.Window)
+	if err != nil {
+		return attempt{}, fmt.Errorf("count login attempt: %w", err)
 	}
-	t.byEmail.add(email, now)
-	t.byAddr.add(addr, now)
-	return 0, true
-}
-
-// release uncounts an attempt that begin counted and that did not fail on
-// the credentials.
-func (t *throttle) release(email, addr string, now time.Time) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.byEmail.remove(email, now)
-	t.byAddr.remove(addr, now)
-}
-
-// counters is a bounded map from key to the attempts of its current window.
-type counters struct {
-	limit      int
-	window     time.Duration
-	maxEntries int
-	entries    map[string]*list.Element
-	// order holds *counter by window start, oldest first.
-	order *list.List
-}
-
-type counter struct {
-	key   string
-	start time.Time
-	count int
-}
-
-func newCounters(limit int, window time.Duration, maxEntries int) *counters {
-	return &counters{
-		limit:      limit,
-		window:     window,
-		maxEntries: maxEntries,
-		entries:    make(map[string]*list.Element),
-		order:      list.New(),
+	a.addrExpire = byAddr.ExpireTime
+	if byAddr.Count > t.cfg.MaxAttemptsPerAddr {
+		return attempt{}, t.refuse(ctx, a, byAddr.ExpireTime.Sub(now))
 	}
+	return a, nil
 }
 
-func (c *counters) expired(e *counter, now time.Time) bool {
-	return !now.Before(e.start.Add(c.window))
+// refuse takes back what begin counted of a (a failure to is logged: the
+// count is then one too high, which errs towards refusing) and returns the
+// error that refuses it.
+func (t *throttle) refuse(ctx context.Context, a attempt, retryAfter time.Duration) error {
+	if err := t.release(ctx, a); err != nil {
+		logging.FromContext(ctx).Warn("refused login", zap.Error(err))
+	}
+	return &throttledError{retryAfter: retryAfter}
 }
 
-// current returns the counter of key's window at now, if one is open.
-func (c *counters) current(key string, now time.Time) *counter {
-	elem, ok := c.entries[key]
-	if !ok {
-		return nil
+// release takes back an attempt that did not fail on the credentials.
+func (t *throttle) release(ctx context.Context, a attempt) error {
+	if err := t.counters.DecrementCounter(ctx, a.emailKey, a.emailExpire); err != nil {
+		return fmt.Errorf("take back login attempt: %w", err)
 	}
-	e := elem.Value.(*counter)
-	if c.expired(e, now) {
-		c.drop(elem)
-		return nil
-	}
-	return e
-}
-
-// wait returns how long key must wait at now, zero when it is under its
-// limit.
-func (c *counters) wait(key string, now time.Time) time.Duration {
-	e := c.current(key, now)
-	if e == nil || e.count < c.limit {
-		return 0
-	}
-	return e.start.Add(c.window).Sub(now)
-}
-
-func (c *counters) add(key string, now time.Time) {
-	if e := c.current(key, now); e != nil {
-		e.count++
-		return
-	}
-	for front := c.order.Front(); front != nil; front = c.order.Front() {
-		if len(c.entries) < c.maxEntries && !c.expired(front.Value.(*counter), now) {
-			break
+	if !a.addrExpire.IsZero() {
+		if err := t.counters.DecrementCounter(ctx, a.addrKey, a.addrExpire); err != nil {
+			return fmt.Errorf("take back login attempt: %w", err)
 		}
-		c.drop(front)
 	}
-	c.entries[key] = c.order.PushBack(&counter{key: key, start: now, count: 1})
+	return nil
 }
 
-func (c *counters) remove(key string, now time.Time) {
-	if e := c.current(key, now); e != nil && e.count > 0 {
-		e.count--
+// succeeded ends the window of a's email and takes a back from its
+// address's count.
+func (t *throttle) succeeded(ctx context.Context, a attempt) error {
+	if err := t.counters.DeleteCounter(ctx, a.emailKey); err != nil {
+		return fmt.Errorf("reset failed logins of the email: %w", err)
 	}
-}
-
-func (c *counters) drop(elem *list.Element) {
-	delete(c.entries, elem.Value.(*counter).key)
-	c.order.Remove(elem)
+	if err := t.counters.DecrementCounter(ctx, a.addrKey, a.addrExpire); err != nil {
+		return fmt.Errorf("take back login attempt: %w", err)
+	}
+	return nil
 }

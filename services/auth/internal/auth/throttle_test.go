@@ -1,15 +1,26 @@
 package auth
 
 import (
-	"fmt"
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/fotogal/fotogal/services/auth/internal/store/sqlite"
 )
 
 func TestThrottleWindow(t *testing.T) {
 	t.Parallel()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "auth.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
 	start := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	th := newThrottle(ThrottleConfig{MaxAttemptsPerEmail: 2, MaxAttemptsPerAddr: 100, Window: time.Minute})
+	th := newThrottle(st, ThrottleConfig{MaxAttemptsPerEmail: 2, MaxAttemptsPerAddr: 100, Window: time.Minute})
 	tests := []struct {
 		name          string
 		at            time.Duration
@@ -21,39 +32,54 @@ func TestThrottleWindow(t *testing.T) {
 		{"released attempt", 10 * time.Second, true, true, 0},
 		{"second attempt", 20 * time.Second, false, true, 0},
 		{"past the limit", 30 * time.Second, false, false, 30 * time.Second},
+		{"still past the limit", 40 * time.Second, false, false, 20 * time.Second},
 		{"window over", time.Minute, false, true, 0},
 	}
 	for _, tc := range tests {
 		now := start.Add(tc.at)
-		wait, ok := th.begin("a@example.com", "192.0.2.1", now)
-		if ok != tc.wantOK || wait != tc.wantRetryWait {
+		a, err := th.begin(ctx, "a@example.com", "192.0.2.1", now)
+		var throttled *throttledError
+		var wait time.Duration
+		switch {
+		case errors.As(err, &throttled):
+			wait = throttled.retryAfter
+		case err != nil:
+			t.Fatalf("%s: begin: %v", tc.name, err)
+		}
+		if ok := err == nil; ok != tc.wantOK || wait != tc.wantRetryWait {
 			t.Fatalf("%s: begin = %v, %v; want %v, %v", tc.name, wait, ok, tc.wantRetryWait, tc.wantOK)
 		}
 		if tc.release {
-			th.release("a@example.com", "192.0.2.1", now)
+			if err := th.release(ctx, a); err != nil {
+				t.Fatalf("%s: release: %v", tc.name, err)
+			}
 		}
 	}
 }
 
-func TestThrottleMemoryIsBounded(t *testing.T) {
+// TestThrottleKeysFitTheStore checks that the counter keys of the longest
+// emails and addresses stay within the 64 bytes of a NoSQL key, and that
+// they do not show the email.
+func TestThrottleKeysFitTheStore(t *testing.T) {
 	t.Parallel()
-	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	th := newThrottle(ThrottleConfig{MaxAttemptsPerEmail: 1, MaxAttemptsPerAddr: 1, Window: time.Hour, MaxEntries: 10})
-	for i := range 1000 {
-		if _, ok := th.begin(fmt.Sprintf("u%d@example.com", i), fmt.Sprintf("addr-%d", i), now); !ok {
-			t.Fatalf("attempt %d refused", i)
+	long := strings.Repeat("x", 300) + "@example.com"
+	tests := []struct{ kind, value string }{
+		{"email", long},
+		{"email", "a@example.com"},
+		{"addr", "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff"},
+		{"addr", ""},
+	}
+	for _, tc := range tests {
+		key := throttleKey(tc.kind, tc.value)
+		if len(key) > 64 || !strings.HasPrefix(key, tc.kind+":") {
+			t.Errorf("throttleKey(%s, %.20q) = %q (%d bytes), want %s:... of at most 64 bytes", tc.kind, tc.value, key, len(key), tc.kind)
 		}
-		now = now.Add(time.Second)
+		if tc.value != "" && strings.Contains(key, tc.value) {
+			t.Errorf("throttleKey(%s, %q) = %q shows the value", tc.kind, tc.value, key)
+		}
 	}
-	if got := len(th.byEmail.entries); got > 10 {
-		t.Errorf("remembers %d emails, want at most 10", got)
-	}
-	if got := len(th.byAddr.entries); got > 10 {
-		t.Errorf("remembers %d addresses, want at most 10", got)
-	}
-	// The newest entries are the ones kept.
-	if _, ok := th.begin("u999@example.com", "elsewhere", now); ok {
-		t.Error("the newest email was forgotten")
+	if throttleKey("email", "a@example.com") == throttleKey("addr", "a@example.com") {
+		t.Error("an email and an address of the same spelling share a key")
 	}
 }
 

@@ -49,6 +49,9 @@ type Config struct {
 	MemoryLimit   int64
 	SweepInterval time.Duration
 	SweepGrace    time.Duration
+	// MaxUploadsPerHour is the photos one account may upload in an hour
+	// (service.Config.MaxUploadsPerHour).
+	MaxUploadsPerHour int
 }
 
 // DBPath is the SQLite file.
@@ -92,6 +95,8 @@ func loadConfig(lookup func(string) (string, bool)) (Config, error) {
 		PixelBudget:   l.Int64("FOTOGAL_IMAGE_PIXEL_BUDGET", service.DefaultPixelBudget),
 		SweepInterval: l.PositiveDuration("FOTOGAL_SWEEP_INTERVAL", 10*time.Minute),
 		SweepGrace:    l.Duration("FOTOGAL_SWEEP_GRACE", time.Hour),
+
+		MaxUploadsPerHour: l.PositiveInt("FOTOGAL_UPLOAD_MAX_PER_HOUR", service.DefaultMaxUploadsPerHour),
 	}
 	if c.Store == "nosql" {
 		c.NoSQL = nosqlclient.LoadConfig(l)

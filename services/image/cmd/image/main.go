@@ -119,7 +119,8 @@ func realMain(ctx context.Context) error {
 		PixelBudget:    cfg.PixelBudget,
 		SpoolDir:       cfg.SpoolDir(),
 
-		ContentAccessTTL: cfg.ContentAccessTTL,
+		ContentAccessTTL:  cfg.ContentAccessTTL,
+		MaxUploadsPerHour: cfg.MaxUploadsPerHour,
 	}, st, b, service.NewUserClient(userConn))
 	images.Register(srv.GRPC())
 	srv.Registry().MustRegister(images.Collectors()...)

@@ -50,6 +50,9 @@ type Config struct {
 	// ContentAccessTTL is how long the content route keeps an access
 	// decision, and browsers a variant; zero means DefaultContentAccessTTL.
 	ContentAccessTTL time.Duration
+	// MaxUploadsPerHour bounds the photos one account may upload in an
+	// hour (uploadlimit.go); zero means DefaultMaxUploadsPerHour.
+	MaxUploadsPerHour int
 }
 
 // DefaultPixelBudget is the pixel budget when Config.PixelBudget is 0:

@@ -34,6 +34,10 @@ func (s *Server) UploadImage(stream imagev1.ImageService_UploadImageServer) erro
 	if err != nil {
 		return err
 	}
+	// Counted before a byte is received: a refused upload costs nothing.
+	if err := s.countUpload(ctx, caller.UserID); err != nil {
+		return err
+	}
 	img, err := s.upload(ctx, caller.UserID, false, func() (uploadMessage, error) { return stream.Recv() })
 	if err != nil {
 		return toStatus(ctx, err)

@@ -111,6 +111,8 @@ type Reactions struct {
 
 // Store is the image service's table storage.
 type Store interface {
+	Counters
+
 	// CreateImage inserts img; ErrConflict when its ID exists.
 	CreateImage(ctx context.Context, img Image) error
 	// GetImage returns the image with id, or ErrNotFound.

@@ -13,6 +13,7 @@ import (
 	"github.com/fotogal/fotogal/pkg/ocilog"
 
 	"github.com/fotogal/fotogal/services/user/internal/password"
+	"github.com/fotogal/fotogal/services/user/internal/service"
 )
 
 // Config is everything the user service reads from its environment.
@@ -42,6 +43,9 @@ type Config struct {
 	// Argon2: FOTOGAL_ARGON2_MEMORY_KIB, FOTOGAL_ARGON2_ITERATIONS,
 	// FOTOGAL_ARGON2_PARALLELISM; OWASP's recommendation by default.
 	Argon2 password.Params
+	// MaxRegistrationsPerAddr: FOTOGAL_REGISTER_MAX_PER_ADDR (20), the
+	// registrations one client address may attempt in an hour.
+	MaxRegistrationsPerAddr int
 }
 
 // StoreConfig selects and places the store.
@@ -72,6 +76,8 @@ func loadConfig(lookup func(string) (string, bool)) (Config, error) {
 		AuthAddr:      l.String("FOTOGAL_AUTH_ADDR", "127.0.0.1:9091"),
 		ImageAddr:     l.String("FOTOGAL_IMAGE_ADDR", "127.0.0.1:9093"),
 		CallTimeout:   l.PositiveDuration("FOTOGAL_CALL_TIMEOUT", 5*time.Second),
+		MaxRegistrationsPerAddr: l.PositiveInt("FOTOGAL_REGISTER_MAX_PER_ADDR",
+			service.DefaultMaxRegistrationsPerAddr),
 		Store: StoreConfig{
 			Backend: l.OneOf("FOTOGAL_STORE", "sqlite", "sqlite", "nosql"),
 			DataDir: l.String("FOTOGAL_DATA_DIR", "./var"),

@@ -34,6 +34,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		{"store", cfg.Store, StoreConfig{Backend: "sqlite", DataDir: "./var"}},
 		{"log level", cfg.LogLevel, "info"},
 		{"argon2", cfg.Argon2, password.OWASP},
+		{"registrations per address", cfg.MaxRegistrationsPerAddr, 20},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
@@ -49,6 +50,8 @@ func TestLoadConfigOverrides(t *testing.T) {
 		"FOTOGAL_ARGON2_MEMORY_KIB":  "64",
 		"FOTOGAL_ARGON2_ITERATIONS":  "1",
 		"FOTOGAL_ARGON2_PARALLELISM": "2",
+
+		"FOTOGAL_REGISTER_MAX_PER_ADDR": "3",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -58,6 +61,9 @@ func TestLoadConfigOverrides(t *testing.T) {
 	}
 	if want := (password.Params{MemoryKiB: 64, Iterations: 1, Parallelism: 2}); cfg.Argon2 != want {
 		t.Errorf("argon2 %+v, want %+v", cfg.Argon2, want)
+	}
+	if cfg.MaxRegistrationsPerAddr != 3 {
+		t.Errorf("registrations per address %d, want 3", cfg.MaxRegistrationsPerAddr)
 	}
 }
 
@@ -76,6 +82,8 @@ func TestLoadConfigNamesBadVariable(t *testing.T) {
 		{"zero timeout", map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_CALL_TIMEOUT": "0s"}, "FOTOGAL_CALL_TIMEOUT"},
 		{"argon2 memory zero", map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_ARGON2_MEMORY_KIB": "0"}, "FOTOGAL_ARGON2_MEMORY_KIB"},
 		{"argon2 iterations not a number", map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_ARGON2_ITERATIONS": "two"}, "FOTOGAL_ARGON2_ITERATIONS"},
+		{"registrations per address zero", map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_REGISTER_MAX_PER_ADDR": "0"}, "FOTOGAL_REGISTER_MAX_PER_ADDR"},
+		{"registrations per address not a number", map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_REGISTER_MAX_PER_ADDR": "many"}, "FOTOGAL_REGISTER_MAX_PER_ADDR"},
 		{"argon2 parallelism too big", map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_ARGON2_PARALLELISM": "300"}, "FOTOGAL_ARGON2_PARALLELISM"},
 	}
 	for _, tc := range tests {

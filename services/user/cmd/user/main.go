@@ -102,6 +102,8 @@ func realMain(ctx context.Context) error {
 		Hasher:   hasher,
 		Posts:    service.NewImagePostCounter(imagev1.NewImageInternalServiceClient(imageConn)),
 		Sessions: service.NewAuthSessionRevoker(authv1.NewAuthInternalServiceClient(authConn)),
+
+		MaxRegistrationsPerAddr: cfg.MaxRegistrationsPerAddr,
 	}).Register(srv.GRPC())
 	srv.SetServing(userv1.UserService_ServiceDesc.ServiceName)
 	srv.SetServing(userv1.UserInternalService_ServiceDesc.ServiceName)

@@ -33,6 +33,11 @@ func (h *userServer) Register(ctx context.Context, req *userv1.RegisterRequest) 
 	if err := fields.err(); err != nil {
 		return nil, toStatus(ctx, err)
 	}
+	// Counted before the costly hash, whatever the outcome: a taken email
+	// counts too, so that one address cannot probe for registered ones.
+	if err := h.s.countRegistration(ctx); err != nil {
+		return nil, toStatus(ctx, err)
+	}
 	hash, err := h.s.hasher.Hash(req.GetPassword())
 	if err != nil {
 		return nil, toStatus(ctx, err)

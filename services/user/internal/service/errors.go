@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -22,6 +23,13 @@ var (
 	errWrongPassword      = errors.New("old_password: incorrect")
 	errPasswordChangedNow = errors.New("the password changed meanwhile")
 )
+
+// throttledError refuses a registration past the throttle's limit.
+type throttledError struct {
+	retryAfter time.Duration
+}
+
+func (e *throttledError) Error() string { return "too many registrations from this address" }
 
 // fieldErrors are the invalid fields of a request.
 type fieldErrors []grpcerr.Violation
@@ -58,10 +66,16 @@ func invalid(field, description string) error {
 // toStatus is the one place where the service's errors become gRPC status
 // errors. Anything unexpected is Internal: logged, its text hidden.
 func toStatus(ctx context.Context, err error) error {
-	var fields fieldErrors
+	var (
+		fields    fieldErrors
+		throttled *throttledError
+	)
 	switch {
 	case errors.As(err, &fields):
 		return grpcerr.InvalidArguments(fields...)
+	case errors.As(err, &throttled):
+		return grpcerr.ResourceExhausted("too many registrations from this address, try again later",
+			roundUpToSecond(throttled.retryAfter))
 	case errors.Is(err, store.ErrInvalidPageToken):
 		return grpcerr.InvalidArgument("page_token", "invalid")
 	case errors.Is(err, errUserNotFound), errors.Is(err, errNoFollowRequest):

@@ -36,6 +36,10 @@ type Config struct {
 	Posts PostCounter
 	// Sessions ends a person's sessions (the auth service).
 	Sessions SessionRevoker
+	// MaxRegistrationsPerAddr bounds the registrations attempted from one
+	// client address in an hour; zero means
+	// DefaultMaxRegistrationsPerAddr.
+	MaxRegistrationsPerAddr int
 }
 
 // Service is the user service. Register puts its gRPC servers on a
@@ -45,11 +49,18 @@ type Service struct {
 	hasher   *password.Hasher
 	posts    PostCounter
 	sessions SessionRevoker
+	// maxRegistrationsPerAddr is the registration throttle's limit.
+	maxRegistrationsPerAddr int
 }
 
 // New returns a Service built from cfg.
 func New(cfg Config) *Service {
-	return &Service{store: cfg.Store, hasher: cfg.Hasher, posts: cfg.Posts, sessions: cfg.Sessions}
+	s := &Service{store: cfg.Store, hasher: cfg.Hasher, posts: cfg.Posts, sessions: cfg.Sessions,
+		maxRegistrationsPerAddr: cfg.MaxRegistrationsPerAddr}
+	if s.maxRegistrationsPerAddr <= 0 {
+		s.maxRegistrationsPerAddr = DefaultMaxRegistrationsPerAddr
+	}
+	return s
 }
 
 // Register registers UserService and UserInternalService on r.

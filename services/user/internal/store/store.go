@@ -114,6 +114,8 @@ type FollowPage struct {
 // Store keeps the accounts and the follow graph. Implementations are safe
 // for concurrent use.
 type Store interface {
+	Counters
+
 	// CreateUser inserts u, whose ID, CreatedAt and UpdatedAt the caller
 	// sets. It returns ErrEmailTaken or ErrUsernameTaken when another
 	// account holds either (in any letter case), leaving nothing behind,

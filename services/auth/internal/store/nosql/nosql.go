@@ -19,6 +19,9 @@ var _ store.Store = (*Store)(nil)
 // sessionsTable is the sessions table, under its original name.
 const sessionsTable = "fotogal_ntable_authsession"
 
+// countersTable holds the login throttle's counters.
+const countersTable = "fotogal_ntable_auththrottle"
+
 // schema is the DDL Open sends, in order; the package doc shows it.
 var schema = []string{
 	"CREATE TABLE IF NOT EXISTS " + sessionsTable + " (token_hash STRING, session_id STRING NOT NULL, " +
@@ -26,6 +29,8 @@ var schema = []string{
 		"create_time LONG NOT NULL, expire_time LONG NOT NULL, PRIMARY KEY (token_hash))",
 	"CREATE INDEX IF NOT EXISTS user_id_idx ON " + sessionsTable + " (user_id, create_time, session_id)",
 	"CREATE INDEX IF NOT EXISTS expire_time_idx ON " + sessionsTable + " (expire_time)",
+	"CREATE TABLE IF NOT EXISTS " + countersTable + " (counter_key STRING, event_count INTEGER NOT NULL, " +
+		"expire_time LONG NOT NULL, PRIMARY KEY (counter_key))",
 }
 
 // The queries of the store. Values are always bind variables.

@@ -251,3 +251,39 @@ func TestCreateSessionRetried(t *testing.T) {
 		t.Errorf("session ID = %q, want %q", got.ID, sess.ID)
 	}
 }
+
+// TestCounterRowTTL checks that a counter's row expires by itself no sooner
+// than its window ends and within two hours after, and that a decrement
+// keeps that expiry.
+func TestCounterRowTTL(t *testing.T) {
+	ctx := context.Background()
+	c, _ := nosqltest.New(t)
+	s := open(t, c)
+	const key = "email:ttl"
+	now := time.Now().UTC()
+	counter, err := s.IncrementCounter(ctx, key, now, 15*time.Minute)
+	if err != nil {
+		t.Fatalf("IncrementCounter: %v", err)
+	}
+	rowExpiry := func() time.Time {
+		t.Helper()
+		res, err := c.Get(ctx, &nosqldb.GetRequest{
+			TableName: "fotogal_ntable_auththrottle",
+			Key:       types.NewMapValue(map[string]any{"counter_key": key}),
+		})
+		if err != nil || res.Value == nil {
+			t.Fatalf("Get counter row: %v, %v", res, err)
+		}
+		return res.ExpirationTime
+	}
+	got := rowExpiry()
+	if latest := counter.ExpireTime.Add(2 * time.Hour); got.Before(counter.ExpireTime) || got.After(latest) {
+		t.Errorf("row expires at %v, want between %v and %v", got, counter.ExpireTime, latest)
+	}
+	if err := s.DecrementCounter(ctx, key, counter.ExpireTime); err != nil {
+		t.Fatalf("DecrementCounter: %v", err)
+	}
+	if after := rowExpiry(); !after.Equal(got) {
+		t.Errorf("after a decrement the row expires at %v, want %v as before", after, got)
+	}
+}

@@ -1,5 +1,8 @@
 // Package sqlite is the embedded backend of the auth service's store: one
-// SQLite file (modernc.org/sqlite, pure Go) in WAL mode.
+// SQLite file (modernc.org/sqlite, pure Go) in WAL mode, with the sessions
+// table and the counters of the login throttle
+// (fotogal_ntable_auththrottle, one row per key, its window's end in
+// expire_time).
 package sqlite
 
 import (
@@ -15,8 +18,8 @@ import (
 
 var _ store.Store = (*Store)(nil)
 
-// schema creates the sessions table under its original name. Times are
-// UTC Unix nanoseconds.
+// schema creates the sessions table under its original name, and the
+// counters table. Times are UTC Unix nanoseconds.
 const schema = `
 CREATE TABLE IF NOT EXISTS fotogal_ntable_authsession (
 	token_hash     TEXT    NOT NULL PRIMARY KEY,
@@ -31,6 +34,13 @@ CREATE INDEX IF NOT EXISTS fotogal_ntable_authsession_user
 	ON fotogal_ntable_authsession (user_id, create_time);
 CREATE INDEX IF NOT EXISTS fotogal_ntable_authsession_expire
 	ON fotogal_ntable_authsession (expire_time);
+CREATE TABLE IF NOT EXISTS fotogal_ntable_auththrottle (
+	counter_key TEXT    NOT NULL PRIMARY KEY,
+	event_count INTEGER NOT NULL,
+	expire_time INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS fotogal_ntable_auththrottle_expire
+	ON fotogal_ntable_auththrottle (expire_time);
 `
 
 // Store is a store.Store on a SQLite file.

@@ -35,6 +35,11 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"DeleteExpired", testDeleteExpired},
 		{"ConcurrentCreates", testConcurrentCreates},
 		{"ConcurrentCreatesSameTokenHash", testConcurrentCreatesSameHash},
+		{"CounterWindow", testCounterWindow},
+		{"CountersApart", testCountersApart},
+		{"ConcurrentIncrementsAllCount", testConcurrentIncrements},
+		{"DecrementCounter", testDecrementCounter},
+		{"DeleteCounter", testDeleteCounter},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

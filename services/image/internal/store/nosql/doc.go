@@ -1,7 +1,8 @@
 // Package nosql is the Oracle NoSQL Database backend of the image service's
 // store: the images under their original table name,
-// fotogal_ntable_images, and their reactions in
-// fotogal_ntable_reactions, reached through pkg/nosqlclient.
+// fotogal_ntable_images, their reactions in fotogal_ntable_reactions, and
+// the upload throttle's counters in fotogal_ntable_imagethrottle, reached
+// through pkg/nosqlclient.
 //
 // # Images
 //
@@ -81,6 +82,21 @@
 // without a counts row can only be left by an interrupted delete: Unreact
 // then deletes it alone.
 //
+// # Upload counters
+//
+// fotogal_ntable_imagethrottle holds the throttle's counters, one row per key:
+// counter_key (at most 64 bytes; the service's are "uploads:" and the
+// base32 SHA-256 of the user id, 60 bytes),
+// event_count (INTEGER) and expire_time, the end of its window (LONG UTC
+// nanoseconds). Each row gets a time to live from the end of its window,
+// rounded up to whole hours, so that it goes by itself within two hours of
+// it; until then IncrementCounter treats a row whose expire_time has
+// passed as no window. IncrementCounter reads the row with its version and
+// writes the next count put-if-version (put-if-absent when there is no
+// row), reading again after a lost race, so that n concurrent increments
+// count exactly n. An answer lost after the write succeeded makes a retry
+// count the event twice: the throttle errs towards refusing.
+//
 // # Schema
 //
 // The statements Open sends, in order, when table creation is on:
@@ -89,4 +105,5 @@
 //	CREATE INDEX IF NOT EXISTS user_id_idx ON fotogal_ntable_images (user_id, is_profile, created_ts, image_id)
 //	CREATE INDEX IF NOT EXISTS created_ts_idx ON fotogal_ntable_images (created_ts, image_id)
 //	CREATE TABLE IF NOT EXISTS fotogal_ntable_reactions (image_id STRING, user_id STRING, kind INTEGER, created_ts LONG, likes LONG, dislikes LONG, PRIMARY KEY (SHARD(image_id), user_id))
+//	CREATE TABLE IF NOT EXISTS fotogal_ntable_imagethrottle (counter_key STRING, event_count INTEGER NOT NULL, expire_time LONG NOT NULL, PRIMARY KEY (counter_key))
 package nosql

@@ -40,6 +40,8 @@ var schema = []string{
 	"CREATE INDEX IF NOT EXISTS created_ts_idx ON " + imagesTable + " (created_ts, image_id)",
 	"CREATE TABLE IF NOT EXISTS " + reactionsTable + " (image_id STRING, user_id STRING, kind INTEGER, " +
 		"created_ts LONG, likes LONG, dislikes LONG, PRIMARY KEY (SHARD(image_id), user_id))",
+	"CREATE TABLE IF NOT EXISTS " + countersTable + " (counter_key STRING, event_count INTEGER NOT NULL, " +
+		"expire_time LONG NOT NULL, PRIMARY KEY (counter_key))",
 }
 
 // The queries on one owner's images, all in the order of user_id_idx,

@@ -5,7 +5,8 @@
 // the variants), reactions (one row per person and photo) and
 // reaction_counts (one fixed-size row per photo, updated in the same
 // transaction as the reaction rows, so that counts are exact and cheap to
-// read).
+// read), and fotogal_ntable_imagethrottle, the upload throttle's counters
+// (one row per key, its window's end in expire_time).
 package sqlite
 
 import (
@@ -80,6 +81,12 @@ CREATE TABLE IF NOT EXISTS reaction_counts (
 	likes    INTEGER NOT NULL,
 	dislikes INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS fotogal_ntable_imagethrottle (
+	counter_key TEXT    NOT NULL PRIMARY KEY,
+	event_count INTEGER NOT NULL,
+	expire_time INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS fotogal_ntable_imagethrottle_expire ON fotogal_ntable_imagethrottle (expire_time);
 `
 
 // columns are the fotogal_ntable_images columns in the order scanImage

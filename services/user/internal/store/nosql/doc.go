@@ -41,6 +41,19 @@
 // page tokens of the SQLite adapter. CountFollows is a count(*) over the
 // same index entries the lists read, so it always agrees with them.
 //
+// fotogal_ntable_userthrottle holds the throttle's counters, one row per key:
+// counter_key (at most 64 bytes; the service's are "addr:" and the
+// base32 SHA-256 of the client address, 57 bytes),
+// event_count (INTEGER) and expire_time, the end of its window (LONG UTC
+// nanoseconds). Each row gets a time to live from the end of its window,
+// rounded up to whole hours, so that it goes by itself within two hours of
+// it; until then IncrementCounter treats a row whose expire_time has
+// passed as no window. IncrementCounter reads the row with its version and
+// writes the next count put-if-version (put-if-absent when there is no
+// row), reading again after a lost race, so that n concurrent increments
+// count exactly n. An answer lost after the write succeeded makes a retry
+// count the event twice: the throttle errs towards refusing.
+//
 // # Writes
 //
 // Every write touches one row, except those of AcceptFollowRequests, which
@@ -100,4 +113,5 @@
 //	CREATE TABLE IF NOT EXISTS fotogal_ntable_follows (followee_id STRING, follower_id STRING, state STRING NOT NULL, created_ts LONG NOT NULL, PRIMARY KEY (SHARD(followee_id), follower_id))
 //	CREATE INDEX IF NOT EXISTS followee_idx ON fotogal_ntable_follows (followee_id, state, created_ts)
 //	CREATE INDEX IF NOT EXISTS follower_idx ON fotogal_ntable_follows (follower_id, state, created_ts)
+//	CREATE TABLE IF NOT EXISTS fotogal_ntable_userthrottle (counter_key STRING, event_count INTEGER NOT NULL, expire_time LONG NOT NULL, PRIMARY KEY (counter_key))
 package nosql

@@ -28,6 +28,7 @@ var schema = []string{
 	"CREATE TABLE IF NOT EXISTS " + followsTable + " (followee_id STRING, follower_id STRING, state STRING NOT NULL, created_ts LONG NOT NULL, PRIMARY KEY (SHARD(followee_id), follower_id))",
 	"CREATE INDEX IF NOT EXISTS followee_idx ON " + followsTable + " (followee_id, state, created_ts)",
 	"CREATE INDEX IF NOT EXISTS follower_idx ON " + followsTable + " (follower_id, state, created_ts)",
+	"CREATE TABLE IF NOT EXISTS " + countersTable + " (counter_key STRING, event_count INTEGER NOT NULL, expire_time LONG NOT NULL, PRIMARY KEY (counter_key))",
 }
 
 // Store is a store.Store on Oracle NoSQL Database.

@@ -1,0 +1,65 @@
+package service
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base32"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/fotogal/fotogal/pkg/grpcerr"
+	"github.com/fotogal/fotogal/pkg/logging"
+)
+
+// DefaultMaxUploadsPerHour is the upload throttle's limit when
+// Config.MaxUploadsPerHour is zero: far more than a person posts, few
+// enough that one account cannot fill the bucket.
+const DefaultMaxUploadsPerHour = 200
+
+// uploadWindow is the window of the upload throttle: its limit is per hour.
+const uploadWindow = time.Hour
+
+// countUpload counts an upload by userID in the store, which every replica
+// shares, and returns ResourceExhausted with a retry delay (429 with
+// Retry-After at the gateway) when the account is past its limit. Every
+// attempt counts, whether or not its photo is then accepted.
+func (s *Server) countUpload(ctx context.Context, userID string) error {
+	limit := s.cfg.MaxUploadsPerHour
+	if limit <= 0 {
+		limit = DefaultMaxUploadsPerHour
+	}
+	at := now()
+	c, err := s.store.IncrementCounter(ctx, uploadCounterKey(userID), at, uploadWindow)
+	if err != nil {
+		return toStatus(ctx, fmt.Errorf("count upload: %w", err))
+	}
+	if c.Count > limit {
+		logging.FromContext(ctx).Warn("upload throttled", zap.String("user_id", userID))
+		return grpcerr.ResourceExhausted(fmt.Sprintf("at most %d uploads an hour, try again later", limit),
+			roundUpToSecond(c.ExpireTime.Sub(at)))
+	}
+	return nil
+}
+
+// counterKeyEncoding writes the hashes in counter keys.
+var counterKeyEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// uploadCounterKey returns the counter key of userID's uploads: "uploads:"
+// and the SHA-256 of the id in base32, 60 bytes whatever the id's length,
+// under the store's 64.
+func uploadCounterKey(userID string) string {
+	sum := sha256.Sum256([]byte(userID))
+	return "uploads:" + strings.ToLower(counterKeyEncoding.EncodeToString(sum[:]))
+}
+
+// roundUpToSecond rounds d up to whole seconds, at least one, as HTTP's
+// Retry-After counts them.
+func roundUpToSecond(d time.Duration) time.Duration {
+	if r := d % time.Second; r != 0 {
+		d += time.Second - r
+	}
+	return max(d, time.Second)
+}
