@@ -11,10 +11,17 @@
 #   services/feed/bench.sh          # modest grid: a few minutes
 #   services/feed/bench.sh -full    # followed 10..5,000 × photos 10 and 1,000
 #
+# The seed also has a star, an account with BENCH_STAR_FOLLOWERS followers
+# (default 1,000,000; 0 for none), and a reader per value of
+# BENCH_STAR_FOLLOWING (default "10,100,1000") who follows it among that
+# many accounts; the star posts once at the end, and feed-bench prints the
+# timeline entries that cost.
+#
 # Settings (environment): BENCH_FOLLOWING (followed accounts, e.g.
 # "10,100,1000"), BENCH_PHOTOS (photos per followed account, e.g. "10,100"),
-# BENCH_PEOPLE (long-tail accounts), BENCH_REQUESTS (timed requests per
-# cell), BENCH_CONCURRENCY, BENCH_DEEP_PAGE, BENCH_PORT_BASE (the services
+# BENCH_PEOPLE (long-tail accounts), BENCH_FILL_READERS (readers per cell
+# whose first request is timed: the fill column is their median, default
+# 5), BENCH_REQUESTS (timed requests per cell), BENCH_CONCURRENCY, BENCH_DEEP_PAGE, BENCH_PORT_BASE (the services
 # listen on BASE+1..BASE+4, default 19090).
 set -euo pipefail
 
@@ -26,6 +33,9 @@ if [[ "${1:-}" == "-full" ]]; then
 	photos=10,1000
 fi
 people=${BENCH_PEOPLE:-1000}
+fill_readers=${BENCH_FILL_READERS:-5}
+star_followers=${BENCH_STAR_FOLLOWERS:-1000000}
+star_following=${BENCH_STAR_FOLLOWING:-10,100,1000}
 requests=${BENCH_REQUESTS:-200}
 concurrency=${BENCH_CONCURRENCY:-4}
 deep_page=${BENCH_DEEP_PAGE:-50}
@@ -51,13 +61,16 @@ echo "bench: building" >&2
 
 data="$work/data"
 echo "bench: seeding following=$following photos=$photos people=$people" >&2
-"$work/bin/user-seed" -data-dir "$data" -following "$following" -photos "$photos" -people "$people"
+"$work/bin/user-seed" -data-dir "$data" -following "$following" -photos "$photos" -people "$people" \
+	-fill-readers "$fill_readers" -star-followers "$star_followers" -star-following "$star_following"
 "$work/bin/image-seed" -data-dir "$data"
 
 export FOTOGAL_DATA_DIR="$data"
 export FOTOGAL_SERVICE_SECRET="bench-service-secret-$RANDOM$RANDOM"
 export FOTOGAL_LOG_LEVEL=warn
 export FOTOGAL_METRICS_ADDR=""
+# The feed reads no photo bytes: the image service's content port stays off.
+export FOTOGAL_CONTENT_ADDR=""
 export FOTOGAL_AUTH_ADDR="127.0.0.1:$((base + 1))"
 export FOTOGAL_USER_ADDR="127.0.0.1:$((base + 2))"
 export FOTOGAL_IMAGE_ADDR="127.0.0.1:$((base + 3))"
@@ -70,11 +83,12 @@ start() {
 start auth "$FOTOGAL_AUTH_ADDR"
 start user "$FOTOGAL_USER_ADDR"
 start image "$FOTOGAL_IMAGE_ADDR"
-start feed "$FOTOGAL_FEED_ADDR"
+FOTOGAL_METRICS_ADDR="127.0.0.1:$((base + 14))" start feed "$FOTOGAL_FEED_ADDR"
 
 echo "bench: measuring" >&2
 if ! "$work/bin/feed-bench" -manifest "$data/seed.json" -requests "$requests" \
-	-concurrency "$concurrency" -deep-page "$deep_page"; then
+	-concurrency "$concurrency" -deep-page "$deep_page" \
+	-feed-metrics "http://127.0.0.1:$((base + 14))/metrics"; then
 	for name in auth user image feed; do
 		echo "--- $name.log (last lines)" >&2
 		tail -n 20 "$work/$name.log" >&2

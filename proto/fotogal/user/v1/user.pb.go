@@ -2470,6 +2470,99 @@ func (x *ListFollowerIdsResponse) GetNextPageToken() string {
 	return ""
 }
 
+// CountFollowersRequest names a user.
+type CountFollowersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Whose followers.
+	UserId        string `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CountFollowersRequest) Reset() {
+	*x = CountFollowersRequest{}
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CountFollowersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CountFollowersRequest) ProtoMessage() {}
+
+func (x *CountFollowersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CountFollowersRequest.ProtoReflect.Descriptor instead.
+func (*CountFollowersRequest) Descriptor() ([]byte, []int) {
+	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *CountFollowersRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+// CountFollowersResponse carries the count.
+type CountFollowersResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// How many accounts follow the user (FOLLOWING, not REQUESTED); 0 for an
+	// unknown user.
+	FollowerCount int64 `protobuf:"varint,1,opt,name=follower_count,json=followerCount,proto3" json:"follower_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CountFollowersResponse) Reset() {
+	*x = CountFollowersResponse{}
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CountFollowersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CountFollowersResponse) ProtoMessage() {}
+
+func (x *CountFollowersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CountFollowersResponse.ProtoReflect.Descriptor instead.
+func (*CountFollowersResponse) Descriptor() ([]byte, []int) {
+	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *CountFollowersResponse) GetFollowerCount() int64 {
+	if x != nil {
+		return x.FollowerCount
+	}
+	return 0
+}
+
 // FilterFollowingRequest names a user and candidate accounts.
 type FilterFollowingRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2483,7 +2576,7 @@ type FilterFollowingRequest struct {
 
 func (x *FilterFollowingRequest) Reset() {
 	*x = FilterFollowingRequest{}
-	mi := &file_fotogal_user_v1_user_proto_msgTypes[41]
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2495,7 +2588,7 @@ func (x *FilterFollowingRequest) String() string {
 func (*FilterFollowingRequest) ProtoMessage() {}
 
 func (x *FilterFollowingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_user_v1_user_proto_msgTypes[41]
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2508,7 +2601,7 @@ func (x *FilterFollowingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FilterFollowingRequest.ProtoReflect.Descriptor instead.
 func (*FilterFollowingRequest) Descriptor() ([]byte, []int) {
-	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{41}
+	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *FilterFollowingRequest) GetUserId() string {
@@ -2536,7 +2629,7 @@ type FilterFollowingResponse struct {
 
 func (x *FilterFollowingResponse) Reset() {
 	*x = FilterFollowingResponse{}
-	mi := &file_fotogal_user_v1_user_proto_msgTypes[42]
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2548,7 +2641,7 @@ func (x *FilterFollowingResponse) String() string {
 func (*FilterFollowingResponse) ProtoMessage() {}
 
 func (x *FilterFollowingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_user_v1_user_proto_msgTypes[42]
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2561,7 +2654,7 @@ func (x *FilterFollowingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FilterFollowingResponse.ProtoReflect.Descriptor instead.
 func (*FilterFollowingResponse) Descriptor() ([]byte, []int) {
-	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{42}
+	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *FilterFollowingResponse) GetOwnerIds() []string {
@@ -2584,7 +2677,7 @@ type SetAvatarRequest struct {
 
 func (x *SetAvatarRequest) Reset() {
 	*x = SetAvatarRequest{}
-	mi := &file_fotogal_user_v1_user_proto_msgTypes[43]
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2596,7 +2689,7 @@ func (x *SetAvatarRequest) String() string {
 func (*SetAvatarRequest) ProtoMessage() {}
 
 func (x *SetAvatarRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_user_v1_user_proto_msgTypes[43]
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2609,7 +2702,7 @@ func (x *SetAvatarRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAvatarRequest.ProtoReflect.Descriptor instead.
 func (*SetAvatarRequest) Descriptor() ([]byte, []int) {
-	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{43}
+	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *SetAvatarRequest) GetUserId() string {
@@ -2639,7 +2732,7 @@ type SetAvatarResponse struct {
 
 func (x *SetAvatarResponse) Reset() {
 	*x = SetAvatarResponse{}
-	mi := &file_fotogal_user_v1_user_proto_msgTypes[44]
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2651,7 +2744,7 @@ func (x *SetAvatarResponse) String() string {
 func (*SetAvatarResponse) ProtoMessage() {}
 
 func (x *SetAvatarResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_user_v1_user_proto_msgTypes[44]
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2664,7 +2757,7 @@ func (x *SetAvatarResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAvatarResponse.ProtoReflect.Descriptor instead.
 func (*SetAvatarResponse) Descriptor() ([]byte, []int) {
-	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{44}
+	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *SetAvatarResponse) GetPreviousAvatarImageId() string {
@@ -2848,7 +2941,11 @@ const file_fotogal_user_v1_user_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\"\\\n" +
 	"\x17ListFollowerIdsResponse\x12\x19\n" +
 	"\buser_ids\x18\x01 \x03(\tR\auserIds\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"N\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"0\n" +
+	"\x15CountFollowersRequest\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\"?\n" +
+	"\x16CountFollowersResponse\x12%\n" +
+	"\x0efollower_count\x18\x01 \x01(\x03R\rfollowerCount\"N\n" +
 	"\x16FilterFollowingRequest\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x1b\n" +
 	"\towner_ids\x18\x02 \x03(\tR\bownerIds\"6\n" +
@@ -2883,13 +2980,14 @@ const file_fotogal_user_v1_user_proto_rawDesc = "" +
 	"\x13AcceptFollowRequest\x12+.fotogal.user.v1.AcceptFollowRequestRequest\x1a,.fotogal.user.v1.AcceptFollowRequestResponse\x12p\n" +
 	"\x13RejectFollowRequest\x12+.fotogal.user.v1.RejectFollowRequestRequest\x1a,.fotogal.user.v1.RejectFollowRequestResponse\x12a\n" +
 	"\x0eRemoveFollower\x12&.fotogal.user.v1.RemoveFollowerRequest\x1a'.fotogal.user.v1.RemoveFollowerResponse\x12d\n" +
-	"\x0fListSuggestions\x12'.fotogal.user.v1.ListSuggestionsRequest\x1a(.fotogal.user.v1.ListSuggestionsResponse2\xb5\x05\n" +
+	"\x0fListSuggestions\x12'.fotogal.user.v1.ListSuggestionsRequest\x1a(.fotogal.user.v1.ListSuggestionsResponse2\x98\x06\n" +
 	"\x13UserInternalService\x12g\n" +
 	"\x10CheckCredentials\x12(.fotogal.user.v1.CheckCredentialsRequest\x1a).fotogal.user.v1.CheckCredentialsResponse\x12^\n" +
 	"\rBatchGetUsers\x12%.fotogal.user.v1.BatchGetUsersRequest\x1a&.fotogal.user.v1.BatchGetUsersResponse\x12L\n" +
 	"\aCanView\x12\x1f.fotogal.user.v1.CanViewRequest\x1a .fotogal.user.v1.CanViewResponse\x12g\n" +
 	"\x10ListFollowingIds\x12(.fotogal.user.v1.ListFollowingIdsRequest\x1a).fotogal.user.v1.ListFollowingIdsResponse\x12d\n" +
-	"\x0fListFollowerIds\x12'.fotogal.user.v1.ListFollowerIdsRequest\x1a(.fotogal.user.v1.ListFollowerIdsResponse\x12d\n" +
+	"\x0fListFollowerIds\x12'.fotogal.user.v1.ListFollowerIdsRequest\x1a(.fotogal.user.v1.ListFollowerIdsResponse\x12a\n" +
+	"\x0eCountFollowers\x12&.fotogal.user.v1.CountFollowersRequest\x1a'.fotogal.user.v1.CountFollowersResponse\x12d\n" +
 	"\x0fFilterFollowing\x12'.fotogal.user.v1.FilterFollowingRequest\x1a(.fotogal.user.v1.FilterFollowingResponse\x12R\n" +
 	"\tSetAvatar\x12!.fotogal.user.v1.SetAvatarRequest\x1a\".fotogal.user.v1.SetAvatarResponseB9Z7github.com/fotogal/fotogal/proto/fotogal/user/v1;userv1b\x06proto3"
 
@@ -2906,7 +3004,7 @@ func file_fotogal_user_v1_user_proto_rawDescGZIP() []byte {
 }
 
 var file_fotogal_user_v1_user_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_fotogal_user_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
+var file_fotogal_user_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 47)
 var file_fotogal_user_v1_user_proto_goTypes = []any{
 	(FollowState)(0),                    // 0: fotogal.user.v1.FollowState
 	(*User)(nil),                        // 1: fotogal.user.v1.User
@@ -2950,15 +3048,17 @@ var file_fotogal_user_v1_user_proto_goTypes = []any{
 	(*ListFollowingIdsResponse)(nil),    // 39: fotogal.user.v1.ListFollowingIdsResponse
 	(*ListFollowerIdsRequest)(nil),      // 40: fotogal.user.v1.ListFollowerIdsRequest
 	(*ListFollowerIdsResponse)(nil),     // 41: fotogal.user.v1.ListFollowerIdsResponse
-	(*FilterFollowingRequest)(nil),      // 42: fotogal.user.v1.FilterFollowingRequest
-	(*FilterFollowingResponse)(nil),     // 43: fotogal.user.v1.FilterFollowingResponse
-	(*SetAvatarRequest)(nil),            // 44: fotogal.user.v1.SetAvatarRequest
-	(*SetAvatarResponse)(nil),           // 45: fotogal.user.v1.SetAvatarResponse
-	(*timestamppb.Timestamp)(nil),       // 46: google.protobuf.Timestamp
+	(*CountFollowersRequest)(nil),       // 42: fotogal.user.v1.CountFollowersRequest
+	(*CountFollowersResponse)(nil),      // 43: fotogal.user.v1.CountFollowersResponse
+	(*FilterFollowingRequest)(nil),      // 44: fotogal.user.v1.FilterFollowingRequest
+	(*FilterFollowingResponse)(nil),     // 45: fotogal.user.v1.FilterFollowingResponse
+	(*SetAvatarRequest)(nil),            // 46: fotogal.user.v1.SetAvatarRequest
+	(*SetAvatarResponse)(nil),           // 47: fotogal.user.v1.SetAvatarResponse
+	(*timestamppb.Timestamp)(nil),       // 48: google.protobuf.Timestamp
 }
 var file_fotogal_user_v1_user_proto_depIdxs = []int32{
-	46, // 0: fotogal.user.v1.User.create_time:type_name -> google.protobuf.Timestamp
-	46, // 1: fotogal.user.v1.User.update_time:type_name -> google.protobuf.Timestamp
+	48, // 0: fotogal.user.v1.User.create_time:type_name -> google.protobuf.Timestamp
+	48, // 1: fotogal.user.v1.User.update_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: fotogal.user.v1.Profile.follow_state:type_name -> fotogal.user.v1.FollowState
 	0,  // 3: fotogal.user.v1.UserSummary.follow_state:type_name -> fotogal.user.v1.FollowState
 	1,  // 4: fotogal.user.v1.RegisterResponse.user:type_name -> fotogal.user.v1.User
@@ -2973,8 +3073,8 @@ var file_fotogal_user_v1_user_proto_depIdxs = []int32{
 	3,  // 13: fotogal.user.v1.ListSuggestionsResponse.users:type_name -> fotogal.user.v1.UserSummary
 	1,  // 14: fotogal.user.v1.CheckCredentialsResponse.user:type_name -> fotogal.user.v1.User
 	3,  // 15: fotogal.user.v1.BatchGetUsersResponse.users:type_name -> fotogal.user.v1.UserSummary
-	46, // 16: fotogal.user.v1.ListFollowingIdsRequest.followed_after:type_name -> google.protobuf.Timestamp
-	46, // 17: fotogal.user.v1.ListFollowingIdsResponse.read_time:type_name -> google.protobuf.Timestamp
+	48, // 16: fotogal.user.v1.ListFollowingIdsRequest.followed_after:type_name -> google.protobuf.Timestamp
+	48, // 17: fotogal.user.v1.ListFollowingIdsResponse.read_time:type_name -> google.protobuf.Timestamp
 	4,  // 18: fotogal.user.v1.UserService.Register:input_type -> fotogal.user.v1.RegisterRequest
 	6,  // 19: fotogal.user.v1.UserService.GetMe:input_type -> fotogal.user.v1.GetMeRequest
 	8,  // 20: fotogal.user.v1.UserService.UpdateProfile:input_type -> fotogal.user.v1.UpdateProfileRequest
@@ -2994,31 +3094,33 @@ var file_fotogal_user_v1_user_proto_depIdxs = []int32{
 	36, // 34: fotogal.user.v1.UserInternalService.CanView:input_type -> fotogal.user.v1.CanViewRequest
 	38, // 35: fotogal.user.v1.UserInternalService.ListFollowingIds:input_type -> fotogal.user.v1.ListFollowingIdsRequest
 	40, // 36: fotogal.user.v1.UserInternalService.ListFollowerIds:input_type -> fotogal.user.v1.ListFollowerIdsRequest
-	42, // 37: fotogal.user.v1.UserInternalService.FilterFollowing:input_type -> fotogal.user.v1.FilterFollowingRequest
-	44, // 38: fotogal.user.v1.UserInternalService.SetAvatar:input_type -> fotogal.user.v1.SetAvatarRequest
-	5,  // 39: fotogal.user.v1.UserService.Register:output_type -> fotogal.user.v1.RegisterResponse
-	7,  // 40: fotogal.user.v1.UserService.GetMe:output_type -> fotogal.user.v1.GetMeResponse
-	9,  // 41: fotogal.user.v1.UserService.UpdateProfile:output_type -> fotogal.user.v1.UpdateProfileResponse
-	11, // 42: fotogal.user.v1.UserService.ChangePassword:output_type -> fotogal.user.v1.ChangePasswordResponse
-	13, // 43: fotogal.user.v1.UserService.GetProfile:output_type -> fotogal.user.v1.GetProfileResponse
-	15, // 44: fotogal.user.v1.UserService.Follow:output_type -> fotogal.user.v1.FollowResponse
-	17, // 45: fotogal.user.v1.UserService.Unfollow:output_type -> fotogal.user.v1.UnfollowResponse
-	19, // 46: fotogal.user.v1.UserService.ListFollowers:output_type -> fotogal.user.v1.ListFollowersResponse
-	21, // 47: fotogal.user.v1.UserService.ListFollowing:output_type -> fotogal.user.v1.ListFollowingResponse
-	23, // 48: fotogal.user.v1.UserService.ListFollowRequests:output_type -> fotogal.user.v1.ListFollowRequestsResponse
-	25, // 49: fotogal.user.v1.UserService.AcceptFollowRequest:output_type -> fotogal.user.v1.AcceptFollowRequestResponse
-	27, // 50: fotogal.user.v1.UserService.RejectFollowRequest:output_type -> fotogal.user.v1.RejectFollowRequestResponse
-	29, // 51: fotogal.user.v1.UserService.RemoveFollower:output_type -> fotogal.user.v1.RemoveFollowerResponse
-	31, // 52: fotogal.user.v1.UserService.ListSuggestions:output_type -> fotogal.user.v1.ListSuggestionsResponse
-	33, // 53: fotogal.user.v1.UserInternalService.CheckCredentials:output_type -> fotogal.user.v1.CheckCredentialsResponse
-	35, // 54: fotogal.user.v1.UserInternalService.BatchGetUsers:output_type -> fotogal.user.v1.BatchGetUsersResponse
-	37, // 55: fotogal.user.v1.UserInternalService.CanView:output_type -> fotogal.user.v1.CanViewResponse
-	39, // 56: fotogal.user.v1.UserInternalService.ListFollowingIds:output_type -> fotogal.user.v1.ListFollowingIdsResponse
-	41, // 57: fotogal.user.v1.UserInternalService.ListFollowerIds:output_type -> fotogal.user.v1.ListFollowerIdsResponse
-	43, // 58: fotogal.user.v1.UserInternalService.FilterFollowing:output_type -> fotogal.user.v1.FilterFollowingResponse
-	45, // 59: fotogal.user.v1.UserInternalService.SetAvatar:output_type -> fotogal.user.v1.SetAvatarResponse
-	39, // [39:60] is the sub-list for method output_type
-	18, // [18:39] is the sub-list for method input_type
+	42, // 37: fotogal.user.v1.UserInternalService.CountFollowers:input_type -> fotogal.user.v1.CountFollowersRequest
+	44, // 38: fotogal.user.v1.UserInternalService.FilterFollowing:input_type -> fotogal.user.v1.FilterFollowingRequest
+	46, // 39: fotogal.user.v1.UserInternalService.SetAvatar:input_type -> fotogal.user.v1.SetAvatarRequest
+	5,  // 40: fotogal.user.v1.UserService.Register:output_type -> fotogal.user.v1.RegisterResponse
+	7,  // 41: fotogal.user.v1.UserService.GetMe:output_type -> fotogal.user.v1.GetMeResponse
+	9,  // 42: fotogal.user.v1.UserService.UpdateProfile:output_type -> fotogal.user.v1.UpdateProfileResponse
+	11, // 43: fotogal.user.v1.UserService.ChangePassword:output_type -> fotogal.user.v1.ChangePasswordResponse
+	13, // 44: fotogal.user.v1.UserService.GetProfile:output_type -> fotogal.user.v1.GetProfileResponse
+	15, // 45: fotogal.user.v1.UserService.Follow:output_type -> fotogal.user.v1.FollowResponse
+	17, // 46: fotogal.user.v1.UserService.Unfollow:output_type -> fotogal.user.v1.UnfollowResponse
+	19, // 47: fotogal.user.v1.UserService.ListFollowers:output_type -> fotogal.user.v1.ListFollowersResponse
+	21, // 48: fotogal.user.v1.UserService.ListFollowing:output_type -> fotogal.user.v1.ListFollowingResponse
+	23, // 49: fotogal.user.v1.UserService.ListFollowRequests:output_type -> fotogal.user.v1.ListFollowRequestsResponse
+	25, // 50: fotogal.user.v1.UserService.AcceptFollowRequest:output_type -> fotogal.user.v1.AcceptFollowRequestResponse
+	27, // 51: fotogal.user.v1.UserService.RejectFollowRequest:output_type -> fotogal.user.v1.RejectFollowRequestResponse
+	29, // 52: fotogal.user.v1.UserService.RemoveFollower:output_type -> fotogal.user.v1.RemoveFollowerResponse
+	31, // 53: fotogal.user.v1.UserService.ListSuggestions:output_type -> fotogal.user.v1.ListSuggestionsResponse
+	33, // 54: fotogal.user.v1.UserInternalService.CheckCredentials:output_type -> fotogal.user.v1.CheckCredentialsResponse
+	35, // 55: fotogal.user.v1.UserInternalService.BatchGetUsers:output_type -> fotogal.user.v1.BatchGetUsersResponse
+	37, // 56: fotogal.user.v1.UserInternalService.CanView:output_type -> fotogal.user.v1.CanViewResponse
+	39, // 57: fotogal.user.v1.UserInternalService.ListFollowingIds:output_type -> fotogal.user.v1.ListFollowingIdsResponse
+	41, // 58: fotogal.user.v1.UserInternalService.ListFollowerIds:output_type -> fotogal.user.v1.ListFollowerIdsResponse
+	43, // 59: fotogal.user.v1.UserInternalService.CountFollowers:output_type -> fotogal.user.v1.CountFollowersResponse
+	45, // 60: fotogal.user.v1.UserInternalService.FilterFollowing:output_type -> fotogal.user.v1.FilterFollowingResponse
+	47, // 61: fotogal.user.v1.UserInternalService.SetAvatar:output_type -> fotogal.user.v1.SetAvatarResponse
+	40, // [40:62] is the sub-list for method output_type
+	18, // [18:40] is the sub-list for method input_type
 	18, // [18:18] is the sub-list for extension type_name
 	18, // [18:18] is the sub-list for extension extendee
 	0,  // [0:18] is the sub-list for field type_name
@@ -3036,7 +3138,7 @@ func file_fotogal_user_v1_user_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_fotogal_user_v1_user_proto_rawDesc), len(file_fotogal_user_v1_user_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   45,
+			NumMessages:   47,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -685,6 +685,7 @@ const (
 	UserInternalService_CanView_FullMethodName          = "/fotogal.user.v1.UserInternalService/CanView"
 	UserInternalService_ListFollowingIds_FullMethodName = "/fotogal.user.v1.UserInternalService/ListFollowingIds"
 	UserInternalService_ListFollowerIds_FullMethodName  = "/fotogal.user.v1.UserInternalService/ListFollowerIds"
+	UserInternalService_CountFollowers_FullMethodName   = "/fotogal.user.v1.UserInternalService/CountFollowers"
 	UserInternalService_FilterFollowing_FullMethodName  = "/fotogal.user.v1.UserInternalService/FilterFollowing"
 	UserInternalService_SetAvatar_FullMethodName        = "/fotogal.user.v1.UserInternalService/SetAvatar"
 )
@@ -711,6 +712,10 @@ type UserInternalServiceClient interface {
 	ListFollowingIds(ctx context.Context, in *ListFollowingIdsRequest, opts ...grpc.CallOption) (*ListFollowingIdsResponse, error)
 	// ListFollowerIds pages through the ids of a user's approved followers.
 	ListFollowerIds(ctx context.Context, in *ListFollowerIdsRequest, opts ...grpc.CallOption) (*ListFollowerIdsResponse, error)
+	// CountFollowers counts a user's approved followers, so that the feed
+	// can tell an account with a huge following, whose photos it merges in
+	// at read time rather than copying them into every follower's timeline.
+	CountFollowers(ctx context.Context, in *CountFollowersRequest, opts ...grpc.CallOption) (*CountFollowersResponse, error)
 	// FilterFollowing returns which of the given accounts a user follows
 	// (FOLLOWING only), so a timeline can drop the photos of accounts
 	// unfollowed since they were copied into it.
@@ -778,6 +783,16 @@ func (c *userInternalServiceClient) ListFollowerIds(ctx context.Context, in *Lis
 	return out, nil
 }
 
+func (c *userInternalServiceClient) CountFollowers(ctx context.Context, in *CountFollowersRequest, opts ...grpc.CallOption) (*CountFollowersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CountFollowersResponse)
+	err := c.cc.Invoke(ctx, UserInternalService_CountFollowers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *userInternalServiceClient) FilterFollowing(ctx context.Context, in *FilterFollowingRequest, opts ...grpc.CallOption) (*FilterFollowingResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(FilterFollowingResponse)
@@ -820,6 +835,10 @@ type UserInternalServiceServer interface {
 	ListFollowingIds(context.Context, *ListFollowingIdsRequest) (*ListFollowingIdsResponse, error)
 	// ListFollowerIds pages through the ids of a user's approved followers.
 	ListFollowerIds(context.Context, *ListFollowerIdsRequest) (*ListFollowerIdsResponse, error)
+	// CountFollowers counts a user's approved followers, so that the feed
+	// can tell an account with a huge following, whose photos it merges in
+	// at read time rather than copying them into every follower's timeline.
+	CountFollowers(context.Context, *CountFollowersRequest) (*CountFollowersResponse, error)
 	// FilterFollowing returns which of the given accounts a user follows
 	// (FOLLOWING only), so a timeline can drop the photos of accounts
 	// unfollowed since they were copied into it.
@@ -851,6 +870,9 @@ func (UnimplementedUserInternalServiceServer) ListFollowingIds(context.Context, 
 }
 func (UnimplementedUserInternalServiceServer) ListFollowerIds(context.Context, *ListFollowerIdsRequest) (*ListFollowerIdsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListFollowerIds not implemented")
+}
+func (UnimplementedUserInternalServiceServer) CountFollowers(context.Context, *CountFollowersRequest) (*CountFollowersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CountFollowers not implemented")
 }
 func (UnimplementedUserInternalServiceServer) FilterFollowing(context.Context, *FilterFollowingRequest) (*FilterFollowingResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method FilterFollowing not implemented")
@@ -969,6 +991,24 @@ func _UserInternalService_ListFollowerIds_Handler(srv interface{}, ctx context.C
 	return interceptor(ctx, in, info, handler)
 }
 
+func _UserInternalService_CountFollowers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CountFollowersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UserInternalServiceServer).CountFollowers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UserInternalService_CountFollowers_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UserInternalServiceServer).CountFollowers(ctx, req.(*CountFollowersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _UserInternalService_FilterFollowing_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(FilterFollowingRequest)
 	if err := dec(in); err != nil {
@@ -1031,6 +1071,10 @@ var UserInternalService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListFollowerIds",
 			Handler:    _UserInternalService_ListFollowerIds_Handler,
+		},
+		{
+			MethodName: "CountFollowers",
+			Handler:    _UserInternalService_CountFollowers_Handler,
 		},
 		{
 			MethodName: "FilterFollowing",

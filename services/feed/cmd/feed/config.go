@@ -67,6 +67,11 @@ type TimelineConfig struct {
 	// TailOverlap: FOTOGAL_FEED_TAIL_OVERLAP (default 15s), how far behind
 	// its cursor the posting log is re-read for photos committed late.
 	TailOverlap time.Duration
+	// CelebrityFollowers: FOTOGAL_FEED_CELEBRITY_FOLLOWERS (default
+	// 10000), the follower count from which an account's photos are merged
+	// into its followers' pages when read, not copied into their
+	// timelines.
+	CelebrityFollowers int
 }
 
 // loadConfig reads the Config from the variables lookup (os.LookupEnv)
@@ -93,9 +98,10 @@ func loadConfig(lookup func(string) (string, bool)) (Config, error) {
 			DataDir: l.String("FOTOGAL_DATA_DIR", "./var"),
 		},
 		Timeline: TimelineConfig{
-			Backfill:     l.PositiveInt("FOTOGAL_FEED_BACKFILL", feed.DefaultBackfill),
-			TailInterval: l.PositiveDuration("FOTOGAL_FEED_TAIL_INTERVAL", feed.DefaultTailInterval),
-			TailOverlap:  l.PositiveDuration("FOTOGAL_FEED_TAIL_OVERLAP", feed.DefaultTailOverlap),
+			Backfill:           l.PositiveInt("FOTOGAL_FEED_BACKFILL", feed.DefaultBackfill),
+			TailInterval:       l.PositiveDuration("FOTOGAL_FEED_TAIL_INTERVAL", feed.DefaultTailInterval),
+			TailOverlap:        l.PositiveDuration("FOTOGAL_FEED_TAIL_OVERLAP", feed.DefaultTailOverlap),
+			CelebrityFollowers: l.PositiveInt("FOTOGAL_FEED_CELEBRITY_FOLLOWERS", feed.DefaultCelebrityFollowers),
 		},
 	}
 	if cfg.Store.Backend == "nosql" {

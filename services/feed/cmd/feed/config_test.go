@@ -34,7 +34,7 @@ func TestLoadConfig(t *testing.T) {
 				if got, want := cfg.Store, (StoreConfig{Backend: "sqlite", DataDir: "./var"}); got != want {
 					t.Errorf("Store = %+v, want %+v", got, want)
 				}
-				if got, want := cfg.Timeline, (TimelineConfig{Backfill: 500, TailInterval: 250 * time.Millisecond, TailOverlap: 15 * time.Second}); got != want {
+				if got, want := cfg.Timeline, (TimelineConfig{Backfill: 500, TailInterval: 250 * time.Millisecond, TailOverlap: 15 * time.Second, CelebrityFollowers: 10000}); got != want {
 					t.Errorf("Timeline = %+v, want %+v", got, want)
 				}
 			},
@@ -51,12 +51,13 @@ func TestLoadConfig(t *testing.T) {
 		{
 			name: "timeline settings",
 			env: map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_DATA_DIR": "/data",
-				"FOTOGAL_FEED_BACKFILL": "50", "FOTOGAL_FEED_TAIL_INTERVAL": "1s", "FOTOGAL_FEED_TAIL_OVERLAP": "30s"},
+				"FOTOGAL_FEED_BACKFILL": "50", "FOTOGAL_FEED_TAIL_INTERVAL": "1s", "FOTOGAL_FEED_TAIL_OVERLAP": "30s",
+				"FOTOGAL_FEED_CELEBRITY_FOLLOWERS": "50000"},
 			check: func(t *testing.T, cfg Config) {
 				if got, want := cfg.Store.DataDir, "/data"; got != want {
 					t.Errorf("DataDir = %q, want %q", got, want)
 				}
-				if got, want := cfg.Timeline, (TimelineConfig{Backfill: 50, TailInterval: time.Second, TailOverlap: 30 * time.Second}); got != want {
+				if got, want := cfg.Timeline, (TimelineConfig{Backfill: 50, TailInterval: time.Second, TailOverlap: 30 * time.Second, CelebrityFollowers: 50000}); got != want {
 					t.Errorf("Timeline = %+v, want %+v", got, want)
 				}
 			},
@@ -66,6 +67,7 @@ func TestLoadConfig(t *testing.T) {
 		{name: "zero backfill", env: map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_FEED_BACKFILL": "0"}, wantErr: "FOTOGAL_FEED_BACKFILL"},
 		{name: "zero tail interval", env: map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_FEED_TAIL_INTERVAL": "0s"}, wantErr: "FOTOGAL_FEED_TAIL_INTERVAL"},
 		{name: "negative tail overlap", env: map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_FEED_TAIL_OVERLAP": "-1s"}, wantErr: "FOTOGAL_FEED_TAIL_OVERLAP"},
+		{name: "zero celebrity followers", env: map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_FEED_CELEBRITY_FOLLOWERS": "0"}, wantErr: "FOTOGAL_FEED_CELEBRITY_FOLLOWERS"},
 		{name: "missing secret", env: map[string]string{}, wantErr: "FOTOGAL_SERVICE_SECRET"},
 		{name: "short secret", env: map[string]string{"FOTOGAL_SERVICE_SECRET": "short"}, wantErr: "FOTOGAL_SERVICE_SECRET"},
 		{name: "bad timeout", env: map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_CALL_TIMEOUT": "soon"}, wantErr: "FOTOGAL_CALL_TIMEOUT"},

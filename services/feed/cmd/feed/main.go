@@ -113,12 +113,13 @@ func realMain(ctx context.Context, cfg Config, logs *ocilog.Shipper) error {
 	defer imageConn.Close()
 
 	timelines, err := feed.New(ctx, feed.Config{
-		Users:        userv1.NewUserInternalServiceClient(userConn),
-		Images:       imagev1.NewImageInternalServiceClient(imageConn),
-		Store:        st,
-		Backfill:     cfg.Timeline.Backfill,
-		TailInterval: cfg.Timeline.TailInterval,
-		TailOverlap:  cfg.Timeline.TailOverlap,
+		Users:              userv1.NewUserInternalServiceClient(userConn),
+		Images:             imagev1.NewImageInternalServiceClient(imageConn),
+		Store:              st,
+		Backfill:           cfg.Timeline.Backfill,
+		TailInterval:       cfg.Timeline.TailInterval,
+		TailOverlap:        cfg.Timeline.TailOverlap,
+		CelebrityFollowers: cfg.Timeline.CelebrityFollowers,
 	})
 	if err != nil {
 		return fmt.Errorf("create feed: %w", err)
@@ -134,6 +135,7 @@ func realMain(ctx context.Context, cfg Config, logs *ocilog.Shipper) error {
 		return fmt.Errorf("create server: %w", err)
 	}
 	srv.Registry().MustRegister(logs.Collector())
+	srv.Registry().MustRegister(timelines.Collectors()...)
 	feedv1.RegisterFeedServiceServer(srv.GRPC(), timelines)
 	srv.SetServing(feedv1.FeedService_ServiceDesc.ServiceName)
 

@@ -188,6 +188,19 @@ func (f *fakeUsers) ListFollowerIds(_ context.Context, req *userv1.ListFollowerI
 	return pageOfIDs(ids, req.GetPageToken(), size), nil
 }
 
+func (f *fakeUsers) CountFollowers(_ context.Context, req *userv1.CountFollowersRequest) (*userv1.CountFollowersResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls["CountFollowers"]++
+	var n int64
+	for _, edges := range f.follows {
+		if edges[req.GetUserId()].state == userv1.FollowState_FOLLOW_STATE_FOLLOWING {
+			n++
+		}
+	}
+	return &userv1.CountFollowersResponse{FollowerCount: n}, nil
+}
+
 func (f *fakeUsers) FilterFollowing(_ context.Context, req *userv1.FilterFollowingRequest) (*userv1.FilterFollowingResponse, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

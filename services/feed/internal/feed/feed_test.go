@@ -95,6 +95,13 @@ type env struct {
 
 func newEnv(t *testing.T, m mode) *env {
 	t.Helper()
+	return newEnvWithCelebrities(t, m, 0)
+}
+
+// newEnvWithCelebrities is newEnv with a follower threshold for
+// celebrities (the default when 0).
+func newEnvWithCelebrities(t *testing.T, m mode, celebrityFollowers int) *env {
+	t.Helper()
 	e := &env{users: newFakeUsers(), images: newFakeImages(), mode: m}
 	internal := authn.Policy{ServiceSecret: testSecret}
 	backendAddr := serve(t, internal, func(s *grpc.Server) {
@@ -114,12 +121,13 @@ func newEnv(t *testing.T, m mode) *env {
 	t.Cleanup(func() { st.Close() })
 	e.store = st
 	e.server, err = New(context.Background(), Config{
-		Users:        userv1.NewUserInternalServiceClient(backend),
-		Images:       imagev1.NewImageInternalServiceClient(backend),
-		Store:        st,
-		Backfill:     m.backfill,
-		TailInterval: time.Millisecond,
-		Now:          func() time.Time { return tailStart },
+		Users:              userv1.NewUserInternalServiceClient(backend),
+		Images:             imagev1.NewImageInternalServiceClient(backend),
+		Store:              st,
+		Backfill:           m.backfill,
+		TailInterval:       time.Millisecond,
+		CelebrityFollowers: celebrityFollowers,
+		Now:                func() time.Time { return tailStart },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -663,12 +671,13 @@ func TestGetFeedRoundTrips(t *testing.T) {
 	tests := []struct {
 		following int
 		// wantFillOwnerCalls are the ListOwnersImages calls of the first
-		// request: a backfill of 500 in pages of 100, in as many parallel
-		// calls per page as the follow set needs.
+		// request: a backfill of 500 in pages of 100, the follow set cut
+		// into up to maxChunks chunks walked in parallel, each of which
+		// holds about a tenth of the backfill, within its first page.
 		wantFillOwnerCalls int
 	}{
 		{following: 10, wantFillOwnerCalls: 5},
-		{following: 5000, wantFillOwnerCalls: 5},
+		{following: 5000, wantFillOwnerCalls: 10},
 		{following: 12000, wantFillOwnerCalls: 10},
 	}
 	for _, tc := range tests {

@@ -57,8 +57,10 @@ type candidate struct {
 	stored bool
 }
 
-// collect finds up to p.want photos strictly before `before`. Posting order is
-// cut in three stretches, each read from where it is complete:
+// collect finds up to p.want photos strictly before `before`, tail being
+// the tail cursor. Posting order is cut in three stretches, each read from
+// where it is complete (but for the photos celebrities posted since they
+// became one, which no timeline holds: see celebrityPhotos):
 //
 //   - after the tail cursor: photos the tailer has not copied yet, read
 //     from the posting log (ListImagesAfter) and checked like the others;
@@ -69,15 +71,14 @@ type candidate struct {
 // A page may span all three; as each photo has one position, it is read
 // from exactly one of them. When the timeline is pending, or the tailer is
 // far behind, the whole page is read by fan-out on read.
-func (p *page) collect(ctx context.Context, r store.Reader, before store.Position) error {
-	tail, err := p.s.store.TailCursor(ctx)
-	if err != nil {
-		return fmt.Errorf("read the tail cursor: %w", err)
-	}
+func (p *page) collect(ctx context.Context, r store.Reader, tail, before store.Position) error {
 	if r.Floor.After(tail) {
 		return p.fanOut(ctx, before)
 	}
-	var fresh []candidate
+	var (
+		fresh []candidate
+		err   error
+	)
 	if before.After(tail) {
 		var complete bool
 		if fresh, complete, err = p.untailed(ctx, tail, before); err != nil {

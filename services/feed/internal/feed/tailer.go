@@ -6,9 +6,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
 	imagev1 "github.com/fotogal/fotogal/proto/fotogal/image/v1"
+	userv1 "github.com/fotogal/fotogal/proto/fotogal/user/v1"
 
 	"github.com/fotogal/fotogal/pkg/logging"
 
@@ -24,6 +26,8 @@ type tailer struct {
 	// copied holds the ids of the photos copied in the last overlap, with
 	// their create times, so that re-reading the overlap skips them.
 	copied map[string]time.Time
+	// copies counts the timeline entries written (see Server.Collectors).
+	copies prometheus.Counter
 }
 
 // Tail copies new photos into timelines until ctx is done, a pass every
@@ -32,7 +36,8 @@ type tailer struct {
 // after taking its create time and so may commit it after a newer one; it
 // copies each photo not copied yet into the timelines of its owner and of
 // the owner's followers that have a timeline (the others get it when they
-// first ask), then moves the tail cursor to the newest photo read. Copies
+// first ask), or of its owner alone when the owner is a celebrity (see
+// copyPhoto), then moves the tail cursor to the newest photo read. Copies
 // are idempotent, so several feed replicas may tail at once, and a pass
 // that fails is simply done again: errors are logged.
 func (s *Server) Tail(ctx context.Context) {
@@ -58,6 +63,14 @@ func (s *Server) tailOnce(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("read the tail cursor: %w", err)
 	}
+	celebrities, err := s.store.ListCelebrities(ctx)
+	if err != nil {
+		return fmt.Errorf("list the celebrities: %w", err)
+	}
+	pass := &tailPass{celebrities: make(map[string]bool, len(celebrities))}
+	for _, id := range celebrities {
+		pass.celebrities[id] = true
+	}
 	newest := cursor
 	after := store.Position{CreatedAt: cursor.CreatedAt.Add(-s.tail.overlap)}
 	for {
@@ -68,11 +81,11 @@ func (s *Server) tailOnce(ctx context.Context) error {
 		// The followers are read after the page, once per owner: a photo
 		// of the page was committed before, so a reader that gets a
 		// timeline later fills it in with the photo.
-		readers := make(map[string][]string)
+		pass.readers = make(map[string][]string)
 		for _, img := range photos {
 			pos := position(img)
 			if _, done := s.tail.copied[img.GetImageId()]; !done {
-				if err := s.copyPhoto(ctx, img, readers); err != nil {
+				if err := s.copyPhoto(ctx, img, pass); err != nil {
 					return s.tailed(ctx, newest, err)
 				}
 				s.tail.copied[img.GetImageId()] = pos.CreatedAt
@@ -86,6 +99,15 @@ func (s *Server) tailOnce(ctx context.Context) error {
 		}
 		after = position(photos[len(photos)-1])
 	}
+}
+
+// tailPass is what one pass of the tailer has learnt.
+type tailPass struct {
+	// celebrities holds the accounts marked, by id.
+	celebrities map[string]bool
+	// readers holds, by owner, the timelines a photo of theirs is copied
+	// into, for the current page of the posting log.
+	readers map[string][]string
 }
 
 // tailed ends a pass that copied every photo up to newest, and failed with
@@ -105,19 +127,30 @@ func (s *Server) tailed(ctx context.Context, newest store.Position, err error) e
 }
 
 // copyPhoto adds img to the timelines of its owner and of the owner's
-// followers that have one; readers caches those timelines by owner.
-func (s *Server) copyPhoto(ctx context.Context, img *imagev1.Image, readers map[string][]string) error {
+// followers that have one, or, when the owner is a celebrity, to the
+// owner's alone: their followers' pages merge it in when read. An owner
+// with s.celebrityFollowers followers or more is marked a celebrity first,
+// before the tail cursor moves past the photo (see celebritiesAsOf).
+func (s *Server) copyPhoto(ctx context.Context, img *imagev1.Image, pass *tailPass) error {
 	owner := img.GetOwnerId()
-	ids, ok := readers[owner]
+	ids, ok := pass.readers[owner]
 	if !ok {
-		followers, err := s.followerIDs(ctx, owner)
+		celebrity, err := s.isCelebrity(ctx, owner, pass)
 		if err != nil {
 			return err
 		}
-		if ids, err = s.store.FilterReaders(ctx, append(followers, owner)); err != nil {
+		timelines := []string{owner}
+		if !celebrity {
+			followers, err := s.followerIDs(ctx, owner)
+			if err != nil {
+				return err
+			}
+			timelines = append(followers, owner)
+		}
+		if ids, err = s.store.FilterReaders(ctx, timelines); err != nil {
 			return fmt.Errorf("find the timelines of %s's followers: %w", owner, err)
 		}
-		readers[owner] = ids
+		pass.readers[owner] = ids
 	}
 	copies := make([]store.Entry, len(ids))
 	for i, reader := range ids {
@@ -126,5 +159,28 @@ func (s *Server) copyPhoto(ctx context.Context, img *imagev1.Image, readers map[
 	if err := s.store.AddEntries(ctx, copies); err != nil {
 		return fmt.Errorf("copy photo %s: %w", img.GetImageId(), err)
 	}
+	s.tail.copies.Add(float64(len(copies)))
 	return nil
+}
+
+// isCelebrity reports whether owner is a celebrity, marking them one when
+// they have s.celebrityFollowers followers or more. A mark stands for good:
+// an account that falls back below the threshold keeps being merged in
+// when read, as its photos of the time it was above are in no timeline.
+func (s *Server) isCelebrity(ctx context.Context, owner string, pass *tailPass) (bool, error) {
+	if pass.celebrities[owner] {
+		return true, nil
+	}
+	resp, err := s.users.CountFollowers(ctx, &userv1.CountFollowersRequest{UserId: owner})
+	if err != nil {
+		return false, upstreamError("count followers", err)
+	}
+	if resp.GetFollowerCount() < s.celebrityFollowers {
+		return false, nil
+	}
+	if err := s.store.MarkCelebrity(ctx, owner, s.now().UTC()); err != nil {
+		return false, fmt.Errorf("mark %s a celebrity: %w", owner, err)
+	}
+	pass.celebrities[owner] = true
+	return true, nil
 }

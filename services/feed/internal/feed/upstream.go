@@ -79,68 +79,156 @@ func (s *Server) followerIDs(ctx context.Context, owner string) ([]string, error
 	}
 }
 
+// Owner chunks of ownersImages: the image service reads the newest photo
+// of every owner a ListOwnersImages call names before it merges them, so a
+// call costs in proportion to its owners (about 10 µs each on SQLite), and
+// a call for the next page pays that again.
+const (
+	// minChunkOwners is the fewest owners worth a call of their own.
+	minChunkOwners = 500
+	// firstPageSlack is how many photos more than its share a chunk is
+	// first asked for.
+	firstPageSlack = 8
+	// maxChunks is how many parallel calls the owners are cut into at most
+	// (unless more are needed to keep each under maxOwnersPerCall): with
+	// ten, each chunk's share of a 500-photo backfill is 50, within its
+	// first page.
+	maxChunks = 10
+)
+
 // ownersImages returns the newest limit photos of owners strictly before
 // `before` and at floor or newer, newest first, with viewer's reactions.
+//
+// The owners are cut into chunks (see ownerChunks). Each chunk is first
+// asked for its share of limit, all in parallel; then each is walked on,
+// page by page, in parallel, while its last photo is newer than the
+// limit-th newest found so far over all chunks: once it is not, its later
+// photos are older still and cannot make the answer. So each owner's
+// newest photo is read about once rather than once per page of the
+// answer, and the chunks' calls share the cores.
 func (s *Server) ownersImages(ctx context.Context, owners []string, before store.Position, limit int, viewer string, floor store.Position) ([]*imagev1.Image, error) {
-	var found []*imagev1.Image
-	for len(found) < limit {
-		n := min(limit-len(found), ownersImagesPageSize)
-		page, err := s.ownersImagesPage(ctx, owners, before, n, viewer)
-		if err != nil {
-			return nil, err
-		}
-		for _, img := range page {
-			if floor.After(position(img)) {
-				return found, nil
-			}
-			found = append(found, img)
-		}
-		if len(page) < n {
-			break
-		}
-		before = position(page[len(page)-1])
+	owners = slices.Compact(slices.Sorted(slices.Values(owners)))
+	if limit <= 0 || len(owners) == 0 {
+		return nil, nil
 	}
-	return found, nil
+	var (
+		mu sync.Mutex
+		// best holds the newest photos found so far, at most limit of
+		// them, newest first.
+		best []*imagev1.Image
+	)
+	// add merges a chunk's page into best.
+	add := func(page []*imagev1.Image) {
+		mu.Lock()
+		defer mu.Unlock()
+		best = append(best, page...)
+		slices.SortFunc(best, newestFirst)
+		best = best[:min(len(best), limit)]
+	}
+	// needed reports whether photos older than after may still make the
+	// answer: fewer than limit are known, or the limit-th is older.
+	needed := func(after store.Position) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(best) < limit || after.After(position(best[limit-1]))
+	}
+	// page reads a chunk's page of n photos before cursor into best, and
+	// returns where the next one starts, or false when the chunk has no
+	// more within the floor.
+	page := func(chunk []string, cursor store.Position, n int) (store.Position, bool, error) {
+		photos, err := s.ownersImagesPage(ctx, chunk, cursor, n, viewer)
+		if err != nil {
+			return store.Position{}, false, err
+		}
+		kept := photos
+		for i, img := range photos {
+			if floor.After(position(img)) {
+				kept = photos[:i]
+				break
+			}
+		}
+		add(kept)
+		if len(kept) < n {
+			return store.Position{}, false, nil
+		}
+		return position(kept[len(kept)-1]), true, nil
+	}
+	chunks := ownerChunks(owners, limit)
+	// First every chunk's share of the answer, with slack, all at once:
+	// the image service reads every photo of a page whole, so asking each
+	// chunk for the whole limit would read most in vain, and a chunk that
+	// comes out short of the slack costs a second round of calls.
+	first := min(limit, ownersImagesPageSize, (limit*5/4+len(chunks)-1)/len(chunks)+firstPageSlack)
+	cursors := make([]store.Position, len(chunks))
+	more := make([]bool, len(chunks))
+	if err := forEach(len(chunks), func(i int) (err error) {
+		cursors[i], more[i], err = page(chunks[i], before, first)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	// Then the chunks whose photos may still make it, page by page.
+	n := min(limit, ownersImagesPageSize)
+	if err := forEach(len(chunks), func(i int) error {
+		for more[i] && needed(cursors[i]) {
+			var err error
+			if cursors[i], more[i], err = page(chunks[i], cursors[i], n); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	return best, nil
 }
 
-// ownersImagesPage returns the newest limit (at most a page) photos of
-// owners strictly before `before`. Owners beyond one call's limit are asked
-// in parallel calls whose pages are merged: the newest limit photos of a
-// union are among the newest limit of each part.
-func (s *Server) ownersImagesPage(ctx context.Context, owners []string, before store.Position, limit int, viewer string) ([]*imagev1.Image, error) {
-	chunks := slices.Collect(slices.Chunk(owners, maxOwnersPerCall))
-	pages := make([][]*imagev1.Image, len(chunks))
-	errs := make([]error, len(chunks))
+// forEach runs fn(0) ... fn(n-1) in parallel and returns their errors.
+func forEach(n int, fn func(i int) error) error {
+	errs := make([]error, n)
 	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { errs[i] = fn(i) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// ownerChunks cuts owners into as few chunks as keep each at most
+// maxOwnersPerCall when limit photos fit in one page: one round of calls,
+// which reads each owner's newest photo once. For more, it cuts them into
+// up to maxChunks chunks of at least minChunkOwners each, so that the
+// pages after the first cost a few chunks' owners rather than all.
+func ownerChunks(owners []string, limit int) [][]string {
+	n := 1
+	if limit > ownersImagesPageSize {
+		n = min(maxChunks, (len(owners)+minChunkOwners-1)/minChunkOwners)
+	}
+	n = max(n, 1, (len(owners)+maxOwnersPerCall-1)/maxOwnersPerCall)
+	size := (len(owners) + n - 1) / n
+	return slices.Collect(slices.Chunk(owners, size))
+}
+
+// newestFirst orders photos newest first, as timelines list them.
+func newestFirst(a, b *imagev1.Image) int { return position(b).Compare(position(a)) }
+
+// ownersImagesPage returns the newest limit (at most a page) photos of
+// owners (at most maxOwnersPerCall) strictly before `before`.
+func (s *Server) ownersImagesPage(ctx context.Context, owners []string, before store.Position, limit int, viewer string) ([]*imagev1.Image, error) {
 	var cursor *imagev1.ImageCursor // Unset: from the newest.
 	if before.Compare(store.Top) != 0 {
 		cursor = imageCursor(before)
 	}
-	for i, chunk := range chunks {
-		wg.Go(func() {
-			resp, err := s.images.ListOwnersImages(ctx, &imagev1.ListOwnersImagesRequest{
-				OwnerIds: chunk,
-				Before:   cursor,
-				PageSize: int32(limit),
-				ViewerId: viewer,
-			})
-			if err != nil {
-				errs[i] = upstreamError("list owners' images", err)
-				return
-			}
-			pages[i] = resp.GetImages()
-		})
+	resp, err := s.images.ListOwnersImages(ctx, &imagev1.ListOwnersImagesRequest{
+		OwnerIds: owners,
+		Before:   cursor,
+		PageSize: int32(limit),
+		ViewerId: viewer,
+	})
+	if err != nil {
+		return nil, upstreamError("list owners' images", err)
 	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	if len(pages) == 1 {
-		return pages[0], nil
-	}
-	merged := slices.Concat(pages...)
-	slices.SortFunc(merged, func(a, b *imagev1.Image) int { return position(b).Compare(position(a)) })
-	return merged[:min(len(merged), limit)], nil
+	return resp.GetImages(), nil
 }
 
 // postingLog returns up to a page of photos posted strictly after `after`,

@@ -1,6 +1,8 @@
 // Package store is the feed's persistence port: the materialised
 // timelines, one row per photo per reader, the state of each reader's
-// timeline, and where the posting-log tailer stands.
+// timeline, where the posting-log tailer stands, and the celebrities: the
+// accounts whose photos are merged into timelines at read time rather
+// than copied into them.
 //
 // It is shaped for what Oracle NoSQL can do as well as SQLite. Every row of
 // a reader (its timeline entries and its state) has the reader's id as
@@ -131,6 +133,15 @@ type Store interface {
 	// AdvanceTailCursor moves the tail cursor to p if p is after it; it
 	// never moves back. ErrNotFound before InitTailCursor.
 	AdvanceTailCursor(ctx context.Context, p Position) error
+
+	// MarkCelebrity records ownerID as a celebrity, marked at `at`, unless
+	// it is recorded already (the first mark stands). A mark is never
+	// removed: the photos a celebrity posted while marked are in no
+	// follower's timeline.
+	MarkCelebrity(ctx context.Context, ownerID string, at time.Time) error
+	// ListCelebrities returns the ids of every celebrity, in no particular
+	// order. It sees every mark that returned before it was called.
+	ListCelebrities(ctx context.Context) ([]string, error)
 
 	// Close releases the store's resources.
 	Close() error

@@ -12,7 +12,15 @@
 //     image-seed gives each that many photos;
 //   - a reader for each value of -following and of -photos (usernames
 //     r<following>_<photos>) who follows the first <following> accounts of
-//     that pool and nobody else: the timelines feed-bench measures;
+//     that pool and nobody else: the timelines feed-bench measures; and
+//     -fill-readers - 1 more like it (r<following>_<photos>_<n>), whose
+//     first requests feed-bench times too, for a median of the fill;
+//   - with -star-followers, one public account, star, with -star-photos
+//     photos and that many approved followers: a reader for each value of
+//     -star-following (usernames s<k>) who follows the star and the first
+//     k-1 accounts of the first pool, and the rest edges from ids that are
+//     no account (what the follower counts and lists see, without a
+//     million accounts), inserted in one transaction;
 //   - -people ordinary accounts (p<n>), every tenth private, each following
 //     -follows accounts drawn from a Zipf law over popularity (celebrities
 //     first, then people): a few accounts followed by most, most followed
@@ -52,6 +60,16 @@ type Manifest struct {
 	Posters []Poster `json:"posters"`
 	// Readers are the accounts whose timelines are measured.
 	Readers []Reader `json:"readers"`
+	// Star is the account with -star-followers followers, if any.
+	Star *Star `json:"star,omitempty"`
+}
+
+// Star is the account with a huge following.
+type Star struct {
+	Email     string `json:"email"`
+	Username  string `json:"username"`
+	UserID    string `json:"userId"`
+	Followers int    `json:"followers"`
 }
 
 // Poster is an account image-seed gives photos to.
@@ -68,6 +86,11 @@ type Reader struct {
 	// PhotosPerAccount photos.
 	Following        int `json:"following"`
 	PhotosPerAccount int `json:"photosPerAccount"`
+	// FillOnly marks a reader whose first request only is timed.
+	FillOnly bool `json:"fillOnly,omitempty"`
+	// FollowsStar marks a reader who follows the star (counted in
+	// Following).
+	FollowsStar bool `json:"followsStar,omitempty"`
 }
 
 type options struct {
@@ -75,6 +98,10 @@ type options struct {
 	following    []int
 	photos       []int
 	celebrities  int
+	fillReaders  int
+	starFollow   int
+	starPhotos   int
+	starReaders  []int
 	people       int
 	follows      int
 	peoplePhotos int
@@ -127,11 +154,15 @@ func parseFlags(args []string) (options, error) {
 		dataDir = "./var"
 	}
 	var o options
-	var following, photos string
+	var following, photos, starFollowing string
 	fs.StringVar(&o.dataDir, "data-dir", dataDir, "data directory of the services (default $FOTOGAL_DATA_DIR or ./var)")
 	fs.StringVar(&following, "following", "10,100,1000,5000", "comma-separated numbers of followed accounts, one reader each")
 	fs.StringVar(&photos, "photos", "10,1000", "comma-separated numbers of photos per followed account, one pool of celebrities each")
 	fs.IntVar(&o.celebrities, "celebrities", 0, "accounts in each pool (default: the largest -following)")
+	fs.IntVar(&o.fillReaders, "fill-readers", 1, "readers of each -following and -photos whose first request is timed")
+	fs.IntVar(&o.starFollow, "star-followers", 0, "followers of the star account (0: no star)")
+	fs.IntVar(&o.starPhotos, "star-photos", 10, "photos of the star")
+	fs.StringVar(&starFollowing, "star-following", "10,100,1000", "comma-separated numbers of followed accounts, the star included, one reader each")
 	fs.IntVar(&o.people, "people", 1000, "ordinary accounts of the long tail")
 	fs.IntVar(&o.follows, "follows", 30, "accounts each ordinary account follows")
 	fs.IntVar(&o.peoplePhotos, "people-photos", 3, "photos per ordinary account")
@@ -149,6 +180,20 @@ func parseFlags(args []string) (options, error) {
 	}
 	if o.celebrities == 0 {
 		o.celebrities = slices.Max(o.following)
+	}
+	if o.starFollow > 0 {
+		if o.starReaders, err = parseInts(starFollowing); err != nil {
+			return options{}, fmt.Errorf("-star-following: %w", err)
+		}
+		if slices.Max(o.starReaders)-1 > o.celebrities {
+			return options{}, errors.New("-star-following: more than the pool of -celebrities and the star")
+		}
+		if o.starFollow < len(o.starReaders) {
+			return options{}, errors.New("-star-followers: fewer than the readers of -star-following")
+		}
+	}
+	if o.fillReaders < 1 {
+		return options{}, errors.New("-fill-readers: must be at least 1")
 	}
 	if o.celebrities < slices.Max(o.following) {
 		return options{}, errors.New("-celebrities: fewer than the largest -following")
@@ -169,7 +214,7 @@ func parseInts(s string) ([]int, error) {
 }
 
 // seed creates the accounts and the graph and returns the manifest.
-func seed(ctx context.Context, st store.Store, o options) (*Manifest, error) {
+func seed(ctx context.Context, st *sqlite.Store, o options) (*Manifest, error) {
 	hasher, err := password.NewHasher(password.OWASP)
 	if err != nil {
 		return nil, err
@@ -184,6 +229,7 @@ func seed(ctx context.Context, st store.Store, o options) (*Manifest, error) {
 	m := &Manifest{Password: o.password}
 
 	var popular []string // ids by popularity, most followed first
+	var pools [][]string
 	for _, photos := range o.photos {
 		pool := make([]string, o.celebrities)
 		for i := range pool {
@@ -193,18 +239,30 @@ func seed(ctx context.Context, st store.Store, o options) (*Manifest, error) {
 			m.Posters = append(m.Posters, Poster{UserID: pool[i], Photos: photos})
 		}
 		popular = append(popular, pool...)
+		pools = append(pools, pool)
 		for _, k := range o.following {
-			name := fmt.Sprintf("r%d_%d", k, photos)
-			reader, err := s.user(ctx, name, false)
-			if err != nil {
-				return nil, err
-			}
-			for _, followee := range pool[:k] {
-				if err := s.follow(ctx, reader, followee, store.FollowFollowing); err != nil {
+			for n := range o.fillReaders {
+				name := fmt.Sprintf("r%d_%d", k, photos)
+				if n > 0 {
+					name += "_" + strconv.Itoa(n)
+				}
+				reader, err := s.user(ctx, name, false)
+				if err != nil {
 					return nil, err
 				}
+				for _, followee := range pool[:k] {
+					if err := s.follow(ctx, reader, followee, store.FollowFollowing); err != nil {
+						return nil, err
+					}
+				}
+				m.Readers = append(m.Readers, Reader{Email: email(name), Username: name, Following: k, PhotosPerAccount: photos, FillOnly: n > 0})
 			}
-			m.Readers = append(m.Readers, Reader{Email: email(name), Username: name, Following: k, PhotosPerAccount: photos})
+		}
+	}
+
+	if o.starFollow > 0 {
+		if m.Star, err = s.star(ctx, o, pools[0], m); err != nil {
+			return nil, err
 		}
 	}
 
@@ -239,10 +297,46 @@ func seed(ctx context.Context, st store.Store, o options) (*Manifest, error) {
 	return m, nil
 }
 
+// star creates the star, with o.starPhotos photos, its readers, who
+// follow it and the first accounts of pool (with o.photos[0] photos each),
+// and the rest of its o.starFollow followers as edges alone, in one
+// transaction.
+func (s *seeder) star(ctx context.Context, o options, pool []string, m *Manifest) (*Star, error) {
+	const name = "star"
+	id, err := s.user(ctx, name, false)
+	if err != nil {
+		return nil, err
+	}
+	m.Posters = append(m.Posters, Poster{UserID: id, Photos: o.starPhotos})
+	for _, k := range o.starReaders {
+		reader := fmt.Sprintf("s%d", k)
+		rid, err := s.user(ctx, reader, false)
+		if err != nil {
+			return nil, err
+		}
+		for _, followee := range append(slices.Clone(pool[:k-1]), id) {
+			if err := s.follow(ctx, rid, followee, store.FollowFollowing); err != nil {
+				return nil, err
+			}
+		}
+		m.Readers = append(m.Readers, Reader{Email: email(reader), Username: reader, Following: k, PhotosPerAccount: o.photos[0], FollowsStar: true})
+	}
+	edges := make([]store.Follow, o.starFollow-len(o.starReaders))
+	for i := range edges {
+		edges[i] = store.Follow{FollowerID: newID(), FolloweeID: id, State: store.FollowFollowing, CreatedAt: s.tick()}
+	}
+	// In primary key order, so that the inserts append to the table.
+	slices.SortFunc(edges, func(a, b store.Follow) int { return strings.Compare(a.FollowerID, b.FollowerID) })
+	if err := s.st.ImportFollows(ctx, edges); err != nil {
+		return nil, fmt.Errorf("follow the star: %w", err)
+	}
+	return &Star{Email: email(name), Username: name, UserID: id, Followers: o.starFollow}, nil
+}
+
 // seeder writes accounts and edges, each a microsecond after the last so
 // that lists have distinct, stable times.
 type seeder struct {
-	st   store.Store
+	st   *sqlite.Store
 	hash string
 	at   time.Time
 }

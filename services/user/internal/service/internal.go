@@ -134,6 +134,18 @@ func (h *internalServer) ListFollowerIds(ctx context.Context, req *userv1.ListFo
 	return &userv1.ListFollowerIdsResponse{UserIds: ids, NextPageToken: next}, nil
 }
 
+// CountFollowers counts a user's approved followers.
+func (h *internalServer) CountFollowers(ctx context.Context, req *userv1.CountFollowersRequest) (*userv1.CountFollowersResponse, error) {
+	if req.GetUserId() == "" {
+		return nil, toStatus(ctx, invalid("user_id", "is required"))
+	}
+	n, err := h.s.store.CountFollows(ctx, req.GetUserId(), store.Followers, store.FollowFollowing)
+	if err != nil {
+		return nil, toStatus(ctx, fmt.Errorf("count followers of %s: %w", req.GetUserId(), err))
+	}
+	return &userv1.CountFollowersResponse{FollowerCount: n}, nil
+}
+
 // listIDs returns one page of the FOLLOWING edges q names, as the ids at
 // their far end, with the page size asked for.
 func (s *Service) listIDs(ctx context.Context, q store.ListFollowsQuery, size int32) ([]string, string, error) {

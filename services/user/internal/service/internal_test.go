@@ -48,6 +48,10 @@ func TestInternalNeedsServiceCredential(t *testing.T) {
 			_, err := e.noCredential.FilterFollowing(ctx, &userv1.FilterFollowingRequest{UserId: ann.user.GetUserId()})
 			return err
 		}},
+		{"CountFollowers", func(ctx context.Context) error {
+			_, err := e.noCredential.CountFollowers(ctx, &userv1.CountFollowersRequest{UserId: ann.user.GetUserId()})
+			return err
+		}},
 		{"SetAvatar", func(ctx context.Context) error {
 			_, err := e.noCredential.SetAvatar(ctx, &userv1.SetAvatarRequest{UserId: ann.user.GetUserId(), AvatarImageId: "img"})
 			return err
@@ -356,6 +360,42 @@ func TestFilterFollowing(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestCountFollowers(t *testing.T) {
+	e := newEnv(t)
+	ann, bob, cat, dan := e.register(t, "Ann_1"), e.register(t, "Bob_1"), e.register(t, "Cat_1"), e.register(t, "Dan_1")
+	e.makePrivate(t, dan, true)
+	e.follow(t, bob, "ann_1", following)
+	e.follow(t, cat, "ann_1", following)
+	e.follow(t, ann, "bob_1", following) // The other way round: not Ann's.
+	e.follow(t, ann, "dan_1", requested) // Not FOLLOWING: not counted.
+	id := func(p person) string { return p.user.GetUserId() }
+
+	tests := []struct {
+		name string
+		user string
+		want int64
+	}{
+		{"two followers", id(ann), 2},
+		{"one follower", id(bob), 1},
+		{"none", id(cat), 0},
+		{"a request only", id(dan), 0},
+		{"unknown user", "unknown-id", 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, err := e.internal.CountFollowers(context.Background(), &userv1.CountFollowersRequest{UserId: tc.user})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := resp.GetFollowerCount(); got != tc.want {
+				t.Errorf("got %d, want %d", got, tc.want)
+			}
+		})
+	}
+	_, err := e.internal.CountFollowers(context.Background(), &userv1.CountFollowersRequest{})
+	wantCode(t, err, codes.InvalidArgument)
 }
 
 func TestSetAvatar(t *testing.T) {

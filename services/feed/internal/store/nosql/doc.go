@@ -30,6 +30,15 @@
 // fotogal_ntable_feedstate holds the tail cursor, one row keyed by
 // name = 'tail_cursor' with cursor_ts and cursor_image_id.
 //
+// fotogal_ntable_celebrities holds one row per celebrity, keyed (and
+// sharded) by owner_id, 26 bytes, with marked_ts: a row per account with a
+// huge following, not one that grows with it. MarkCelebrity writes it
+// put-if-absent, so that marking again, from any replica, changes nothing.
+// ListCelebrities reads the whole table with one query at absolute
+// consistency, across its shards: it holds the few accounts above the
+// feed's follower threshold, and the feed reads it again only when the tail
+// cursor has moved.
+//
 // # Writes
 //
 // Every write is conditional or safe to repeat, so that a retry after a
@@ -115,4 +124,5 @@
 //
 //	CREATE TABLE IF NOT EXISTS fotogal_ntable_timelines (reader_id STRING, created_ts LONG, image_id STRING, owner_id STRING, follows_synced_ts LONG, floor_ts LONG, floor_image_id STRING, version LONG, PRIMARY KEY (SHARD(reader_id), created_ts, image_id))
 //	CREATE TABLE IF NOT EXISTS fotogal_ntable_feedstate (name STRING, cursor_ts LONG NOT NULL, cursor_image_id STRING NOT NULL, PRIMARY KEY (name))
+//	CREATE TABLE IF NOT EXISTS fotogal_ntable_celebrities (owner_id STRING, marked_ts LONG NOT NULL, PRIMARY KEY (owner_id))
 package nosql

@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/oracle/nosql-go-sdk/nosqldb"
 	"github.com/oracle/nosql-go-sdk/nosqldb/types"
@@ -18,14 +19,16 @@ import (
 
 // The tables of the feed service.
 const (
-	timelinesTable = "fotogal_ntable_timelines"
-	feedStateTable = "fotogal_ntable_feedstate"
+	timelinesTable   = "fotogal_ntable_timelines"
+	feedStateTable   = "fotogal_ntable_feedstate"
+	celebritiesTable = "fotogal_ntable_celebrities"
 )
 
 // schema is the DDL Open sends, in order; the package doc shows it as is.
 var schema = []string{
 	"CREATE TABLE IF NOT EXISTS " + timelinesTable + " (reader_id STRING, created_ts LONG, image_id STRING, owner_id STRING, follows_synced_ts LONG, floor_ts LONG, floor_image_id STRING, version LONG, PRIMARY KEY (SHARD(reader_id), created_ts, image_id))",
 	"CREATE TABLE IF NOT EXISTS " + feedStateTable + " (name STRING, cursor_ts LONG NOT NULL, cursor_image_id STRING NOT NULL, PRIMARY KEY (name))",
+	"CREATE TABLE IF NOT EXISTS " + celebritiesTable + " (owner_id STRING, marked_ts LONG NOT NULL, PRIMARY KEY (owner_id))",
 }
 
 // tailCursorName is the key of the tail cursor's row in feedStateTable.
@@ -266,4 +269,37 @@ func (s *Store) AdvanceTailCursor(ctx context.Context, p store.Position) error {
 			return nil
 		}
 	}
+}
+
+// MarkCelebrity writes the celebrity's row put-if-absent: a mark already
+// there fails the condition and stands.
+func (s *Store) MarkCelebrity(ctx context.Context, ownerID string, at time.Time) error {
+	_, err := s.c.Put(ctx, &nosqldb.PutRequest{
+		TableName: celebritiesTable,
+		Value:     types.NewMapValue(map[string]any{"owner_id": ownerID, "marked_ts": unixnano.FromTime(at)}),
+		PutOption: types.PutIfAbsent,
+	})
+	return err
+}
+
+// listCelebrities reads every row of the celebrities table.
+const listCelebrities = "SELECT owner_id FROM " + celebritiesTable
+
+// ListCelebrities reads the whole celebrities table with one query, at
+// absolute consistency.
+func (s *Store) ListCelebrities(ctx context.Context) ([]string, error) {
+	rows, err := s.c.Query(ctx, listCelebrities, nil)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(rows))
+	for _, m := range rows {
+		r := nosqlclient.ReadRow(m)
+		id := r.String("owner_id")
+		if r.Err() != nil {
+			return nil, r.Err()
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
 }

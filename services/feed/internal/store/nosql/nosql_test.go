@@ -21,7 +21,7 @@ import (
 )
 
 // The tables of the adapter, as the package doc names them.
-var tables = []string{"fotogal_ntable_timelines", "fotogal_ntable_feedstate"}
+var tables = []string{"fotogal_ntable_timelines", "fotogal_ntable_feedstate", "fotogal_ntable_celebrities"}
 
 func open(t *testing.T, c *nosqlclient.Client) *nosql.Store {
 	t.Helper()

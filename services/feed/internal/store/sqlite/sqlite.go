@@ -4,7 +4,8 @@
 // The tables mirror what the Oracle NoSQL adapter keeps: timeline, one row
 // per photo per reader, clustered on its key (reader_id, created_ts,
 // image_id) so that a page is one range scan; readers, one row per reader;
-// and tailer, the single row of the posting-log cursor. Times are
+// tailer, the single row of the posting-log cursor; and celebrities, one
+// row per account marked. Times are
 // nanoseconds since 1970. Where NoSQL writes the rows of one shard key with
 // one WriteMultiple, this adapter uses one transaction.
 package sqlite
@@ -15,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/fotogal/fotogal/pkg/sqlitedb"
 	"github.com/fotogal/fotogal/pkg/unixnano"
@@ -42,6 +44,10 @@ CREATE TABLE IF NOT EXISTS readers (
 	floor_ts          INTEGER NOT NULL,
 	floor_image_id    TEXT NOT NULL,
 	version           INTEGER NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS celebrities (
+	owner_id  TEXT PRIMARY KEY,
+	marked_ts INTEGER NOT NULL
 ) STRICT;
 CREATE TABLE IF NOT EXISTS tailer (
 	id              INTEGER PRIMARY KEY CHECK (id = 1),
@@ -303,6 +309,31 @@ func (s *Store) AdvanceTailCursor(ctx context.Context, p store.Position) error {
 			unixnano.FromTime(p.CreatedAt), p.ImageID, unixnano.FromTime(p.CreatedAt), p.ImageID)
 		return err
 	})
+}
+
+// MarkCelebrity inserts the celebrity's row unless it is there.
+func (s *Store) MarkCelebrity(ctx context.Context, ownerID string, at time.Time) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO celebrities (owner_id, marked_ts) VALUES (?, ?) ON CONFLICT DO NOTHING`,
+		ownerID, unixnano.FromTime(at))
+	return err
+}
+
+// ListCelebrities reads every celebrity's id.
+func (s *Store) ListCelebrities(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT owner_id FROM celebrities`)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, closeRows(rows)
 }
 
 func closeRows(rows *sql.Rows) error {

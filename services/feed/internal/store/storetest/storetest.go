@@ -26,6 +26,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("AddEntriesAndFilterReaders", func(t *testing.T) { testAddEntries(t, newStore(t)) })
 	t.Run("TailCursor", func(t *testing.T) { testTailCursor(t, newStore(t)) })
 	t.Run("TailCursorConcurrently", func(t *testing.T) { testTailCursorConcurrently(t, newStore(t)) })
+	t.Run("Celebrities", func(t *testing.T) { testCelebrities(t, newStore(t)) })
 }
 
 // base is the time the photos of the tests are posted around.
@@ -484,5 +485,45 @@ func testTailCursorConcurrently(t *testing.T, s store.Store) {
 	wg.Wait()
 	if got, err := s.TailCursor(ctx); err != nil || !samePosition(got, at(15, "img")) {
 		t.Errorf("cursor %v, %v, want the newest, %v", got, err, at(15, "img"))
+	}
+}
+
+func testCelebrities(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	listed := func(what string, want ...string) {
+		t.Helper()
+		got, err := s.ListCelebrities(ctx)
+		if err != nil {
+			t.Fatalf("%s: ListCelebrities: %v", what, err)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: celebrities %v, want %v", what, got, want)
+		}
+	}
+	listed("none marked")
+	if err := s.MarkCelebrity(ctx, "star-b", base); err != nil {
+		t.Fatal(err)
+	}
+	listed("one marked", "star-b")
+	// Several replicas may mark the same account, at once or later: the
+	// first mark stands, and the account is listed once.
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			owner := "star-a"
+			if i%2 == 1 {
+				owner = "star-b"
+			}
+			if err := s.MarkCelebrity(ctx, owner, base.Add(time.Duration(i)*time.Second)); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	listed("marked again, concurrently", "star-a", "star-b")
+	// Marks are not timeline rows: no reader appears.
+	if got, err := s.FilterReaders(ctx, []string{"star-a", "star-b"}); err != nil || len(got) != 0 {
+		t.Errorf("FilterReaders of celebrities without timelines: got %v, %v, want none", got, err)
 	}
 }
