@@ -64,6 +64,7 @@ test: proto-check lint modules check-k8s ## Run every test of every module, end-
 	./scripts/check-chromium.sh
 	$(GO) test -race -count=1 -timeout 20m work
 	FOTOGAL_E2E_BACKEND=oci $(GO) test -race -count=1 -timeout 20m ./e2e
+	FOTOGAL_SOAK_DURATION=60s $(GO) test -race -count=1 -timeout 10m -run '^TestSoak$$' ./e2e/soak
 	FUZZTIME=3s GO=$(GO) ./scripts/fuzz.sh
 	GO=$(GO) ./scripts/test-containers.sh
 
@@ -92,6 +93,12 @@ bench: ## Seed a timeline grid, start the real binaries and print feed latencies
 .PHONY: bench-images
 bench-images: ## Serve and make photos beside nginx and vipsthumbnail, on real 12–15 MP photographs, and print the ratios.
 	bash scripts/bench-images.sh
+
+SOAK_DURATION ?= 10m
+
+.PHONY: soak
+soak: ## Drive the real binaries with a mixed load for SOAK_DURATION (default 10m); print latencies, errors and resources.
+	GO=$(GO) SOAK_DURATION=$(SOAK_DURATION) bash scripts/soak.sh
 
 .PHONY: images
 images: ## Build the images fotogal/{auth,user,image,feed,gateway}:latest (docker build, else buildah; FOTOGAL_IMAGE_TAG adds a tag).
