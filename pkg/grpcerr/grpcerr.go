@@ -53,10 +53,14 @@ func InvalidArguments(violations ...Violation) error {
 }
 
 // ResourceExhausted returns a ResourceExhausted error with msg, telling the
-// caller with an errdetails.RetryInfo to retry after retryAfter.
+// caller with an errdetails.RetryInfo to retry after retryAfter, rounded up
+// to whole seconds (at least one), as HTTP's Retry-After counts them.
 func ResourceExhausted(msg string, retryAfter time.Duration) error {
+	if r := retryAfter % time.Second; r != 0 {
+		retryAfter += time.Second - r
+	}
 	return withDetails(status.New(codes.ResourceExhausted, msg), &errdetails.RetryInfo{
-		RetryDelay: durationpb.New(retryAfter),
+		RetryDelay: durationpb.New(max(retryAfter, time.Second)),
 	})
 }
 

@@ -84,6 +84,23 @@ func TestResourceExhausted(t *testing.T) {
 	}
 }
 
+// The delay is whole seconds, at least one, as Retry-After counts them.
+func TestResourceExhaustedRoundsUp(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want time.Duration }{
+		{0, time.Second},
+		{time.Millisecond, time.Second},
+		{time.Second, time.Second},
+		{90*time.Second + time.Nanosecond, 91 * time.Second},
+	}
+	for _, tc := range tests {
+		info := status.Convert(grpcerr.ResourceExhausted("later", tc.in)).Details()[0].(*errdetails.RetryInfo)
+		if got := info.GetRetryDelay().AsDuration(); got != tc.want {
+			t.Errorf("retry after %v: RetryInfo %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}
+
 func TestInternal(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

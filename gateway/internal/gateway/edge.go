@@ -16,12 +16,10 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/fotogal/fotogal/pkg/clientaddr"
 	"github.com/fotogal/fotogal/pkg/logging"
 	"github.com/fotogal/fotogal/pkg/requestid"
 )
-
-// forwardedForKey is the metadata key of the client's address.
-const forwardedForKey = "x-forwarded-for"
 
 // securityHeaders are set on every response, API and web app alike.
 var securityHeaders = map[string]string{
@@ -112,7 +110,7 @@ func requestInfoFrom(ctx context.Context) *requestInfo {
 // would have given the same keys.
 func requestMetadata(ctx context.Context, _ *http.Request) metadata.MD {
 	info := requestInfoFrom(ctx)
-	return metadata.Pairs(requestid.MetadataKey, info.id, forwardedForKey, info.clientAddr)
+	return metadata.Pairs(requestid.MetadataKey, info.id, clientaddr.MetadataKey, info.clientAddr)
 }
 
 // incomingHeader forwards only the User-Agent, as "grpcgateway-user-agent".

@@ -2,13 +2,11 @@ package auth
 
 import (
 	"context"
-	"net"
-	"net/netip"
-	"strings"
 	"unicode/utf8"
 
 	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/peer"
+
+	"github.com/fotogal/fotogal/pkg/clientaddr"
 )
 
 // Limits on what a session stores of the client's own claims.
@@ -17,32 +15,10 @@ const (
 	maxClientAddressLen = 64
 )
 
-// clientAddress returns the address a request comes from: the first entry
-// of the "x-forwarded-for" metadata (set by the gateway), else the host of
-// the gRPC peer. IP addresses are put in canonical form, so that one client
-// cannot pass for many by spelling its address differently.
+// clientAddress returns the address a request comes from (see package
+// clientaddr), cut to what a session keeps of it.
 func clientAddress(ctx context.Context) string {
-	if values := metadata.ValueFromIncomingContext(ctx, "x-forwarded-for"); len(values) > 0 {
-		first, _, _ := strings.Cut(values[0], ",")
-		if first = strings.TrimSpace(first); first != "" {
-			return canonicalAddress(first)
-		}
-	}
-	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
-		addr := p.Addr.String()
-		if host, _, err := net.SplitHostPort(addr); err == nil {
-			addr = host
-		}
-		return canonicalAddress(addr)
-	}
-	return ""
-}
-
-func canonicalAddress(addr string) string {
-	if ip, err := netip.ParseAddr(addr); err == nil {
-		return ip.Unmap().String()
-	}
-	return truncate(addr, maxClientAddressLen)
+	return truncate(clientaddr.FromIncoming(ctx), maxClientAddressLen)
 }
 
 // userAgent returns the client's User-Agent: the "grpcgateway-user-agent"

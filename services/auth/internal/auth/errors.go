@@ -53,7 +53,7 @@ func toStatus(ctx context.Context, err error) error {
 	case errors.As(err, &invalid):
 		return grpcerr.InvalidArgument(invalid.field, invalid.description)
 	case errors.As(err, &throttled):
-		return grpcerr.ResourceExhausted("too many login attempts, try again later", roundUpToSecond(throttled.retryAfter))
+		return grpcerr.ResourceExhausted("too many login attempts, try again later", throttled.retryAfter)
 	case errors.Is(err, errInvalidCredentials):
 		return status.Error(codes.Unauthenticated, errInvalidCredentials.Error())
 	case errors.Is(err, errInvalidSession):
@@ -64,13 +64,4 @@ func toStatus(ctx context.Context, err error) error {
 		return status.Error(codes.NotFound, "session not found")
 	}
 	return grpcerr.Internal(ctx, err)
-}
-
-// roundUpToSecond rounds d up to whole seconds, at least one, as HTTP's
-// Retry-After counts them.
-func roundUpToSecond(d time.Duration) time.Duration {
-	if r := d % time.Second; r != 0 {
-		d += time.Second - r
-	}
-	return max(d, time.Second)
 }

@@ -82,18 +82,3 @@ func TestThrottleKeysFitTheStore(t *testing.T) {
 		t.Error("an email and an address of the same spelling share a key")
 	}
 }
-
-func TestRoundUpToSecond(t *testing.T) {
-	t.Parallel()
-	tests := []struct{ in, want time.Duration }{
-		{0, time.Second},
-		{time.Millisecond, time.Second},
-		{time.Second, time.Second},
-		{90*time.Second + time.Nanosecond, 91 * time.Second},
-	}
-	for _, tc := range tests {
-		if got := roundUpToSecond(tc.in); got != tc.want {
-			t.Errorf("roundUpToSecond(%v) = %v, want %v", tc.in, got, tc.want)
-		}
-	}
-}

@@ -39,7 +39,7 @@ func (s *Server) countUpload(ctx context.Context, userID string) error {
 	if c.Count > limit {
 		logging.FromContext(ctx).Warn("upload throttled", zap.String("user_id", userID))
 		return grpcerr.ResourceExhausted(fmt.Sprintf("at most %d uploads an hour, try again later", limit),
-			roundUpToSecond(c.ExpireTime.Sub(at)))
+			c.ExpireTime.Sub(at))
 	}
 	return nil
 }
@@ -53,13 +53,4 @@ var counterKeyEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 func uploadCounterKey(userID string) string {
 	sum := sha256.Sum256([]byte(userID))
 	return "uploads:" + strings.ToLower(counterKeyEncoding.EncodeToString(sum[:]))
-}
-
-// roundUpToSecond rounds d up to whole seconds, at least one, as HTTP's
-// Retry-After counts them.
-func roundUpToSecond(d time.Duration) time.Duration {
-	if r := d % time.Second; r != 0 {
-		d += time.Second - r
-	}
-	return max(d, time.Second)
 }

@@ -75,7 +75,7 @@ func toStatus(ctx context.Context, err error) error {
 		return grpcerr.InvalidArguments(fields...)
 	case errors.As(err, &throttled):
 		return grpcerr.ResourceExhausted("too many registrations from this address, try again later",
-			roundUpToSecond(throttled.retryAfter))
+			throttled.retryAfter)
 	case errors.Is(err, store.ErrInvalidPageToken):
 		return grpcerr.InvalidArgument("page_token", "invalid")
 	case errors.Is(err, errUserNotFound), errors.Is(err, errNoFollowRequest):
