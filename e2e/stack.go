@@ -188,6 +188,10 @@ func Start(t testing.TB, binDir string, opts Options) *Stack {
 		"FOTOGAL_IMAGE_CONTENT_URL=http://" + contentAddr,
 		"FOTOGAL_METRICS_ADDR=",
 		"FOTOGAL_LOG_LEVEL=debug",
+		// Every test's people register and upload from 127.0.0.1: the
+		// throttles' production limits are for tests that set them.
+		"FOTOGAL_REGISTER_MAX_PER_ADDR=100000",
+		"FOTOGAL_UPLOAD_MAX_PER_HOUR=100000",
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + os.Getenv("HOME"),
 	}

@@ -366,7 +366,9 @@ func TestRetries(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			fx := newFixture(t)
-			fx.cfg.RequestTimeout = 200 * time.Millisecond
+			// Long enough for every answered request on a loaded machine
+			// under -race: only the held one may time out.
+			fx.cfg.RequestTimeout = 2 * time.Second
 			s := newShipper(t, fx)
 			l := newLogger(t, s, new(bytes.Buffer))
 			fx.fake.InjectFault(tc.fault)
