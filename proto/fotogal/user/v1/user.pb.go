@@ -709,9 +709,11 @@ type UpdateProfileRequest struct {
 	// New gender text, at most 100 characters.
 	Gender *string `protobuf:"bytes,4,opt,name=gender,proto3,oneof" json:"gender,omitempty"`
 	// Make the account private or public.
-	IsPrivate     *bool `protobuf:"varint,5,opt,name=is_private,json=isPrivate,proto3,oneof" json:"is_private,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	IsPrivate *bool `protobuf:"varint,5,opt,name=is_private,json=isPrivate,proto3,oneof" json:"is_private,omitempty"`
+	// Make the account professional (suggested to others first) or personal.
+	IsProfessional *bool `protobuf:"varint,6,opt,name=is_professional,json=isProfessional,proto3,oneof" json:"is_professional,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *UpdateProfileRequest) Reset() {
@@ -775,6 +777,13 @@ func (x *UpdateProfileRequest) GetGender() string {
 func (x *UpdateProfileRequest) GetIsPrivate() bool {
 	if x != nil && x.IsPrivate != nil {
 		return *x.IsPrivate
+	}
+	return false
+}
+
+func (x *UpdateProfileRequest) GetIsProfessional() bool {
+	if x != nil && x.IsProfessional != nil {
+		return *x.IsProfessional
 	}
 	return false
 }
@@ -2836,21 +2845,23 @@ const file_fotogal_user_v1_user_proto_rawDesc = "" +
 	"\x04user\x18\x01 \x01(\v2\x15.fotogal.user.v1.UserR\x04user\"\x0e\n" +
 	"\fGetMeRequest\":\n" +
 	"\rGetMeResponse\x12)\n" +
-	"\x04user\x18\x01 \x01(\v2\x15.fotogal.user.v1.UserR\x04user\"\xeb\x01\n" +
+	"\x04user\x18\x01 \x01(\v2\x15.fotogal.user.v1.UserR\x04user\"\xad\x02\n" +
 	"\x14UpdateProfileRequest\x12 \n" +
 	"\tfull_name\x18\x01 \x01(\tH\x00R\bfullName\x88\x01\x01\x12\x15\n" +
 	"\x03bio\x18\x02 \x01(\tH\x01R\x03bio\x88\x01\x01\x12\x1d\n" +
 	"\awebsite\x18\x03 \x01(\tH\x02R\awebsite\x88\x01\x01\x12\x1b\n" +
 	"\x06gender\x18\x04 \x01(\tH\x03R\x06gender\x88\x01\x01\x12\"\n" +
 	"\n" +
-	"is_private\x18\x05 \x01(\bH\x04R\tisPrivate\x88\x01\x01B\f\n" +
+	"is_private\x18\x05 \x01(\bH\x04R\tisPrivate\x88\x01\x01\x12,\n" +
+	"\x0fis_professional\x18\x06 \x01(\bH\x05R\x0eisProfessional\x88\x01\x01B\f\n" +
 	"\n" +
 	"_full_nameB\x06\n" +
 	"\x04_bioB\n" +
 	"\n" +
 	"\b_websiteB\t\n" +
 	"\a_genderB\r\n" +
-	"\v_is_private\"B\n" +
+	"\v_is_privateB\x12\n" +
+	"\x10_is_professional\"B\n" +
 	"\x15UpdateProfileResponse\x12)\n" +
 	"\x04user\x18\x01 \x01(\v2\x15.fotogal.user.v1.UserR\x04user\"]\n" +
 	"\x15ChangePasswordRequest\x12!\n" +

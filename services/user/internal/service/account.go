@@ -115,6 +115,9 @@ func (h *userServer) UpdateProfile(ctx context.Context, req *userv1.UpdateProfil
 		if req.IsPrivate != nil {
 			u.IsPrivate = req.GetIsPrivate()
 		}
+		if req.IsProfessional != nil {
+			u.IsProfessional = req.GetIsProfessional()
+		}
 		u.UpdatedAt = ts
 		return nil
 	})

@@ -328,3 +328,62 @@ func TestListSuggestions(t *testing.T) {
 		t.Errorf("suggestions %v, want %v", got, want)
 	}
 }
+
+func TestListSuggestionsProfessionalFirst(t *testing.T) {
+	e := newEnv(t)
+	ann := e.register(t, "Ann_1")
+	pro := e.register(t, "Pro_1")
+	e.register(t, "Newer_1")
+	if _, err := e.users.UpdateProfile(pro.ctx, &userv1.UpdateProfileRequest{IsProfessional: new(true)}); err != nil {
+		t.Fatal(err)
+	}
+	e.register(t, "Newest_1")
+	privatePro := e.register(t, "Hidden_pro")
+	if _, err := e.users.UpdateProfile(privatePro.ctx, &userv1.UpdateProfileRequest{IsProfessional: new(true), IsPrivate: new(true)}); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name     string
+		pageSize int32
+		want     []string
+		wantPro  []bool
+	}{
+		{"all", 0, []string{"Pro_1", "Newest_1", "Newer_1"}, []bool{true, false, false}},
+		{"one", 1, []string{"Pro_1"}, []bool{true}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, err := e.users.ListSuggestions(ann.ctx, &userv1.ListSuggestionsRequest{PageSize: tc.pageSize})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			var gotPro []bool
+			for _, u := range resp.GetUsers() {
+				got = append(got, u.GetUsername())
+				gotPro = append(gotPro, u.GetIsProfessional())
+			}
+			if !slices.Equal(got, tc.want) || !slices.Equal(gotPro, tc.wantPro) {
+				t.Errorf("suggestions %v (professional %v), want %v (%v)", got, gotPro, tc.want, tc.wantPro)
+			}
+		})
+	}
+
+	t.Run("no longer first once personal", func(t *testing.T) {
+		if _, err := e.users.UpdateProfile(pro.ctx, &userv1.UpdateProfileRequest{IsProfessional: new(false)}); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := e.users.ListSuggestions(ann.ctx, &userv1.ListSuggestionsRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, u := range resp.GetUsers() {
+			got = append(got, u.GetUsername())
+		}
+		if want := []string{"Newest_1", "Newer_1", "Pro_1"}; !slices.Equal(got, want) {
+			t.Errorf("suggestions %v, want %v", got, want)
+		}
+	})
+}

@@ -455,6 +455,45 @@ func TestUpdateProfile(t *testing.T) {
 		})
 	}
 
+	t.Run("professional can be set and unset", func(t *testing.T) {
+		for _, professional := range []bool{true, false} {
+			resp, err := e.users.UpdateProfile(ann.ctx, &userv1.UpdateProfileRequest{IsProfessional: new(professional)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := resp.GetUser().GetIsProfessional(); got != professional {
+				t.Errorf("UpdateProfile(is_professional %v): got %v", professional, got)
+			}
+			me, err := e.users.GetMe(ann.ctx, &userv1.GetMeRequest{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := me.GetUser().GetIsProfessional(); got != professional {
+				t.Errorf("GetMe after is_professional %v: got %v", professional, got)
+			}
+			profile, err := e.users.GetProfile(ann.ctx, &userv1.GetProfileRequest{Username: "ann_1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := profile.GetProfile().GetIsProfessional(); got != professional {
+				t.Errorf("GetProfile after is_professional %v: got %v", professional, got)
+			}
+		}
+	})
+
+	t.Run("professional stays when other fields change", func(t *testing.T) {
+		if _, err := e.users.UpdateProfile(ann.ctx, &userv1.UpdateProfileRequest{IsProfessional: new(true)}); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := e.users.UpdateProfile(ann.ctx, &userv1.UpdateProfileRequest{Bio: new("second bio")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u := resp.GetUser(); !u.GetIsProfessional() || u.GetBio() != "second bio" {
+			t.Errorf("got %v, want the new bio and still professional", u)
+		}
+	})
+
 	t.Run("website can be cleared", func(t *testing.T) {
 		if _, err := e.users.UpdateProfile(ann.ctx, &userv1.UpdateProfileRequest{Website: new("http://ann.example")}); err != nil {
 			t.Fatal(err)

@@ -54,6 +54,7 @@ function profileBody(p, signal, reload) {
       h('div', { class: 'profile-title' },
         h('h1', { testid: 'profile-username' }, p.username),
         p.isPrivate ? h('span', { class: 'private-mark', title: t('profile.privateTitle') }, icon('lock')) : null,
+        p.isProfessional ? h('span', { class: 'pill pro-badge', testid: 'profile-professional' }, t('profile.professional')) : null,
         action),
       h('ul', { class: 'counts' },
         posts,

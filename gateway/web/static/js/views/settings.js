@@ -29,6 +29,7 @@ function profileSection(signal) {
     gender: field({ id: 'settings-gender', testid: 'settings-gender', label: t('settings.gender'), value: me.gender || '', maxlength: 100 }),
   };
   const isPrivate = h('input', { type: 'checkbox', id: 'settings-private', testid: 'settings-private', checked: Boolean(me.isPrivate), 'aria-describedby': 'settings-private-hint' });
+  const isProfessional = h('input', { type: 'checkbox', role: 'switch', id: 'settings-professional', testid: 'settings-professional', checked: Boolean(me.isProfessional), 'aria-describedby': 'settings-professional-hint' });
   const error = formError('settings-error');
   const saved = h('p', { class: 'success', role: 'status', testid: 'settings-saved' });
   const save = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'settings-save' }, t('settings.save'));
@@ -43,6 +44,7 @@ function profileSection(signal) {
       website: fields.website.input.value.trim(),
       gender: fields.gender.input.value.trim(),
       isPrivate: isPrivate.checked,
+      isProfessional: isProfessional.checked,
     };
     const problems = {};
     if (!body.fullName) problems.fullName = t('err.required');
@@ -76,6 +78,10 @@ function profileSection(signal) {
         isPrivate,
         h('label', { htmlFor: 'settings-private' }, t('settings.private')),
         h('p', { class: 'field-hint', id: 'settings-private-hint' }, t('settings.privateHint'))),
+      h('div', { class: 'check' },
+        isProfessional,
+        h('label', { htmlFor: 'settings-professional' }, t('settings.professional')),
+        h('p', { class: 'field-hint', id: 'settings-professional-hint' }, t('settings.professionalHint'))),
       h('div', { class: 'row' }, save, saved)));
 }
 

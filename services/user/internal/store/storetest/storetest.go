@@ -273,7 +273,7 @@ func testUpdateUser(t *testing.T, s store.Store) {
 	t.Run("applies the change", func(t *testing.T) {
 		later := now()
 		got, err := s.UpdateUser(ctx, u.ID, func(u *store.User) error {
-			u.Bio, u.IsPrivate, u.UpdatedAt = "new bio", true, later
+			u.Bio, u.IsPrivate, u.IsProfessional, u.UpdatedAt = "new bio", true, true, later
 			return nil
 		})
 		if err != nil {
@@ -284,8 +284,8 @@ func testUpdateUser(t *testing.T, s store.Store) {
 			t.Fatal(err)
 		}
 		for _, user := range []*store.User{got, stored} {
-			if user.Bio != "new bio" || !user.IsPrivate || !user.UpdatedAt.Equal(later) {
-				t.Errorf("got %+v, want the new bio, private, updated at %v", user, later)
+			if user.Bio != "new bio" || !user.IsPrivate || !user.IsProfessional || !user.UpdatedAt.Equal(later) {
+				t.Errorf("got %+v, want the new bio, private, professional, updated at %v", user, later)
 			}
 		}
 	})
