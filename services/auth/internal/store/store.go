@@ -11,12 +11,9 @@
 // remains. Expired rows may still be returned until they are swept; callers
 // compare ExpireTime with their clock.
 //
-// Counters count events per key (at most 64 bytes) in fixed windows, one
-// row per key: the login throttle's failures per email and per client
-// address, shared by every replica and kept across restarts. A counter's
-// window is its row's expiry (a NoSQL row TTL; on SQLite a column checked
-// on every read and swept). Each change is atomic on its row (a
-// conditional write on NoSQL), so that concurrent events each count.
+// Counters count events per key in fixed windows (pkg/counters): the login
+// throttle's failures per email and per client address, shared by every
+// replica and kept across restarts.
 package store
 
 import (
@@ -54,19 +51,11 @@ type Session struct {
 	ExpireTime time.Time
 }
 
-// Counter is the state of a key's counter: the events counted in its
-// current window, and when that window ends.
-type Counter struct {
-	// Count is the number of events in the window.
-	Count int
-	// ExpireTime is when the window ends and the count starts again from
-	// zero (UTC).
-	ExpireTime time.Time
-}
-
 // Store keeps sessions and counters. Implementations are safe for
 // concurrent use.
 type Store interface {
+	Counters
+
 	// CreateSession inserts s if no session has its TokenHash
 	// (put-if-absent), or returns ErrConflict.
 	CreateSession(ctx context.Context, s Session) error
@@ -86,19 +75,6 @@ type Store interface {
 	// DeleteExpired deletes the sessions whose ExpireTime is not after now,
 	// and returns how many it deleted.
 	DeleteExpired(ctx context.Context, now time.Time) (int, error)
-	// IncrementCounter counts one event for key at now and returns the
-	// counter with it. When key has no window open at now (none yet, or one
-	// that ended at or before now) a new one opens, ending at now+window.
-	// Concurrent increments each count: n of them add exactly n.
-	IncrementCounter(ctx context.Context, key string, now time.Time, window time.Duration) (Counter, error)
-	// DecrementCounter takes back an event that IncrementCounter counted in
-	// the window ending at expire: it takes one from key's count if that
-	// window is still key's and its count is above zero, and otherwise does
-	// nothing.
-	DecrementCounter(ctx context.Context, key string, expire time.Time) error
-	// DeleteCounter ends key's window, if it has one, so that its next
-	// event counts one in a new window.
-	DeleteCounter(ctx context.Context, key string) error
 	// Close releases the store's resources.
 	Close() error
 }

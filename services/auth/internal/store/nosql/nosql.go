@@ -10,6 +10,7 @@ import (
 	"github.com/oracle/nosql-go-sdk/nosqldb"
 	"github.com/oracle/nosql-go-sdk/nosqldb/types"
 
+	"github.com/fotogal/fotogal/pkg/counters/nosqlcounters"
 	"github.com/fotogal/fotogal/pkg/nosqlclient"
 	"github.com/fotogal/fotogal/services/auth/internal/store"
 )
@@ -19,9 +20,6 @@ var _ store.Store = (*Store)(nil)
 // sessionsTable is the sessions table, under its original name.
 const sessionsTable = "fotogal_ntable_authsession"
 
-// countersTable holds the login throttle's counters.
-const countersTable = "fotogal_ntable_auththrottle"
-
 // schema is the DDL Open sends, in order; the package doc shows it.
 var schema = []string{
 	"CREATE TABLE IF NOT EXISTS " + sessionsTable + " (token_hash STRING, session_id STRING NOT NULL, " +
@@ -29,8 +27,7 @@ var schema = []string{
 		"create_time LONG NOT NULL, expire_time LONG NOT NULL, PRIMARY KEY (token_hash))",
 	"CREATE INDEX IF NOT EXISTS user_id_idx ON " + sessionsTable + " (user_id, create_time, session_id)",
 	"CREATE INDEX IF NOT EXISTS expire_time_idx ON " + sessionsTable + " (expire_time)",
-	"CREATE TABLE IF NOT EXISTS " + countersTable + " (counter_key STRING, event_count INTEGER NOT NULL, " +
-		"expire_time LONG NOT NULL, PRIMARY KEY (counter_key))",
+	nosqlcounters.Schema(countersTable),
 }
 
 // The queries of the store. Values are always bind variables.
@@ -57,6 +54,7 @@ const parallelDeletes = 8
 // Store is a store.Store on Oracle NoSQL Database.
 type Store struct {
 	c *nosqlclient.Client
+	*nosqlcounters.Counters
 }
 
 // Open creates the tables when the client is configured to (CreateTables) and returns the store.
@@ -64,7 +62,7 @@ func Open(ctx context.Context, c *nosqlclient.Client) (*Store, error) {
 	if err := c.CreateTables(ctx, schema...); err != nil {
 		return nil, fmt.Errorf("nosql: create tables: %w", err)
 	}
-	return &Store{c: c}, nil
+	return &Store{c: c, Counters: nosqlcounters.New(c, countersTable)}, nil
 }
 
 // Close closes the client.

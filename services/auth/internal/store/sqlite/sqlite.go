@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/fotogal/fotogal/pkg/counters/sqlitecounters"
 	"github.com/fotogal/fotogal/pkg/sqlitedb"
 	"github.com/fotogal/fotogal/services/auth/internal/store"
 )
@@ -20,7 +21,7 @@ var _ store.Store = (*Store)(nil)
 
 // schema creates the sessions table under its original name, and the
 // counters table. Times are UTC Unix nanoseconds.
-const schema = `
+var schema = `
 CREATE TABLE IF NOT EXISTS fotogal_ntable_authsession (
 	token_hash     TEXT    NOT NULL PRIMARY KEY,
 	session_id     TEXT    NOT NULL,
@@ -34,18 +35,12 @@ CREATE INDEX IF NOT EXISTS fotogal_ntable_authsession_user
 	ON fotogal_ntable_authsession (user_id, create_time);
 CREATE INDEX IF NOT EXISTS fotogal_ntable_authsession_expire
 	ON fotogal_ntable_authsession (expire_time);
-CREATE TABLE IF NOT EXISTS fotogal_ntable_auththrottle (
-	counter_key TEXT    NOT NULL PRIMARY KEY,
-	event_count INTEGER NOT NULL,
-	expire_time INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS fotogal_ntable_auththrottle_expire
-	ON fotogal_ntable_auththrottle (expire_time);
-`
+` + sqlitecounters.Schema(countersTable)
 
 // Store is a store.Store on a SQLite file.
 type Store struct {
 	db *sql.DB
+	*sqlitecounters.Counters
 }
 
 // Open opens (creating if needed) the SQLite database at path and its
@@ -55,7 +50,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{db: db}, nil
+	return &Store{db: db, Counters: sqlitecounters.New(db, countersTable)}, nil
 }
 
 // Close closes the database.

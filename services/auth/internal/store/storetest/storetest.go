@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fotogal/fotogal/pkg/counters/counterstest"
 	"github.com/fotogal/fotogal/services/auth/internal/store"
 )
 
@@ -35,11 +36,6 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"DeleteExpired", testDeleteExpired},
 		{"ConcurrentCreates", testConcurrentCreates},
 		{"ConcurrentCreatesSameTokenHash", testConcurrentCreatesSameHash},
-		{"CounterWindow", testCounterWindow},
-		{"CountersApart", testCountersApart},
-		{"ConcurrentIncrementsAllCount", testConcurrentIncrements},
-		{"DecrementCounter", testDecrementCounter},
-		{"DeleteCounter", testDeleteCounter},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -47,6 +43,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 			tc.run(t, newStore(t))
 		})
 	}
+	counterstest.RunReversible(t, func(t *testing.T) store.Counters { return newStore(t) })
 }
 
 // session returns a session of user created at base+age minutes that

@@ -9,6 +9,7 @@ import (
 	"github.com/oracle/nosql-go-sdk/nosqldb"
 	"github.com/oracle/nosql-go-sdk/nosqldb/types"
 
+	"github.com/fotogal/fotogal/pkg/counters/nosqlcounters"
 	"github.com/fotogal/fotogal/pkg/nosqlclient"
 	"github.com/fotogal/fotogal/services/image/internal/store"
 )
@@ -40,8 +41,7 @@ var schema = []string{
 	"CREATE INDEX IF NOT EXISTS created_ts_idx ON " + imagesTable + " (created_ts, image_id)",
 	"CREATE TABLE IF NOT EXISTS " + reactionsTable + " (image_id STRING, user_id STRING, kind INTEGER, " +
 		"created_ts LONG, likes LONG, dislikes LONG, PRIMARY KEY (SHARD(image_id), user_id))",
-	"CREATE TABLE IF NOT EXISTS " + countersTable + " (counter_key STRING, event_count INTEGER NOT NULL, " +
-		"expire_time LONG NOT NULL, PRIMARY KEY (counter_key))",
+	nosqlcounters.Schema(countersTable),
 }
 
 // The queries on one owner's images, all in the order of user_id_idx,
@@ -84,6 +84,7 @@ const parallelReads = 16
 // Store is a store.Store on Oracle NoSQL Database.
 type Store struct {
 	c *nosqlclient.Client
+	*nosqlcounters.Counters
 }
 
 // Open creates the tables when the client is configured to (CreateTables) and returns the store.
@@ -91,7 +92,7 @@ func Open(ctx context.Context, c *nosqlclient.Client) (*Store, error) {
 	if err := c.CreateTables(ctx, schema...); err != nil {
 		return nil, fmt.Errorf("nosql: create tables: %w", err)
 	}
-	return &Store{c: c}, nil
+	return &Store{c: c, Counters: nosqlcounters.New(c, countersTable)}, nil
 }
 
 // Close closes the client.

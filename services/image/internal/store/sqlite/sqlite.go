@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/fotogal/fotogal/pkg/counters/sqlitecounters"
 	"github.com/fotogal/fotogal/pkg/sqlitedb"
 	"github.com/fotogal/fotogal/services/image/internal/store"
 )
@@ -28,6 +29,7 @@ type Store struct {
 	// request for a photo's bytes makes it, and parsing the statement
 	// each time cost more than running it.
 	getImage *sql.Stmt
+	*sqlitecounters.Counters
 }
 
 var (
@@ -38,7 +40,7 @@ var (
 // schema creates the tables, the per-owner index that paging and the
 // feed's merge read from, and the time index of the posting log
 // (postinglog.go).
-const schema = `
+var schema = `
 CREATE TABLE IF NOT EXISTS fotogal_ntable_images (
 	image_id                TEXT PRIMARY KEY,
 	user_id                 TEXT NOT NULL,
@@ -81,13 +83,7 @@ CREATE TABLE IF NOT EXISTS reaction_counts (
 	likes    INTEGER NOT NULL,
 	dislikes INTEGER NOT NULL
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS fotogal_ntable_imagethrottle (
-	counter_key TEXT    NOT NULL PRIMARY KEY,
-	event_count INTEGER NOT NULL,
-	expire_time INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS fotogal_ntable_imagethrottle_expire ON fotogal_ntable_imagethrottle (expire_time);
-`
+` + sqlitecounters.Schema(countersTable)
 
 // columns are the fotogal_ntable_images columns in the order scanImage
 // reads them.
@@ -133,7 +129,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("prepare the read of an image: %w", err)
 	}
-	return &Store{db: db, getImage: getImage}, nil
+	return &Store{db: db, getImage: getImage, Counters: sqlitecounters.New(db, countersTable)}, nil
 }
 
 // Close closes the database.

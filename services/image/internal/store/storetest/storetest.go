@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fotogal/fotogal/pkg/counters/counterstest"
 	"github.com/fotogal/fotogal/services/image/internal/store"
 )
 
@@ -29,9 +30,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("CountAndAvatar", func(t *testing.T) { testCountAndAvatar(t, newStore(t)) })
 	t.Run("Reactions", func(t *testing.T) { testReactions(t, newStore(t)) })
 	t.Run("ConcurrentLikes", func(t *testing.T) { testConcurrentLikes(t, newStore(t)) })
-	t.Run("CounterWindow", func(t *testing.T) { testCounterWindow(t, newStore(t)) })
-	t.Run("CountersApart", func(t *testing.T) { testCountersApart(t, newStore(t)) })
-	t.Run("ConcurrentIncrementsAllCount", func(t *testing.T) { testConcurrentIncrements(t, newStore(t)) })
+	counterstest.Run(t, func(t *testing.T) store.Counters { return newStore(t) })
 }
 
 var (

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/fotogal/fotogal/pkg/counters/nosqlcounters"
 	"github.com/fotogal/fotogal/pkg/nosqlclient"
 	"github.com/fotogal/fotogal/services/user/internal/store"
 )
@@ -28,12 +29,13 @@ var schema = []string{
 	"CREATE TABLE IF NOT EXISTS " + followsTable + " (followee_id STRING, follower_id STRING, state STRING NOT NULL, created_ts LONG NOT NULL, PRIMARY KEY (SHARD(followee_id), follower_id))",
 	"CREATE INDEX IF NOT EXISTS followee_idx ON " + followsTable + " (followee_id, state, created_ts)",
 	"CREATE INDEX IF NOT EXISTS follower_idx ON " + followsTable + " (follower_id, state, created_ts)",
-	"CREATE TABLE IF NOT EXISTS " + countersTable + " (counter_key STRING, event_count INTEGER NOT NULL, expire_time LONG NOT NULL, PRIMARY KEY (counter_key))",
+	nosqlcounters.Schema(countersTable),
 }
 
 // Store is a store.Store on Oracle NoSQL Database.
 type Store struct {
 	c *nosqlclient.Client
+	*nosqlcounters.Counters
 }
 
 var _ store.Store = (*Store)(nil)
@@ -43,7 +45,7 @@ func Open(ctx context.Context, c *nosqlclient.Client) (*Store, error) {
 	if err := c.CreateTables(ctx, schema...); err != nil {
 		return nil, fmt.Errorf("create user tables: %w", err)
 	}
-	return &Store{c: c}, nil
+	return &Store{c: c, Counters: nosqlcounters.New(c, countersTable)}, nil
 }
 
 // Close closes the client.

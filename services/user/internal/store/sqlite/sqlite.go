@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fotogal/fotogal/pkg/counters/sqlitecounters"
 	"github.com/fotogal/fotogal/pkg/sqlitedb"
 	"github.com/fotogal/fotogal/pkg/unixnano"
 	"github.com/fotogal/fotogal/services/user/internal/store"
@@ -28,11 +29,12 @@ import (
 // Store is a store.Store on a SQLite file.
 type Store struct {
 	db *sql.DB
+	*sqlitecounters.Counters
 }
 
 var _ store.Store = (*Store)(nil)
 
-const schema = `
+var schema = `
 CREATE TABLE IF NOT EXISTS fotogal_ntable_users (
 	user_id         TEXT PRIMARY KEY,
 	email           TEXT NOT NULL,
@@ -66,13 +68,7 @@ CREATE TABLE IF NOT EXISTS follows (
 ) STRICT;
 CREATE INDEX IF NOT EXISTS follows_by_followee ON follows (followee_id, state, created_ts, follower_id);
 CREATE INDEX IF NOT EXISTS follows_by_follower ON follows (follower_id, state, created_ts, followee_id);
-CREATE TABLE IF NOT EXISTS fotogal_ntable_userthrottle (
-	counter_key TEXT    NOT NULL PRIMARY KEY,
-	event_count INTEGER NOT NULL,
-	expire_time INTEGER NOT NULL
-) STRICT;
-CREATE INDEX IF NOT EXISTS fotogal_ntable_userthrottle_expire ON fotogal_ntable_userthrottle (expire_time);
-`
+` + sqlitecounters.Schema(countersTable)
 
 // Open opens (creating if needed) the SQLite database at path and its
 // tables.
@@ -81,7 +77,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{db: db}, nil
+	return &Store{db: db, Counters: sqlitecounters.New(db, countersTable)}, nil
 }
 
 // Close closes the database.

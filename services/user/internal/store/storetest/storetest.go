@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fotogal/fotogal/pkg/counters/counterstest"
 	"github.com/fotogal/fotogal/services/user/internal/store"
 )
 
@@ -29,9 +30,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("ListFollowsPagingAcrossInserts", func(t *testing.T) { testPaging(t, newStore(t)) })
 	t.Run("ListFollowsFollowedAfter", func(t *testing.T) { testFollowedAfter(t, newStore(t)) })
 	t.Run("ListSuggestions", func(t *testing.T) { testSuggestions(t, newStore(t)) })
-	t.Run("CounterWindow", func(t *testing.T) { testCounterWindow(t, newStore(t)) })
-	t.Run("CountersApart", func(t *testing.T) { testCountersApart(t, newStore(t)) })
-	t.Run("ConcurrentIncrementsAllCount", func(t *testing.T) { testConcurrentIncrements(t, newStore(t)) })
+	counterstest.Run(t, func(t *testing.T) store.Counters { return newStore(t) })
 }
 
 var clock = struct {
