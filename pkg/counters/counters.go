@@ -36,6 +36,9 @@
 package counters
 
 import (
+	"strings"
+	"encoding/base32"
+	"crypto/sha256"
 	"context"
 	"time"
 )
@@ -74,4 +77,17 @@ type Reversible interface {
 	// DeleteCounter ends key's window, if it has one, so that its next
 	// event counts one in a new window.
 	DeleteCounter(ctx context.Context, key string) error
+}
+
+// keyEncoding writes the hashes in keys.
+var keyEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// Key returns the counter key of value for kind ("email", "addr",
+// "uploads"): the kind, a colon and the SHA-256 of value in lower-case
+// base32, 53 bytes and the kind's length, so that a key stays within 64
+// bytes however long the value, and no email or address is stored in the
+// clear.
+func Key(kind, value string) string {
+	sum := sha256.Sum256([]byte(value))
+	return kind + ":" + strings.ToLower(keyEncoding.EncodeToString(sum[:]))
 }

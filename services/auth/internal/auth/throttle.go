@@ -2,14 +2,12 @@ package auth
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/base32"
 	"fmt"
-	"strings"
 	"time"
 
 	"go.uber.org/zap"
 
+	"github.com/fotogal/fotogal/pkg/counters"
 	"github.com/fotogal/fotogal/pkg/logging"
 	"github.com/fotogal/fotogal/services/auth/internal/store"
 )
@@ -50,23 +48,11 @@ type attempt struct {
 	emailExpire, addrExpire time.Time
 }
 
-// throttleKeyEncoding writes the hashes in throttle keys.
-var throttleKeyEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
-
-// throttleKey returns the counter key of value for kind ("email", "addr"):
-// the kind and the SHA-256 of value in base32, 52 bytes, so that a key
-// stays under the store's 64 bytes however long the value, and no email is
-// stored in the clear.
-func throttleKey(kind, value string) string {
-	sum := sha256.Sum256([]byte(value))
-	return kind + ":" + strings.ToLower(throttleKeyEncoding.EncodeToString(sum[:]))
-}
-
 // begin counts an attempt for email from addr at now. When either is past
 // its limit it takes the attempt back and returns a *throttledError saying
 // how long until the window that refused it ends.
 func (t *throttle) begin(ctx context.Context, email, addr string, now time.Time) (attempt, error) {
-	a := attempt{emailKey: throttleKey("email", email), addrKey: throttleKey("addr", addr)}
+	a := attempt{emailKey: counters.Key("email", email), addrKey: counters.Key("addr", addr)}
 	byEmail, err := t.counters.IncrementCounter(ctx, a.emailKey, now, t.cfg.Window)
 	if err != nil {
 		return attempt{}, fmt.Errorf("count login attempt: %w", err)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fotogal/fotogal/pkg/counters"
 	"github.com/fotogal/fotogal/services/auth/internal/store/sqlite"
 )
 
@@ -70,15 +71,15 @@ func TestThrottleKeysFitTheStore(t *testing.T) {
 		{"addr", ""},
 	}
 	for _, tc := range tests {
-		key := throttleKey(tc.kind, tc.value)
+		key := counters.Key(tc.kind, tc.value)
 		if len(key) > 64 || !strings.HasPrefix(key, tc.kind+":") {
-			t.Errorf("throttleKey(%s, %.20q) = %q (%d bytes), want %s:... of at most 64 bytes", tc.kind, tc.value, key, len(key), tc.kind)
+			t.Errorf("counters.Key(%s, %.20q) = %q (%d bytes), want %s:... of at most 64 bytes", tc.kind, tc.value, key, len(key), tc.kind)
 		}
 		if tc.value != "" && strings.Contains(key, tc.value) {
-			t.Errorf("throttleKey(%s, %q) = %q shows the value", tc.kind, tc.value, key)
+			t.Errorf("counters.Key(%s, %q) = %q shows the value", tc.kind, tc.value, key)
 		}
 	}
-	if throttleKey("email", "a@example.com") == throttleKey("addr", "a@example.com") {
+	if counters.Key("email", "a@example.com") == counters.Key("addr", "a@example.com") {
 		t.Error("an email and an address of the same spelling share a key")
 	}
 }

@@ -2,14 +2,12 @@ package service
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/base32"
 	"fmt"
-	"strings"
 	"time"
 
 	"go.uber.org/zap"
 
+	"github.com/fotogal/fotogal/pkg/counters"
 	"github.com/fotogal/fotogal/pkg/grpcerr"
 	"github.com/fotogal/fotogal/pkg/logging"
 )
@@ -32,7 +30,7 @@ func (s *Server) countUpload(ctx context.Context, userID string) error {
 		limit = DefaultMaxUploadsPerHour
 	}
 	at := now()
-	c, err := s.store.IncrementCounter(ctx, uploadCounterKey(userID), at, uploadWindow)
+	c, err := s.store.IncrementCounter(ctx, counters.Key("uploads", userID), at, uploadWindow)
 	if err != nil {
 		return toStatus(ctx, fmt.Errorf("count upload: %w", err))
 	}
@@ -42,15 +40,4 @@ func (s *Server) countUpload(ctx context.Context, userID string) error {
 			c.ExpireTime.Sub(at))
 	}
 	return nil
-}
-
-// counterKeyEncoding writes the hashes in counter keys.
-var counterKeyEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
-
-// uploadCounterKey returns the counter key of userID's uploads: "uploads:"
-// and the SHA-256 of the id in base32, 60 bytes whatever the id's length,
-// under the store's 64.
-func uploadCounterKey(userID string) string {
-	sum := sha256.Sum256([]byte(userID))
-	return "uploads:" + strings.ToLower(counterKeyEncoding.EncodeToString(sum[:]))
 }

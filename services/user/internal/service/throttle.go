@@ -2,15 +2,13 @@ package service
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/base32"
 	"fmt"
-	"strings"
 	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/fotogal/fotogal/pkg/clientaddr"
+	"github.com/fotogal/fotogal/pkg/counters"
 	"github.com/fotogal/fotogal/pkg/logging"
 )
 
@@ -29,7 +27,7 @@ const registrationWindow = time.Hour
 func (s *Service) countRegistration(ctx context.Context) error {
 	addr := clientaddr.FromIncoming(ctx)
 	at := now()
-	c, err := s.store.IncrementCounter(ctx, throttleKey("addr", addr), at, registrationWindow)
+	c, err := s.store.IncrementCounter(ctx, counters.Key("addr", addr), at, registrationWindow)
 	if err != nil {
 		return fmt.Errorf("count registration: %w", err)
 	}
@@ -38,15 +36,4 @@ func (s *Service) countRegistration(ctx context.Context) error {
 		return &throttledError{retryAfter: c.ExpireTime.Sub(at)}
 	}
 	return nil
-}
-
-// throttleKeyEncoding writes the hashes in throttle keys.
-var throttleKeyEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
-
-// throttleKey returns the counter key of value for kind: the kind and the
-// SHA-256 of value in base32, 52 bytes, so that a key stays under the
-// store's 64 bytes however long the value.
-func throttleKey(kind, value string) string {
-	sum := sha256.Sum256([]byte(value))
-	return kind + ":" + strings.ToLower(throttleKeyEncoding.EncodeToString(sum[:]))
 }
