@@ -36,10 +36,10 @@
 package counters
 
 import (
-	"strings"
-	"encoding/base32"
-	"crypto/sha256"
 	"context"
+	"crypto/sha256"
+	"encoding/base32"
+	"strings"
 	"time"
 )
 
