@@ -7,6 +7,8 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
@@ -142,7 +144,8 @@ func (g *Gateway) upload(ctx context.Context, r *http.Request, route uploadRoute
 				return nil, grpcerr.InvalidArgument("file", "must be sent once")
 			}
 			fileSeen = true
-			meta.Filename = part.FileName()
+			// A name is kept for what it says, not refused for its bytes.
+			meta.Filename = strings.ToValidUTF8(part.FileName(), "\uFFFD")
 			if captionSeen || !route.withCaption {
 				if err := stream.sendMetadata(&meta); err != nil {
 					return nil, streamError(stream, err)
@@ -210,6 +213,9 @@ func readCaption(part *multipart.Part) (string, error) {
 	}
 	if len(b) > maxCaptionBytes {
 		return "", grpcerr.InvalidArgument("caption", "too long")
+	}
+	if !utf8.Valid(b) {
+		return "", grpcerr.InvalidArgument("caption", "must be UTF-8 text")
 	}
 	return string(b), nil
 }
