@@ -21,8 +21,8 @@ var errBodyTooLarge = errors.New("request body too large")
 // isUploadRoute reports whether r is one of the multipart uploads, which
 // read their bodies themselves, under FOTOGAL_MAX_UPLOAD_BYTES.
 func isUploadRoute(r *http.Request) bool {
-	return (r.Method == http.MethodPost && r.URL.Path == "/v1/images") ||
-		(r.Method == http.MethodPut && r.URL.Path == "/v1/me/avatar")
+	return (r.Method == http.MethodPost && r.URL.Path == uploadImageRoute.pattern) ||
+		(r.Method == http.MethodPut && r.URL.Path == setAvatarRoute.pattern)
 }
 
 // checkJSONBody refuses, before anything reads it, a body that a JSON route

@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"go.uber.org/zap"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 
@@ -169,7 +169,7 @@ func (s *Server) serveImageContent(ctx context.Context, w http.ResponseWriter, r
 }
 
 // writeStatus answers err, a status error, as google.rpc.Status JSON with
-// the HTTP status of its code.
+// the HTTP status the gateway gives its code.
 func writeStatus(w http.ResponseWriter, err error) {
 	st := status.Convert(err)
 	body, merr := protojson.Marshal(st.Proto())
@@ -179,30 +179,6 @@ func writeStatus(w http.ResponseWriter, err error) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(httpStatus(st.Code()))
+	w.WriteHeader(runtime.HTTPStatusFromCode(st.Code()))
 	w.Write(body)
-}
-
-// httpStatus is the HTTP status of the codes the content route answers,
-// as the gateway maps them.
-func httpStatus(c codes.Code) int {
-	switch c {
-	case codes.InvalidArgument:
-		return http.StatusBadRequest
-	case codes.Unauthenticated:
-		return http.StatusUnauthorized
-	case codes.PermissionDenied:
-		return http.StatusForbidden
-	case codes.NotFound:
-		return http.StatusNotFound
-	case codes.ResourceExhausted:
-		return http.StatusTooManyRequests
-	case codes.Unavailable:
-		return http.StatusServiceUnavailable
-	case codes.DeadlineExceeded:
-		return http.StatusGatewayTimeout
-	case codes.Canceled:
-		return 499
-	}
-	return http.StatusInternalServerError
 }
