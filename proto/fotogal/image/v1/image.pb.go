@@ -10,6 +10,7 @@
 package imagev1
 
 import (
+	v1 "github.com/fotogal/fotogal/proto/fotogal/activity/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -122,9 +123,13 @@ type Image struct {
 	// Where the display variant is served.
 	DisplayUrl string `protobuf:"bytes,18,opt,name=display_url,json=displayUrl,proto3" json:"display_url,omitempty"`
 	// Where the original is served.
-	OriginalUrl   string `protobuf:"bytes,19,opt,name=original_url,json=originalUrl,proto3" json:"original_url,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	OriginalUrl string `protobuf:"bytes,19,opt,name=original_url,json=originalUrl,proto3" json:"original_url,omitempty"`
+	// How many comments it has.
+	CommentCount int64 `protobuf:"varint,20,opt,name=comment_count,json=commentCount,proto3" json:"comment_count,omitempty"`
+	// Whether its owner turned comments off.
+	CommentsDisabled bool `protobuf:"varint,21,opt,name=comments_disabled,json=commentsDisabled,proto3" json:"comments_disabled,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Image) Reset() {
@@ -290,6 +295,129 @@ func (x *Image) GetOriginalUrl() string {
 	return ""
 }
 
+func (x *Image) GetCommentCount() int64 {
+	if x != nil {
+		return x.CommentCount
+	}
+	return 0
+}
+
+func (x *Image) GetCommentsDisabled() bool {
+	if x != nil {
+		return x.CommentsDisabled
+	}
+	return false
+}
+
+// Comment is one comment under a photo.
+type Comment struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Opaque, stable identifier.
+	CommentId string `protobuf:"bytes,1,opt,name=comment_id,json=commentId,proto3" json:"comment_id,omitempty"`
+	// The photo it is under.
+	ImageId string `protobuf:"bytes,2,opt,name=image_id,json=imageId,proto3" json:"image_id,omitempty"`
+	// The author's user id.
+	AuthorId string `protobuf:"bytes,3,opt,name=author_id,json=authorId,proto3" json:"author_id,omitempty"`
+	// The author's username.
+	AuthorUsername string `protobuf:"bytes,4,opt,name=author_username,json=authorUsername,proto3" json:"author_username,omitempty"`
+	// Where the author's avatar is served; empty when none is set.
+	AuthorAvatarUrl string `protobuf:"bytes,5,opt,name=author_avatar_url,json=authorAvatarUrl,proto3" json:"author_avatar_url,omitempty"`
+	// The text, 1 to 2,200 characters.
+	Text string `protobuf:"bytes,6,opt,name=text,proto3" json:"text,omitempty"`
+	// When it was written.
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// Whether the caller may delete it: they wrote it or own the photo.
+	CanDelete     bool `protobuf:"varint,8,opt,name=can_delete,json=canDelete,proto3" json:"can_delete,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Comment) Reset() {
+	*x = Comment{}
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Comment) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Comment) ProtoMessage() {}
+
+func (x *Comment) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Comment.ProtoReflect.Descriptor instead.
+func (*Comment) Descriptor() ([]byte, []int) {
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Comment) GetCommentId() string {
+	if x != nil {
+		return x.CommentId
+	}
+	return ""
+}
+
+func (x *Comment) GetImageId() string {
+	if x != nil {
+		return x.ImageId
+	}
+	return ""
+}
+
+func (x *Comment) GetAuthorId() string {
+	if x != nil {
+		return x.AuthorId
+	}
+	return ""
+}
+
+func (x *Comment) GetAuthorUsername() string {
+	if x != nil {
+		return x.AuthorUsername
+	}
+	return ""
+}
+
+func (x *Comment) GetAuthorAvatarUrl() string {
+	if x != nil {
+		return x.AuthorAvatarUrl
+	}
+	return ""
+}
+
+func (x *Comment) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+func (x *Comment) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *Comment) GetCanDelete() bool {
+	if x != nil {
+		return x.CanDelete
+	}
+	return false
+}
+
 // ContentInfo describes the bytes that follow it in a content stream.
 type ContentInfo struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -313,7 +441,7 @@ type ContentInfo struct {
 
 func (x *ContentInfo) Reset() {
 	*x = ContentInfo{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[1]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -325,7 +453,7 @@ func (x *ContentInfo) String() string {
 func (*ContentInfo) ProtoMessage() {}
 
 func (x *ContentInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[1]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -338,7 +466,7 @@ func (x *ContentInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContentInfo.ProtoReflect.Descriptor instead.
 func (*ContentInfo) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{1}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *ContentInfo) GetContentType() string {
@@ -403,7 +531,7 @@ type UploadMetadata struct {
 
 func (x *UploadMetadata) Reset() {
 	*x = UploadMetadata{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[2]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -415,7 +543,7 @@ func (x *UploadMetadata) String() string {
 func (*UploadMetadata) ProtoMessage() {}
 
 func (x *UploadMetadata) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[2]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -428,7 +556,7 @@ func (x *UploadMetadata) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UploadMetadata.ProtoReflect.Descriptor instead.
 func (*UploadMetadata) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{2}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *UploadMetadata) GetCaption() string {
@@ -461,7 +589,7 @@ type UploadImageRequest struct {
 
 func (x *UploadImageRequest) Reset() {
 	*x = UploadImageRequest{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[3]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -473,7 +601,7 @@ func (x *UploadImageRequest) String() string {
 func (*UploadImageRequest) ProtoMessage() {}
 
 func (x *UploadImageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[3]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -486,7 +614,7 @@ func (x *UploadImageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UploadImageRequest.ProtoReflect.Descriptor instead.
 func (*UploadImageRequest) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{3}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *UploadImageRequest) GetData() isUploadImageRequest_Data {
@@ -543,7 +671,7 @@ type UploadImageResponse struct {
 
 func (x *UploadImageResponse) Reset() {
 	*x = UploadImageResponse{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[4]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -555,7 +683,7 @@ func (x *UploadImageResponse) String() string {
 func (*UploadImageResponse) ProtoMessage() {}
 
 func (x *UploadImageResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[4]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -568,7 +696,7 @@ func (x *UploadImageResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UploadImageResponse.ProtoReflect.Descriptor instead.
 func (*UploadImageResponse) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{4}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *UploadImageResponse) GetImage() *Image {
@@ -589,7 +717,7 @@ type GetImageRequest struct {
 
 func (x *GetImageRequest) Reset() {
 	*x = GetImageRequest{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[5]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -601,7 +729,7 @@ func (x *GetImageRequest) String() string {
 func (*GetImageRequest) ProtoMessage() {}
 
 func (x *GetImageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[5]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -614,7 +742,7 @@ func (x *GetImageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetImageRequest.ProtoReflect.Descriptor instead.
 func (*GetImageRequest) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{5}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *GetImageRequest) GetImageId() string {
@@ -635,7 +763,7 @@ type GetImageResponse struct {
 
 func (x *GetImageResponse) Reset() {
 	*x = GetImageResponse{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[6]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -647,7 +775,7 @@ func (x *GetImageResponse) String() string {
 func (*GetImageResponse) ProtoMessage() {}
 
 func (x *GetImageResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[6]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -660,7 +788,7 @@ func (x *GetImageResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetImageResponse.ProtoReflect.Descriptor instead.
 func (*GetImageResponse) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{6}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *GetImageResponse) GetImage() *Image {
@@ -670,20 +798,23 @@ func (x *GetImageResponse) GetImage() *Image {
 	return nil
 }
 
-// UpdateImageRequest carries a new caption.
+// UpdateImageRequest carries the changes to a photo.
 type UpdateImageRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The photo's id.
 	ImageId string `protobuf:"bytes,1,opt,name=image_id,json=imageId,proto3" json:"image_id,omitempty"`
-	// The new caption, at most 2,200 characters.
-	Caption       string `protobuf:"bytes,2,opt,name=caption,proto3" json:"caption,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// The new caption, at most 2,200 characters. Empty clears it, except in
+	// a request that sets comments_disabled, where empty leaves it as it is.
+	Caption string `protobuf:"bytes,2,opt,name=caption,proto3" json:"caption,omitempty"`
+	// Whether the photo takes no more comments; unchanged when left out.
+	CommentsDisabled *bool `protobuf:"varint,3,opt,name=comments_disabled,json=commentsDisabled,proto3,oneof" json:"comments_disabled,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *UpdateImageRequest) Reset() {
 	*x = UpdateImageRequest{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[7]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -695,7 +826,7 @@ func (x *UpdateImageRequest) String() string {
 func (*UpdateImageRequest) ProtoMessage() {}
 
 func (x *UpdateImageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[7]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -708,7 +839,7 @@ func (x *UpdateImageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateImageRequest.ProtoReflect.Descriptor instead.
 func (*UpdateImageRequest) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{7}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *UpdateImageRequest) GetImageId() string {
@@ -725,6 +856,13 @@ func (x *UpdateImageRequest) GetCaption() string {
 	return ""
 }
 
+func (x *UpdateImageRequest) GetCommentsDisabled() bool {
+	if x != nil && x.CommentsDisabled != nil {
+		return *x.CommentsDisabled
+	}
+	return false
+}
+
 // UpdateImageResponse carries the updated photo.
 type UpdateImageResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -736,7 +874,7 @@ type UpdateImageResponse struct {
 
 func (x *UpdateImageResponse) Reset() {
 	*x = UpdateImageResponse{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[8]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -748,7 +886,7 @@ func (x *UpdateImageResponse) String() string {
 func (*UpdateImageResponse) ProtoMessage() {}
 
 func (x *UpdateImageResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[8]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -761,7 +899,7 @@ func (x *UpdateImageResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateImageResponse.ProtoReflect.Descriptor instead.
 func (*UpdateImageResponse) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{8}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *UpdateImageResponse) GetImage() *Image {
@@ -782,7 +920,7 @@ type DeleteImageRequest struct {
 
 func (x *DeleteImageRequest) Reset() {
 	*x = DeleteImageRequest{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[9]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -794,7 +932,7 @@ func (x *DeleteImageRequest) String() string {
 func (*DeleteImageRequest) ProtoMessage() {}
 
 func (x *DeleteImageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[9]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -807,7 +945,7 @@ func (x *DeleteImageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteImageRequest.ProtoReflect.Descriptor instead.
 func (*DeleteImageRequest) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{9}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *DeleteImageRequest) GetImageId() string {
@@ -826,7 +964,7 @@ type DeleteImageResponse struct {
 
 func (x *DeleteImageResponse) Reset() {
 	*x = DeleteImageResponse{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[10]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -838,7 +976,7 @@ func (x *DeleteImageResponse) String() string {
 func (*DeleteImageResponse) ProtoMessage() {}
 
 func (x *DeleteImageResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[10]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -851,7 +989,7 @@ func (x *DeleteImageResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteImageResponse.ProtoReflect.Descriptor instead.
 func (*DeleteImageResponse) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{10}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{11}
 }
 
 // GetImageContentRequest names a photo, a variant and a byte range.
@@ -875,7 +1013,7 @@ type GetImageContentRequest struct {
 
 func (x *GetImageContentRequest) Reset() {
 	*x = GetImageContentRequest{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[11]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -887,7 +1025,7 @@ func (x *GetImageContentRequest) String() string {
 func (*GetImageContentRequest) ProtoMessage() {}
 
 func (x *GetImageContentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[11]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -900,7 +1038,7 @@ func (x *GetImageContentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetImageContentRequest.ProtoReflect.Descriptor instead.
 func (*GetImageContentRequest) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{11}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GetImageContentRequest) GetImageId() string {
@@ -954,7 +1092,7 @@ type GetImageContentResponse struct {
 
 func (x *GetImageContentResponse) Reset() {
 	*x = GetImageContentResponse{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[12]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -966,7 +1104,7 @@ func (x *GetImageContentResponse) String() string {
 func (*GetImageContentResponse) ProtoMessage() {}
 
 func (x *GetImageContentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[12]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -979,7 +1117,7 @@ func (x *GetImageContentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetImageContentResponse.ProtoReflect.Descriptor instead.
 func (*GetImageContentResponse) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{12}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *GetImageContentResponse) GetData() isGetImageContentResponse_Data {
@@ -1040,7 +1178,7 @@ type ListUserImagesRequest struct {
 
 func (x *ListUserImagesRequest) Reset() {
 	*x = ListUserImagesRequest{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[13]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1052,7 +1190,7 @@ func (x *ListUserImagesRequest) String() string {
 func (*ListUserImagesRequest) ProtoMessage() {}
 
 func (x *ListUserImagesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[13]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1065,7 +1203,7 @@ func (x *ListUserImagesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListUserImagesRequest.ProtoReflect.Descriptor instead.
 func (*ListUserImagesRequest) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{13}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ListUserImagesRequest) GetUsername() string {
@@ -1102,7 +1240,7 @@ type ListUserImagesResponse struct {
 
 func (x *ListUserImagesResponse) Reset() {
 	*x = ListUserImagesResponse{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[14]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1114,7 +1252,7 @@ func (x *ListUserImagesResponse) String() string {
 func (*ListUserImagesResponse) ProtoMessage() {}
 
 func (x *ListUserImagesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[14]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1127,7 +1265,7 @@ func (x *ListUserImagesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListUserImagesResponse.ProtoReflect.Descriptor instead.
 func (*ListUserImagesResponse) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{14}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListUserImagesResponse) GetImages() []*Image {
@@ -1155,7 +1293,7 @@ type LikeImageRequest struct {
 
 func (x *LikeImageRequest) Reset() {
 	*x = LikeImageRequest{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[15]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1167,7 +1305,7 @@ func (x *LikeImageRequest) String() string {
 func (*LikeImageRequest) ProtoMessage() {}
 
 func (x *LikeImageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[15]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1180,7 +1318,7 @@ func (x *LikeImageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LikeImageRequest.ProtoReflect.Descriptor instead.
 func (*LikeImageRequest) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{15}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *LikeImageRequest) GetImageId() string {
@@ -1201,7 +1339,7 @@ type LikeImageResponse struct {
 
 func (x *LikeImageResponse) Reset() {
 	*x = LikeImageResponse{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[16]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1213,7 +1351,7 @@ func (x *LikeImageResponse) String() string {
 func (*LikeImageResponse) ProtoMessage() {}
 
 func (x *LikeImageResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[16]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1226,7 +1364,7 @@ func (x *LikeImageResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LikeImageResponse.ProtoReflect.Descriptor instead.
 func (*LikeImageResponse) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{16}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *LikeImageResponse) GetImage() *Image {
@@ -1247,7 +1385,7 @@ type UnlikeImageRequest struct {
 
 func (x *UnlikeImageRequest) Reset() {
 	*x = UnlikeImageRequest{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[17]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1259,7 +1397,7 @@ func (x *UnlikeImageRequest) String() string {
 func (*UnlikeImageRequest) ProtoMessage() {}
 
 func (x *UnlikeImageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[17]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1272,7 +1410,7 @@ func (x *UnlikeImageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnlikeImageRequest.ProtoReflect.Descriptor instead.
 func (*UnlikeImageRequest) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{17}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *UnlikeImageRequest) GetImageId() string {
@@ -1293,7 +1431,7 @@ type UnlikeImageResponse struct {
 
 func (x *UnlikeImageResponse) Reset() {
 	*x = UnlikeImageResponse{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[18]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1305,7 +1443,7 @@ func (x *UnlikeImageResponse) String() string {
 func (*UnlikeImageResponse) ProtoMessage() {}
 
 func (x *UnlikeImageResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[18]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1318,7 +1456,7 @@ func (x *UnlikeImageResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnlikeImageResponse.ProtoReflect.Descriptor instead.
 func (*UnlikeImageResponse) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{18}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *UnlikeImageResponse) GetImage() *Image {
@@ -1339,7 +1477,7 @@ type DislikeImageRequest struct {
 
 func (x *DislikeImageRequest) Reset() {
 	*x = DislikeImageRequest{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[19]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1351,7 +1489,7 @@ func (x *DislikeImageRequest) String() string {
 func (*DislikeImageRequest) ProtoMessage() {}
 
 func (x *DislikeImageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[19]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1364,7 +1502,7 @@ func (x *DislikeImageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DislikeImageRequest.ProtoReflect.Descriptor instead.
 func (*DislikeImageRequest) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{19}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *DislikeImageRequest) GetImageId() string {
@@ -1385,7 +1523,7 @@ type DislikeImageResponse struct {
 
 func (x *DislikeImageResponse) Reset() {
 	*x = DislikeImageResponse{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[20]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1397,7 +1535,7 @@ func (x *DislikeImageResponse) String() string {
 func (*DislikeImageResponse) ProtoMessage() {}
 
 func (x *DislikeImageResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[20]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1410,7 +1548,7 @@ func (x *DislikeImageResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DislikeImageResponse.ProtoReflect.Descriptor instead.
 func (*DislikeImageResponse) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{20}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *DislikeImageResponse) GetImage() *Image {
@@ -1431,7 +1569,7 @@ type UndislikeImageRequest struct {
 
 func (x *UndislikeImageRequest) Reset() {
 	*x = UndislikeImageRequest{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[21]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1443,7 +1581,7 @@ func (x *UndislikeImageRequest) String() string {
 func (*UndislikeImageRequest) ProtoMessage() {}
 
 func (x *UndislikeImageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[21]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1456,7 +1594,7 @@ func (x *UndislikeImageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UndislikeImageRequest.ProtoReflect.Descriptor instead.
 func (*UndislikeImageRequest) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{21}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *UndislikeImageRequest) GetImageId() string {
@@ -1477,7 +1615,7 @@ type UndislikeImageResponse struct {
 
 func (x *UndislikeImageResponse) Reset() {
 	*x = UndislikeImageResponse{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[22]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1489,7 +1627,7 @@ func (x *UndislikeImageResponse) String() string {
 func (*UndislikeImageResponse) ProtoMessage() {}
 
 func (x *UndislikeImageResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[22]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1502,7 +1640,7 @@ func (x *UndislikeImageResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UndislikeImageResponse.ProtoReflect.Descriptor instead.
 func (*UndislikeImageResponse) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{22}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *UndislikeImageResponse) GetImage() *Image {
@@ -1528,7 +1666,7 @@ type SetAvatarRequest struct {
 
 func (x *SetAvatarRequest) Reset() {
 	*x = SetAvatarRequest{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[23]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1540,7 +1678,7 @@ func (x *SetAvatarRequest) String() string {
 func (*SetAvatarRequest) ProtoMessage() {}
 
 func (x *SetAvatarRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[23]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1553,7 +1691,7 @@ func (x *SetAvatarRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAvatarRequest.ProtoReflect.Descriptor instead.
 func (*SetAvatarRequest) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{23}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *SetAvatarRequest) GetData() isSetAvatarRequest_Data {
@@ -1610,7 +1748,7 @@ type SetAvatarResponse struct {
 
 func (x *SetAvatarResponse) Reset() {
 	*x = SetAvatarResponse{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[24]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1622,7 +1760,7 @@ func (x *SetAvatarResponse) String() string {
 func (*SetAvatarResponse) ProtoMessage() {}
 
 func (x *SetAvatarResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[24]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1635,7 +1773,7 @@ func (x *SetAvatarResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAvatarResponse.ProtoReflect.Descriptor instead.
 func (*SetAvatarResponse) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{24}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *SetAvatarResponse) GetAvatarUrl() string {
@@ -1658,7 +1796,7 @@ type GetAvatarRequest struct {
 
 func (x *GetAvatarRequest) Reset() {
 	*x = GetAvatarRequest{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[25]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1670,7 +1808,7 @@ func (x *GetAvatarRequest) String() string {
 func (*GetAvatarRequest) ProtoMessage() {}
 
 func (x *GetAvatarRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[25]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1683,7 +1821,7 @@ func (x *GetAvatarRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAvatarRequest.ProtoReflect.Descriptor instead.
 func (*GetAvatarRequest) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{25}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *GetAvatarRequest) GetUsername() string {
@@ -1716,7 +1854,7 @@ type GetAvatarResponse struct {
 
 func (x *GetAvatarResponse) Reset() {
 	*x = GetAvatarResponse{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[26]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1728,7 +1866,7 @@ func (x *GetAvatarResponse) String() string {
 func (*GetAvatarResponse) ProtoMessage() {}
 
 func (x *GetAvatarResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[26]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1741,7 +1879,7 @@ func (x *GetAvatarResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAvatarResponse.ProtoReflect.Descriptor instead.
 func (*GetAvatarResponse) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{26}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *GetAvatarResponse) GetData() isGetAvatarResponse_Data {
@@ -1800,7 +1938,7 @@ type ImageCursor struct {
 
 func (x *ImageCursor) Reset() {
 	*x = ImageCursor{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[27]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1812,7 +1950,7 @@ func (x *ImageCursor) String() string {
 func (*ImageCursor) ProtoMessage() {}
 
 func (x *ImageCursor) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[27]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1825,7 +1963,7 @@ func (x *ImageCursor) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImageCursor.ProtoReflect.Descriptor instead.
 func (*ImageCursor) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{27}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ImageCursor) GetCreateTime() *timestamppb.Timestamp {
@@ -1859,7 +1997,7 @@ type ListOwnersImagesRequest struct {
 
 func (x *ListOwnersImagesRequest) Reset() {
 	*x = ListOwnersImagesRequest{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[28]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1871,7 +2009,7 @@ func (x *ListOwnersImagesRequest) String() string {
 func (*ListOwnersImagesRequest) ProtoMessage() {}
 
 func (x *ListOwnersImagesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[28]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1884,7 +2022,7 @@ func (x *ListOwnersImagesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOwnersImagesRequest.ProtoReflect.Descriptor instead.
 func (*ListOwnersImagesRequest) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{28}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ListOwnersImagesRequest) GetOwnerIds() []string {
@@ -1926,7 +2064,7 @@ type ListOwnersImagesResponse struct {
 
 func (x *ListOwnersImagesResponse) Reset() {
 	*x = ListOwnersImagesResponse{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[29]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1938,7 +2076,7 @@ func (x *ListOwnersImagesResponse) String() string {
 func (*ListOwnersImagesResponse) ProtoMessage() {}
 
 func (x *ListOwnersImagesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[29]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1951,7 +2089,7 @@ func (x *ListOwnersImagesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOwnersImagesResponse.ProtoReflect.Descriptor instead.
 func (*ListOwnersImagesResponse) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{29}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ListOwnersImagesResponse) GetImages() []*Image {
@@ -1974,7 +2112,7 @@ type BatchGetImagesRequest struct {
 
 func (x *BatchGetImagesRequest) Reset() {
 	*x = BatchGetImagesRequest{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[30]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1986,7 +2124,7 @@ func (x *BatchGetImagesRequest) String() string {
 func (*BatchGetImagesRequest) ProtoMessage() {}
 
 func (x *BatchGetImagesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[30]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1999,7 +2137,7 @@ func (x *BatchGetImagesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchGetImagesRequest.ProtoReflect.Descriptor instead.
 func (*BatchGetImagesRequest) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{30}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *BatchGetImagesRequest) GetImageIds() []string {
@@ -2027,7 +2165,7 @@ type BatchGetImagesResponse struct {
 
 func (x *BatchGetImagesResponse) Reset() {
 	*x = BatchGetImagesResponse{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[31]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2039,7 +2177,7 @@ func (x *BatchGetImagesResponse) String() string {
 func (*BatchGetImagesResponse) ProtoMessage() {}
 
 func (x *BatchGetImagesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[31]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2052,7 +2190,7 @@ func (x *BatchGetImagesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchGetImagesResponse.ProtoReflect.Descriptor instead.
 func (*BatchGetImagesResponse) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{31}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *BatchGetImagesResponse) GetImages() []*Image {
@@ -2076,7 +2214,7 @@ type ListImagesAfterRequest struct {
 
 func (x *ListImagesAfterRequest) Reset() {
 	*x = ListImagesAfterRequest{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[32]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2088,7 +2226,7 @@ func (x *ListImagesAfterRequest) String() string {
 func (*ListImagesAfterRequest) ProtoMessage() {}
 
 func (x *ListImagesAfterRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[32]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2101,7 +2239,7 @@ func (x *ListImagesAfterRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListImagesAfterRequest.ProtoReflect.Descriptor instead.
 func (*ListImagesAfterRequest) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{32}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ListImagesAfterRequest) GetAfter() *ImageCursor {
@@ -2130,7 +2268,7 @@ type ListImagesAfterResponse struct {
 
 func (x *ListImagesAfterResponse) Reset() {
 	*x = ListImagesAfterResponse{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[33]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2142,7 +2280,7 @@ func (x *ListImagesAfterResponse) String() string {
 func (*ListImagesAfterResponse) ProtoMessage() {}
 
 func (x *ListImagesAfterResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[33]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2155,7 +2293,7 @@ func (x *ListImagesAfterResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListImagesAfterResponse.ProtoReflect.Descriptor instead.
 func (*ListImagesAfterResponse) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{33}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ListImagesAfterResponse) GetImages() []*Image {
@@ -2176,7 +2314,7 @@ type CountImagesRequest struct {
 
 func (x *CountImagesRequest) Reset() {
 	*x = CountImagesRequest{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[34]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2188,7 +2326,7 @@ func (x *CountImagesRequest) String() string {
 func (*CountImagesRequest) ProtoMessage() {}
 
 func (x *CountImagesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[34]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2201,7 +2339,7 @@ func (x *CountImagesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CountImagesRequest.ProtoReflect.Descriptor instead.
 func (*CountImagesRequest) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{34}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *CountImagesRequest) GetOwnerIds() []string {
@@ -2222,7 +2360,7 @@ type CountImagesResponse struct {
 
 func (x *CountImagesResponse) Reset() {
 	*x = CountImagesResponse{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[35]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2234,7 +2372,7 @@ func (x *CountImagesResponse) String() string {
 func (*CountImagesResponse) ProtoMessage() {}
 
 func (x *CountImagesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[35]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2247,7 +2385,7 @@ func (x *CountImagesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CountImagesResponse.ProtoReflect.Descriptor instead.
 func (*CountImagesResponse) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{35}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *CountImagesResponse) GetCounts() map[string]int64 {
@@ -2257,11 +2395,435 @@ func (x *CountImagesResponse) GetCounts() map[string]int64 {
 	return nil
 }
 
+// AddCommentRequest carries a new comment.
+type AddCommentRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The photo's id.
+	ImageId string `protobuf:"bytes,1,opt,name=image_id,json=imageId,proto3" json:"image_id,omitempty"`
+	// The text: 1 to 2,200 characters once trimmed, no control characters
+	// but line breaks and tabs.
+	Text          string `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddCommentRequest) Reset() {
+	*x = AddCommentRequest{}
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddCommentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddCommentRequest) ProtoMessage() {}
+
+func (x *AddCommentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddCommentRequest.ProtoReflect.Descriptor instead.
+func (*AddCommentRequest) Descriptor() ([]byte, []int) {
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *AddCommentRequest) GetImageId() string {
+	if x != nil {
+		return x.ImageId
+	}
+	return ""
+}
+
+func (x *AddCommentRequest) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+// AddCommentResponse carries the comment written.
+type AddCommentResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The new comment.
+	Comment       *Comment `protobuf:"bytes,1,opt,name=comment,proto3" json:"comment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddCommentResponse) Reset() {
+	*x = AddCommentResponse{}
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddCommentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddCommentResponse) ProtoMessage() {}
+
+func (x *AddCommentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddCommentResponse.ProtoReflect.Descriptor instead.
+func (*AddCommentResponse) Descriptor() ([]byte, []int) {
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *AddCommentResponse) GetComment() *Comment {
+	if x != nil {
+		return x.Comment
+	}
+	return nil
+}
+
+// ListCommentsRequest names a photo and a page.
+type ListCommentsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The photo's id.
+	ImageId string `protobuf:"bytes,1,opt,name=image_id,json=imageId,proto3" json:"image_id,omitempty"`
+	// At most this many (default 20, at most 100).
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page; empty for the first.
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Newest first instead of oldest first (a photo's latest comments).
+	NewestFirst   bool `protobuf:"varint,4,opt,name=newest_first,json=newestFirst,proto3" json:"newest_first,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCommentsRequest) Reset() {
+	*x = ListCommentsRequest{}
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCommentsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCommentsRequest) ProtoMessage() {}
+
+func (x *ListCommentsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCommentsRequest.ProtoReflect.Descriptor instead.
+func (*ListCommentsRequest) Descriptor() ([]byte, []int) {
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *ListCommentsRequest) GetImageId() string {
+	if x != nil {
+		return x.ImageId
+	}
+	return ""
+}
+
+func (x *ListCommentsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListCommentsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListCommentsRequest) GetNewestFirst() bool {
+	if x != nil {
+		return x.NewestFirst
+	}
+	return false
+}
+
+// ListCommentsResponse is one page of comments.
+type ListCommentsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The comments, oldest first (or newest first, when asked).
+	Comments []*Comment `protobuf:"bytes,1,rep,name=comments,proto3" json:"comments,omitempty"`
+	// Token for the next page; empty on the last.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCommentsResponse) Reset() {
+	*x = ListCommentsResponse{}
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCommentsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCommentsResponse) ProtoMessage() {}
+
+func (x *ListCommentsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCommentsResponse.ProtoReflect.Descriptor instead.
+func (*ListCommentsResponse) Descriptor() ([]byte, []int) {
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *ListCommentsResponse) GetComments() []*Comment {
+	if x != nil {
+		return x.Comments
+	}
+	return nil
+}
+
+func (x *ListCommentsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// DeleteCommentRequest names a comment.
+type DeleteCommentRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The photo's id.
+	ImageId string `protobuf:"bytes,1,opt,name=image_id,json=imageId,proto3" json:"image_id,omitempty"`
+	// The comment's id.
+	CommentId     string `protobuf:"bytes,2,opt,name=comment_id,json=commentId,proto3" json:"comment_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteCommentRequest) Reset() {
+	*x = DeleteCommentRequest{}
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteCommentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteCommentRequest) ProtoMessage() {}
+
+func (x *DeleteCommentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteCommentRequest.ProtoReflect.Descriptor instead.
+func (*DeleteCommentRequest) Descriptor() ([]byte, []int) {
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *DeleteCommentRequest) GetImageId() string {
+	if x != nil {
+		return x.ImageId
+	}
+	return ""
+}
+
+func (x *DeleteCommentRequest) GetCommentId() string {
+	if x != nil {
+		return x.CommentId
+	}
+	return ""
+}
+
+// DeleteCommentResponse is empty.
+type DeleteCommentResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteCommentResponse) Reset() {
+	*x = DeleteCommentResponse{}
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteCommentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteCommentResponse) ProtoMessage() {}
+
+func (x *DeleteCommentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteCommentResponse.ProtoReflect.Descriptor instead.
+func (*DeleteCommentResponse) Descriptor() ([]byte, []int) {
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{42}
+}
+
+// ListActivityAfterRequest names a position in the activity log.
+type ListActivityAfterRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only events strictly after this position, oldest first; unset starts
+	// at the oldest kept.
+	After *v1.Cursor `protobuf:"bytes,1,opt,name=after,proto3" json:"after,omitempty"`
+	// At most this many (default 100, at most 1,000).
+	PageSize      int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListActivityAfterRequest) Reset() {
+	*x = ListActivityAfterRequest{}
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListActivityAfterRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListActivityAfterRequest) ProtoMessage() {}
+
+func (x *ListActivityAfterRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListActivityAfterRequest.ProtoReflect.Descriptor instead.
+func (*ListActivityAfterRequest) Descriptor() ([]byte, []int) {
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *ListActivityAfterRequest) GetAfter() *v1.Cursor {
+	if x != nil {
+		return x.After
+	}
+	return nil
+}
+
+func (x *ListActivityAfterRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+// ListActivityAfterResponse carries events in log order.
+type ListActivityAfterResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The events, oldest first; ties of time broken by event_id ascending.
+	Events        []*v1.Event `protobuf:"bytes,1,rep,name=events,proto3" json:"events,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListActivityAfterResponse) Reset() {
+	*x = ListActivityAfterResponse{}
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListActivityAfterResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListActivityAfterResponse) ProtoMessage() {}
+
+func (x *ListActivityAfterResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListActivityAfterResponse.ProtoReflect.Descriptor instead.
+func (*ListActivityAfterResponse) Descriptor() ([]byte, []int) {
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *ListActivityAfterResponse) GetEvents() []*v1.Event {
+	if x != nil {
+		return x.Events
+	}
+	return nil
+}
+
 var File_fotogal_image_v1_image_proto protoreflect.FileDescriptor
 
 const file_fotogal_image_v1_image_proto_rawDesc = "" +
 	"\n" +
-	"\x1cfotogal/image/v1/image.proto\x12\x10fotogal.image.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9f\x05\n" +
+	"\x1cfotogal/image/v1/image.proto\x12\x10fotogal.image.v1\x1a\"fotogal/activity/v1/activity.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf1\x05\n" +
 	"\x05Image\x12\x19\n" +
 	"\bimage_id\x18\x01 \x01(\tR\aimageId\x12\x19\n" +
 	"\bowner_id\x18\x02 \x01(\tR\aownerId\x12%\n" +
@@ -2287,7 +2849,21 @@ const file_fotogal_image_v1_image_proto_rawDesc = "" +
 	"\tthumb_url\x18\x11 \x01(\tR\bthumbUrl\x12\x1f\n" +
 	"\vdisplay_url\x18\x12 \x01(\tR\n" +
 	"displayUrl\x12!\n" +
-	"\foriginal_url\x18\x13 \x01(\tR\voriginalUrl\"\xf3\x01\n" +
+	"\foriginal_url\x18\x13 \x01(\tR\voriginalUrl\x12#\n" +
+	"\rcomment_count\x18\x14 \x01(\x03R\fcommentCount\x12+\n" +
+	"\x11comments_disabled\x18\x15 \x01(\bR\x10commentsDisabled\"\xa5\x02\n" +
+	"\aComment\x12\x1d\n" +
+	"\n" +
+	"comment_id\x18\x01 \x01(\tR\tcommentId\x12\x19\n" +
+	"\bimage_id\x18\x02 \x01(\tR\aimageId\x12\x1b\n" +
+	"\tauthor_id\x18\x03 \x01(\tR\bauthorId\x12'\n" +
+	"\x0fauthor_username\x18\x04 \x01(\tR\x0eauthorUsername\x12*\n" +
+	"\x11author_avatar_url\x18\x05 \x01(\tR\x0fauthorAvatarUrl\x12\x12\n" +
+	"\x04text\x18\x06 \x01(\tR\x04text\x12;\n" +
+	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x12\x1d\n" +
+	"\n" +
+	"can_delete\x18\b \x01(\bR\tcanDelete\"\xf3\x01\n" +
 	"\vContentInfo\x12!\n" +
 	"\fcontent_type\x18\x01 \x01(\tR\vcontentType\x12\x1d\n" +
 	"\n" +
@@ -2310,10 +2886,12 @@ const file_fotogal_image_v1_image_proto_rawDesc = "" +
 	"\x0fGetImageRequest\x12\x19\n" +
 	"\bimage_id\x18\x01 \x01(\tR\aimageId\"A\n" +
 	"\x10GetImageResponse\x12-\n" +
-	"\x05image\x18\x01 \x01(\v2\x17.fotogal.image.v1.ImageR\x05image\"I\n" +
+	"\x05image\x18\x01 \x01(\v2\x17.fotogal.image.v1.ImageR\x05image\"\x91\x01\n" +
 	"\x12UpdateImageRequest\x12\x19\n" +
 	"\bimage_id\x18\x01 \x01(\tR\aimageId\x12\x18\n" +
-	"\acaption\x18\x02 \x01(\tR\acaption\"D\n" +
+	"\acaption\x18\x02 \x01(\tR\acaption\x120\n" +
+	"\x11comments_disabled\x18\x03 \x01(\bH\x00R\x10commentsDisabled\x88\x01\x01B\x14\n" +
+	"\x12_comments_disabled\"D\n" +
 	"\x13UpdateImageResponse\x12-\n" +
 	"\x05image\x18\x01 \x01(\v2\x17.fotogal.image.v1.ImageR\x05image\"/\n" +
 	"\x12DeleteImageRequest\x12\x19\n" +
@@ -2394,12 +2972,36 @@ const file_fotogal_image_v1_image_proto_rawDesc = "" +
 	"\x06counts\x18\x01 \x03(\v21.fotogal.image.v1.CountImagesResponse.CountsEntryR\x06counts\x1a9\n" +
 	"\vCountsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01*n\n" +
+	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"B\n" +
+	"\x11AddCommentRequest\x12\x19\n" +
+	"\bimage_id\x18\x01 \x01(\tR\aimageId\x12\x12\n" +
+	"\x04text\x18\x02 \x01(\tR\x04text\"I\n" +
+	"\x12AddCommentResponse\x123\n" +
+	"\acomment\x18\x01 \x01(\v2\x19.fotogal.image.v1.CommentR\acomment\"\x8f\x01\n" +
+	"\x13ListCommentsRequest\x12\x19\n" +
+	"\bimage_id\x18\x01 \x01(\tR\aimageId\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\x12!\n" +
+	"\fnewest_first\x18\x04 \x01(\bR\vnewestFirst\"u\n" +
+	"\x14ListCommentsResponse\x125\n" +
+	"\bcomments\x18\x01 \x03(\v2\x19.fotogal.image.v1.CommentR\bcomments\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"P\n" +
+	"\x14DeleteCommentRequest\x12\x19\n" +
+	"\bimage_id\x18\x01 \x01(\tR\aimageId\x12\x1d\n" +
+	"\n" +
+	"comment_id\x18\x02 \x01(\tR\tcommentId\"\x17\n" +
+	"\x15DeleteCommentResponse\"j\n" +
+	"\x18ListActivityAfterRequest\x121\n" +
+	"\x05after\x18\x01 \x01(\v2\x1b.fotogal.activity.v1.CursorR\x05after\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\"O\n" +
+	"\x19ListActivityAfterResponse\x122\n" +
+	"\x06events\x18\x01 \x03(\v2\x1a.fotogal.activity.v1.EventR\x06events*n\n" +
 	"\tImageSize\x12\x1a\n" +
 	"\x16IMAGE_SIZE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10IMAGE_SIZE_THUMB\x10\x01\x12\x16\n" +
 	"\x12IMAGE_SIZE_DISPLAY\x10\x02\x12\x17\n" +
-	"\x13IMAGE_SIZE_ORIGINAL\x10\x032\xec\b\n" +
+	"\x13IMAGE_SIZE_ORIGINAL\x10\x032\x86\v\n" +
 	"\fImageService\x12\\\n" +
 	"\vUploadImage\x12$.fotogal.image.v1.UploadImageRequest\x1a%.fotogal.image.v1.UploadImageResponse(\x01\x12Q\n" +
 	"\bGetImage\x12!.fotogal.image.v1.GetImageRequest\x1a\".fotogal.image.v1.GetImageResponse\x12Z\n" +
@@ -2412,12 +3014,17 @@ const file_fotogal_image_v1_image_proto_rawDesc = "" +
 	"\fDislikeImage\x12%.fotogal.image.v1.DislikeImageRequest\x1a&.fotogal.image.v1.DislikeImageResponse\x12c\n" +
 	"\x0eUndislikeImage\x12'.fotogal.image.v1.UndislikeImageRequest\x1a(.fotogal.image.v1.UndislikeImageResponse\x12V\n" +
 	"\tSetAvatar\x12\".fotogal.image.v1.SetAvatarRequest\x1a#.fotogal.image.v1.SetAvatarResponse(\x01\x12V\n" +
-	"\tGetAvatar\x12\".fotogal.image.v1.GetAvatarRequest\x1a#.fotogal.image.v1.GetAvatarResponse0\x012\xaa\x03\n" +
+	"\tGetAvatar\x12\".fotogal.image.v1.GetAvatarRequest\x1a#.fotogal.image.v1.GetAvatarResponse0\x01\x12W\n" +
+	"\n" +
+	"AddComment\x12#.fotogal.image.v1.AddCommentRequest\x1a$.fotogal.image.v1.AddCommentResponse\x12]\n" +
+	"\fListComments\x12%.fotogal.image.v1.ListCommentsRequest\x1a&.fotogal.image.v1.ListCommentsResponse\x12`\n" +
+	"\rDeleteComment\x12&.fotogal.image.v1.DeleteCommentRequest\x1a'.fotogal.image.v1.DeleteCommentResponse2\x98\x04\n" +
 	"\x14ImageInternalService\x12i\n" +
 	"\x10ListOwnersImages\x12).fotogal.image.v1.ListOwnersImagesRequest\x1a*.fotogal.image.v1.ListOwnersImagesResponse\x12c\n" +
 	"\x0eBatchGetImages\x12'.fotogal.image.v1.BatchGetImagesRequest\x1a(.fotogal.image.v1.BatchGetImagesResponse\x12Z\n" +
 	"\vCountImages\x12$.fotogal.image.v1.CountImagesRequest\x1a%.fotogal.image.v1.CountImagesResponse\x12f\n" +
-	"\x0fListImagesAfter\x12(.fotogal.image.v1.ListImagesAfterRequest\x1a).fotogal.image.v1.ListImagesAfterResponseB;Z9github.com/fotogal/fotogal/proto/fotogal/image/v1;imagev1b\x06proto3"
+	"\x0fListImagesAfter\x12(.fotogal.image.v1.ListImagesAfterRequest\x1a).fotogal.image.v1.ListImagesAfterResponse\x12l\n" +
+	"\x11ListActivityAfter\x12*.fotogal.image.v1.ListActivityAfterRequest\x1a+.fotogal.image.v1.ListActivityAfterResponseB;Z9github.com/fotogal/fotogal/proto/fotogal/image/v1;imagev1b\x06proto3"
 
 var (
 	file_fotogal_image_v1_image_proto_rawDescOnce sync.Once
@@ -2432,109 +3039,133 @@ func file_fotogal_image_v1_image_proto_rawDescGZIP() []byte {
 }
 
 var file_fotogal_image_v1_image_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_fotogal_image_v1_image_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
+var file_fotogal_image_v1_image_proto_msgTypes = make([]protoimpl.MessageInfo, 46)
 var file_fotogal_image_v1_image_proto_goTypes = []any{
-	(ImageSize)(0),                   // 0: fotogal.image.v1.ImageSize
-	(*Image)(nil),                    // 1: fotogal.image.v1.Image
-	(*ContentInfo)(nil),              // 2: fotogal.image.v1.ContentInfo
-	(*UploadMetadata)(nil),           // 3: fotogal.image.v1.UploadMetadata
-	(*UploadImageRequest)(nil),       // 4: fotogal.image.v1.UploadImageRequest
-	(*UploadImageResponse)(nil),      // 5: fotogal.image.v1.UploadImageResponse
-	(*GetImageRequest)(nil),          // 6: fotogal.image.v1.GetImageRequest
-	(*GetImageResponse)(nil),         // 7: fotogal.image.v1.GetImageResponse
-	(*UpdateImageRequest)(nil),       // 8: fotogal.image.v1.UpdateImageRequest
-	(*UpdateImageResponse)(nil),      // 9: fotogal.image.v1.UpdateImageResponse
-	(*DeleteImageRequest)(nil),       // 10: fotogal.image.v1.DeleteImageRequest
-	(*DeleteImageResponse)(nil),      // 11: fotogal.image.v1.DeleteImageResponse
-	(*GetImageContentRequest)(nil),   // 12: fotogal.image.v1.GetImageContentRequest
-	(*GetImageContentResponse)(nil),  // 13: fotogal.image.v1.GetImageContentResponse
-	(*ListUserImagesRequest)(nil),    // 14: fotogal.image.v1.ListUserImagesRequest
-	(*ListUserImagesResponse)(nil),   // 15: fotogal.image.v1.ListUserImagesResponse
-	(*LikeImageRequest)(nil),         // 16: fotogal.image.v1.LikeImageRequest
-	(*LikeImageResponse)(nil),        // 17: fotogal.image.v1.LikeImageResponse
-	(*UnlikeImageRequest)(nil),       // 18: fotogal.image.v1.UnlikeImageRequest
-	(*UnlikeImageResponse)(nil),      // 19: fotogal.image.v1.UnlikeImageResponse
-	(*DislikeImageRequest)(nil),      // 20: fotogal.image.v1.DislikeImageRequest
-	(*DislikeImageResponse)(nil),     // 21: fotogal.image.v1.DislikeImageResponse
-	(*UndislikeImageRequest)(nil),    // 22: fotogal.image.v1.UndislikeImageRequest
-	(*UndislikeImageResponse)(nil),   // 23: fotogal.image.v1.UndislikeImageResponse
-	(*SetAvatarRequest)(nil),         // 24: fotogal.image.v1.SetAvatarRequest
-	(*SetAvatarResponse)(nil),        // 25: fotogal.image.v1.SetAvatarResponse
-	(*GetAvatarRequest)(nil),         // 26: fotogal.image.v1.GetAvatarRequest
-	(*GetAvatarResponse)(nil),        // 27: fotogal.image.v1.GetAvatarResponse
-	(*ImageCursor)(nil),              // 28: fotogal.image.v1.ImageCursor
-	(*ListOwnersImagesRequest)(nil),  // 29: fotogal.image.v1.ListOwnersImagesRequest
-	(*ListOwnersImagesResponse)(nil), // 30: fotogal.image.v1.ListOwnersImagesResponse
-	(*BatchGetImagesRequest)(nil),    // 31: fotogal.image.v1.BatchGetImagesRequest
-	(*BatchGetImagesResponse)(nil),   // 32: fotogal.image.v1.BatchGetImagesResponse
-	(*ListImagesAfterRequest)(nil),   // 33: fotogal.image.v1.ListImagesAfterRequest
-	(*ListImagesAfterResponse)(nil),  // 34: fotogal.image.v1.ListImagesAfterResponse
-	(*CountImagesRequest)(nil),       // 35: fotogal.image.v1.CountImagesRequest
-	(*CountImagesResponse)(nil),      // 36: fotogal.image.v1.CountImagesResponse
-	nil,                              // 37: fotogal.image.v1.CountImagesResponse.CountsEntry
-	(*timestamppb.Timestamp)(nil),    // 38: google.protobuf.Timestamp
+	(ImageSize)(0),                    // 0: fotogal.image.v1.ImageSize
+	(*Image)(nil),                     // 1: fotogal.image.v1.Image
+	(*Comment)(nil),                   // 2: fotogal.image.v1.Comment
+	(*ContentInfo)(nil),               // 3: fotogal.image.v1.ContentInfo
+	(*UploadMetadata)(nil),            // 4: fotogal.image.v1.UploadMetadata
+	(*UploadImageRequest)(nil),        // 5: fotogal.image.v1.UploadImageRequest
+	(*UploadImageResponse)(nil),       // 6: fotogal.image.v1.UploadImageResponse
+	(*GetImageRequest)(nil),           // 7: fotogal.image.v1.GetImageRequest
+	(*GetImageResponse)(nil),          // 8: fotogal.image.v1.GetImageResponse
+	(*UpdateImageRequest)(nil),        // 9: fotogal.image.v1.UpdateImageRequest
+	(*UpdateImageResponse)(nil),       // 10: fotogal.image.v1.UpdateImageResponse
+	(*DeleteImageRequest)(nil),        // 11: fotogal.image.v1.DeleteImageRequest
+	(*DeleteImageResponse)(nil),       // 12: fotogal.image.v1.DeleteImageResponse
+	(*GetImageContentRequest)(nil),    // 13: fotogal.image.v1.GetImageContentRequest
+	(*GetImageContentResponse)(nil),   // 14: fotogal.image.v1.GetImageContentResponse
+	(*ListUserImagesRequest)(nil),     // 15: fotogal.image.v1.ListUserImagesRequest
+	(*ListUserImagesResponse)(nil),    // 16: fotogal.image.v1.ListUserImagesResponse
+	(*LikeImageRequest)(nil),          // 17: fotogal.image.v1.LikeImageRequest
+	(*LikeImageResponse)(nil),         // 18: fotogal.image.v1.LikeImageResponse
+	(*UnlikeImageRequest)(nil),        // 19: fotogal.image.v1.UnlikeImageRequest
+	(*UnlikeImageResponse)(nil),       // 20: fotogal.image.v1.UnlikeImageResponse
+	(*DislikeImageRequest)(nil),       // 21: fotogal.image.v1.DislikeImageRequest
+	(*DislikeImageResponse)(nil),      // 22: fotogal.image.v1.DislikeImageResponse
+	(*UndislikeImageRequest)(nil),     // 23: fotogal.image.v1.UndislikeImageRequest
+	(*UndislikeImageResponse)(nil),    // 24: fotogal.image.v1.UndislikeImageResponse
+	(*SetAvatarRequest)(nil),          // 25: fotogal.image.v1.SetAvatarRequest
+	(*SetAvatarResponse)(nil),         // 26: fotogal.image.v1.SetAvatarResponse
+	(*GetAvatarRequest)(nil),          // 27: fotogal.image.v1.GetAvatarRequest
+	(*GetAvatarResponse)(nil),         // 28: fotogal.image.v1.GetAvatarResponse
+	(*ImageCursor)(nil),               // 29: fotogal.image.v1.ImageCursor
+	(*ListOwnersImagesRequest)(nil),   // 30: fotogal.image.v1.ListOwnersImagesRequest
+	(*ListOwnersImagesResponse)(nil),  // 31: fotogal.image.v1.ListOwnersImagesResponse
+	(*BatchGetImagesRequest)(nil),     // 32: fotogal.image.v1.BatchGetImagesRequest
+	(*BatchGetImagesResponse)(nil),    // 33: fotogal.image.v1.BatchGetImagesResponse
+	(*ListImagesAfterRequest)(nil),    // 34: fotogal.image.v1.ListImagesAfterRequest
+	(*ListImagesAfterResponse)(nil),   // 35: fotogal.image.v1.ListImagesAfterResponse
+	(*CountImagesRequest)(nil),        // 36: fotogal.image.v1.CountImagesRequest
+	(*CountImagesResponse)(nil),       // 37: fotogal.image.v1.CountImagesResponse
+	(*AddCommentRequest)(nil),         // 38: fotogal.image.v1.AddCommentRequest
+	(*AddCommentResponse)(nil),        // 39: fotogal.image.v1.AddCommentResponse
+	(*ListCommentsRequest)(nil),       // 40: fotogal.image.v1.ListCommentsRequest
+	(*ListCommentsResponse)(nil),      // 41: fotogal.image.v1.ListCommentsResponse
+	(*DeleteCommentRequest)(nil),      // 42: fotogal.image.v1.DeleteCommentRequest
+	(*DeleteCommentResponse)(nil),     // 43: fotogal.image.v1.DeleteCommentResponse
+	(*ListActivityAfterRequest)(nil),  // 44: fotogal.image.v1.ListActivityAfterRequest
+	(*ListActivityAfterResponse)(nil), // 45: fotogal.image.v1.ListActivityAfterResponse
+	nil,                               // 46: fotogal.image.v1.CountImagesResponse.CountsEntry
+	(*timestamppb.Timestamp)(nil),     // 47: google.protobuf.Timestamp
+	(*v1.Cursor)(nil),                 // 48: fotogal.activity.v1.Cursor
+	(*v1.Event)(nil),                  // 49: fotogal.activity.v1.Event
 }
 var file_fotogal_image_v1_image_proto_depIdxs = []int32{
-	38, // 0: fotogal.image.v1.Image.create_time:type_name -> google.protobuf.Timestamp
-	38, // 1: fotogal.image.v1.Image.update_time:type_name -> google.protobuf.Timestamp
-	38, // 2: fotogal.image.v1.ContentInfo.modify_time:type_name -> google.protobuf.Timestamp
-	3,  // 3: fotogal.image.v1.UploadImageRequest.metadata:type_name -> fotogal.image.v1.UploadMetadata
-	1,  // 4: fotogal.image.v1.UploadImageResponse.image:type_name -> fotogal.image.v1.Image
-	1,  // 5: fotogal.image.v1.GetImageResponse.image:type_name -> fotogal.image.v1.Image
-	1,  // 6: fotogal.image.v1.UpdateImageResponse.image:type_name -> fotogal.image.v1.Image
-	0,  // 7: fotogal.image.v1.GetImageContentRequest.size:type_name -> fotogal.image.v1.ImageSize
-	2,  // 8: fotogal.image.v1.GetImageContentResponse.info:type_name -> fotogal.image.v1.ContentInfo
-	1,  // 9: fotogal.image.v1.ListUserImagesResponse.images:type_name -> fotogal.image.v1.Image
-	1,  // 10: fotogal.image.v1.LikeImageResponse.image:type_name -> fotogal.image.v1.Image
-	1,  // 11: fotogal.image.v1.UnlikeImageResponse.image:type_name -> fotogal.image.v1.Image
-	1,  // 12: fotogal.image.v1.DislikeImageResponse.image:type_name -> fotogal.image.v1.Image
-	1,  // 13: fotogal.image.v1.UndislikeImageResponse.image:type_name -> fotogal.image.v1.Image
-	3,  // 14: fotogal.image.v1.SetAvatarRequest.metadata:type_name -> fotogal.image.v1.UploadMetadata
-	2,  // 15: fotogal.image.v1.GetAvatarResponse.info:type_name -> fotogal.image.v1.ContentInfo
-	38, // 16: fotogal.image.v1.ImageCursor.create_time:type_name -> google.protobuf.Timestamp
-	28, // 17: fotogal.image.v1.ListOwnersImagesRequest.before:type_name -> fotogal.image.v1.ImageCursor
-	1,  // 18: fotogal.image.v1.ListOwnersImagesResponse.images:type_name -> fotogal.image.v1.Image
-	1,  // 19: fotogal.image.v1.BatchGetImagesResponse.images:type_name -> fotogal.image.v1.Image
-	28, // 20: fotogal.image.v1.ListImagesAfterRequest.after:type_name -> fotogal.image.v1.ImageCursor
-	1,  // 21: fotogal.image.v1.ListImagesAfterResponse.images:type_name -> fotogal.image.v1.Image
-	37, // 22: fotogal.image.v1.CountImagesResponse.counts:type_name -> fotogal.image.v1.CountImagesResponse.CountsEntry
-	4,  // 23: fotogal.image.v1.ImageService.UploadImage:input_type -> fotogal.image.v1.UploadImageRequest
-	6,  // 24: fotogal.image.v1.ImageService.GetImage:input_type -> fotogal.image.v1.GetImageRequest
-	8,  // 25: fotogal.image.v1.ImageService.UpdateImage:input_type -> fotogal.image.v1.UpdateImageRequest
-	10, // 26: fotogal.image.v1.ImageService.DeleteImage:input_type -> fotogal.image.v1.DeleteImageRequest
-	12, // 27: fotogal.image.v1.ImageService.GetImageContent:input_type -> fotogal.image.v1.GetImageContentRequest
-	14, // 28: fotogal.image.v1.ImageService.ListUserImages:input_type -> fotogal.image.v1.ListUserImagesRequest
-	16, // 29: fotogal.image.v1.ImageService.LikeImage:input_type -> fotogal.image.v1.LikeImageRequest
-	18, // 30: fotogal.image.v1.ImageService.UnlikeImage:input_type -> fotogal.image.v1.UnlikeImageRequest
-	20, // 31: fotogal.image.v1.ImageService.DislikeImage:input_type -> fotogal.image.v1.DislikeImageRequest
-	22, // 32: fotogal.image.v1.ImageService.UndislikeImage:input_type -> fotogal.image.v1.UndislikeImageRequest
-	24, // 33: fotogal.image.v1.ImageService.SetAvatar:input_type -> fotogal.image.v1.SetAvatarRequest
-	26, // 34: fotogal.image.v1.ImageService.GetAvatar:input_type -> fotogal.image.v1.GetAvatarRequest
-	29, // 35: fotogal.image.v1.ImageInternalService.ListOwnersImages:input_type -> fotogal.image.v1.ListOwnersImagesRequest
-	31, // 36: fotogal.image.v1.ImageInternalService.BatchGetImages:input_type -> fotogal.image.v1.BatchGetImagesRequest
-	35, // 37: fotogal.image.v1.ImageInternalService.CountImages:input_type -> fotogal.image.v1.CountImagesRequest
-	33, // 38: fotogal.image.v1.ImageInternalService.ListImagesAfter:input_type -> fotogal.image.v1.ListImagesAfterRequest
-	5,  // 39: fotogal.image.v1.ImageService.UploadImage:output_type -> fotogal.image.v1.UploadImageResponse
-	7,  // 40: fotogal.image.v1.ImageService.GetImage:output_type -> fotogal.image.v1.GetImageResponse
-	9,  // 41: fotogal.image.v1.ImageService.UpdateImage:output_type -> fotogal.image.v1.UpdateImageResponse
-	11, // 42: fotogal.image.v1.ImageService.DeleteImage:output_type -> fotogal.image.v1.DeleteImageResponse
-	13, // 43: fotogal.image.v1.ImageService.GetImageContent:output_type -> fotogal.image.v1.GetImageContentResponse
-	15, // 44: fotogal.image.v1.ImageService.ListUserImages:output_type -> fotogal.image.v1.ListUserImagesResponse
-	17, // 45: fotogal.image.v1.ImageService.LikeImage:output_type -> fotogal.image.v1.LikeImageResponse
-	19, // 46: fotogal.image.v1.ImageService.UnlikeImage:output_type -> fotogal.image.v1.UnlikeImageResponse
-	21, // 47: fotogal.image.v1.ImageService.DislikeImage:output_type -> fotogal.image.v1.DislikeImageResponse
-	23, // 48: fotogal.image.v1.ImageService.UndislikeImage:output_type -> fotogal.image.v1.UndislikeImageResponse
-	25, // 49: fotogal.image.v1.ImageService.SetAvatar:output_type -> fotogal.image.v1.SetAvatarResponse
-	27, // 50: fotogal.image.v1.ImageService.GetAvatar:output_type -> fotogal.image.v1.GetAvatarResponse
-	30, // 51: fotogal.image.v1.ImageInternalService.ListOwnersImages:output_type -> fotogal.image.v1.ListOwnersImagesResponse
-	32, // 52: fotogal.image.v1.ImageInternalService.BatchGetImages:output_type -> fotogal.image.v1.BatchGetImagesResponse
-	36, // 53: fotogal.image.v1.ImageInternalService.CountImages:output_type -> fotogal.image.v1.CountImagesResponse
-	34, // 54: fotogal.image.v1.ImageInternalService.ListImagesAfter:output_type -> fotogal.image.v1.ListImagesAfterResponse
-	39, // [39:55] is the sub-list for method output_type
-	23, // [23:39] is the sub-list for method input_type
-	23, // [23:23] is the sub-list for extension type_name
-	23, // [23:23] is the sub-list for extension extendee
-	0,  // [0:23] is the sub-list for field type_name
+	47, // 0: fotogal.image.v1.Image.create_time:type_name -> google.protobuf.Timestamp
+	47, // 1: fotogal.image.v1.Image.update_time:type_name -> google.protobuf.Timestamp
+	47, // 2: fotogal.image.v1.Comment.create_time:type_name -> google.protobuf.Timestamp
+	47, // 3: fotogal.image.v1.ContentInfo.modify_time:type_name -> google.protobuf.Timestamp
+	4,  // 4: fotogal.image.v1.UploadImageRequest.metadata:type_name -> fotogal.image.v1.UploadMetadata
+	1,  // 5: fotogal.image.v1.UploadImageResponse.image:type_name -> fotogal.image.v1.Image
+	1,  // 6: fotogal.image.v1.GetImageResponse.image:type_name -> fotogal.image.v1.Image
+	1,  // 7: fotogal.image.v1.UpdateImageResponse.image:type_name -> fotogal.image.v1.Image
+	0,  // 8: fotogal.image.v1.GetImageContentRequest.size:type_name -> fotogal.image.v1.ImageSize
+	3,  // 9: fotogal.image.v1.GetImageContentResponse.info:type_name -> fotogal.image.v1.ContentInfo
+	1,  // 10: fotogal.image.v1.ListUserImagesResponse.images:type_name -> fotogal.image.v1.Image
+	1,  // 11: fotogal.image.v1.LikeImageResponse.image:type_name -> fotogal.image.v1.Image
+	1,  // 12: fotogal.image.v1.UnlikeImageResponse.image:type_name -> fotogal.image.v1.Image
+	1,  // 13: fotogal.image.v1.DislikeImageResponse.image:type_name -> fotogal.image.v1.Image
+	1,  // 14: fotogal.image.v1.UndislikeImageResponse.image:type_name -> fotogal.image.v1.Image
+	4,  // 15: fotogal.image.v1.SetAvatarRequest.metadata:type_name -> fotogal.image.v1.UploadMetadata
+	3,  // 16: fotogal.image.v1.GetAvatarResponse.info:type_name -> fotogal.image.v1.ContentInfo
+	47, // 17: fotogal.image.v1.ImageCursor.create_time:type_name -> google.protobuf.Timestamp
+	29, // 18: fotogal.image.v1.ListOwnersImagesRequest.before:type_name -> fotogal.image.v1.ImageCursor
+	1,  // 19: fotogal.image.v1.ListOwnersImagesResponse.images:type_name -> fotogal.image.v1.Image
+	1,  // 20: fotogal.image.v1.BatchGetImagesResponse.images:type_name -> fotogal.image.v1.Image
+	29, // 21: fotogal.image.v1.ListImagesAfterRequest.after:type_name -> fotogal.image.v1.ImageCursor
+	1,  // 22: fotogal.image.v1.ListImagesAfterResponse.images:type_name -> fotogal.image.v1.Image
+	46, // 23: fotogal.image.v1.CountImagesResponse.counts:type_name -> fotogal.image.v1.CountImagesResponse.CountsEntry
+	2,  // 24: fotogal.image.v1.AddCommentResponse.comment:type_name -> fotogal.image.v1.Comment
+	2,  // 25: fotogal.image.v1.ListCommentsResponse.comments:type_name -> fotogal.image.v1.Comment
+	48, // 26: fotogal.image.v1.ListActivityAfterRequest.after:type_name -> fotogal.activity.v1.Cursor
+	49, // 27: fotogal.image.v1.ListActivityAfterResponse.events:type_name -> fotogal.activity.v1.Event
+	5,  // 28: fotogal.image.v1.ImageService.UploadImage:input_type -> fotogal.image.v1.UploadImageRequest
+	7,  // 29: fotogal.image.v1.ImageService.GetImage:input_type -> fotogal.image.v1.GetImageRequest
+	9,  // 30: fotogal.image.v1.ImageService.UpdateImage:input_type -> fotogal.image.v1.UpdateImageRequest
+	11, // 31: fotogal.image.v1.ImageService.DeleteImage:input_type -> fotogal.image.v1.DeleteImageRequest
+	13, // 32: fotogal.image.v1.ImageService.GetImageContent:input_type -> fotogal.image.v1.GetImageContentRequest
+	15, // 33: fotogal.image.v1.ImageService.ListUserImages:input_type -> fotogal.image.v1.ListUserImagesRequest
+	17, // 34: fotogal.image.v1.ImageService.LikeImage:input_type -> fotogal.image.v1.LikeImageRequest
+	19, // 35: fotogal.image.v1.ImageService.UnlikeImage:input_type -> fotogal.image.v1.UnlikeImageRequest
+	21, // 36: fotogal.image.v1.ImageService.DislikeImage:input_type -> fotogal.image.v1.DislikeImageRequest
+	23, // 37: fotogal.image.v1.ImageService.UndislikeImage:input_type -> fotogal.image.v1.UndislikeImageRequest
+	25, // 38: fotogal.image.v1.ImageService.SetAvatar:input_type -> fotogal.image.v1.SetAvatarRequest
+	27, // 39: fotogal.image.v1.ImageService.GetAvatar:input_type -> fotogal.image.v1.GetAvatarRequest
+	38, // 40: fotogal.image.v1.ImageService.AddComment:input_type -> fotogal.image.v1.AddCommentRequest
+	40, // 41: fotogal.image.v1.ImageService.ListComments:input_type -> fotogal.image.v1.ListCommentsRequest
+	42, // 42: fotogal.image.v1.ImageService.DeleteComment:input_type -> fotogal.image.v1.DeleteCommentRequest
+	30, // 43: fotogal.image.v1.ImageInternalService.ListOwnersImages:input_type -> fotogal.image.v1.ListOwnersImagesRequest
+	32, // 44: fotogal.image.v1.ImageInternalService.BatchGetImages:input_type -> fotogal.image.v1.BatchGetImagesRequest
+	36, // 45: fotogal.image.v1.ImageInternalService.CountImages:input_type -> fotogal.image.v1.CountImagesRequest
+	34, // 46: fotogal.image.v1.ImageInternalService.ListImagesAfter:input_type -> fotogal.image.v1.ListImagesAfterRequest
+	44, // 47: fotogal.image.v1.ImageInternalService.ListActivityAfter:input_type -> fotogal.image.v1.ListActivityAfterRequest
+	6,  // 48: fotogal.image.v1.ImageService.UploadImage:output_type -> fotogal.image.v1.UploadImageResponse
+	8,  // 49: fotogal.image.v1.ImageService.GetImage:output_type -> fotogal.image.v1.GetImageResponse
+	10, // 50: fotogal.image.v1.ImageService.UpdateImage:output_type -> fotogal.image.v1.UpdateImageResponse
+	12, // 51: fotogal.image.v1.ImageService.DeleteImage:output_type -> fotogal.image.v1.DeleteImageResponse
+	14, // 52: fotogal.image.v1.ImageService.GetImageContent:output_type -> fotogal.image.v1.GetImageContentResponse
+	16, // 53: fotogal.image.v1.ImageService.ListUserImages:output_type -> fotogal.image.v1.ListUserImagesResponse
+	18, // 54: fotogal.image.v1.ImageService.LikeImage:output_type -> fotogal.image.v1.LikeImageResponse
+	20, // 55: fotogal.image.v1.ImageService.UnlikeImage:output_type -> fotogal.image.v1.UnlikeImageResponse
+	22, // 56: fotogal.image.v1.ImageService.DislikeImage:output_type -> fotogal.image.v1.DislikeImageResponse
+	24, // 57: fotogal.image.v1.ImageService.UndislikeImage:output_type -> fotogal.image.v1.UndislikeImageResponse
+	26, // 58: fotogal.image.v1.ImageService.SetAvatar:output_type -> fotogal.image.v1.SetAvatarResponse
+	28, // 59: fotogal.image.v1.ImageService.GetAvatar:output_type -> fotogal.image.v1.GetAvatarResponse
+	39, // 60: fotogal.image.v1.ImageService.AddComment:output_type -> fotogal.image.v1.AddCommentResponse
+	41, // 61: fotogal.image.v1.ImageService.ListComments:output_type -> fotogal.image.v1.ListCommentsResponse
+	43, // 62: fotogal.image.v1.ImageService.DeleteComment:output_type -> fotogal.image.v1.DeleteCommentResponse
+	31, // 63: fotogal.image.v1.ImageInternalService.ListOwnersImages:output_type -> fotogal.image.v1.ListOwnersImagesResponse
+	33, // 64: fotogal.image.v1.ImageInternalService.BatchGetImages:output_type -> fotogal.image.v1.BatchGetImagesResponse
+	37, // 65: fotogal.image.v1.ImageInternalService.CountImages:output_type -> fotogal.image.v1.CountImagesResponse
+	35, // 66: fotogal.image.v1.ImageInternalService.ListImagesAfter:output_type -> fotogal.image.v1.ListImagesAfterResponse
+	45, // 67: fotogal.image.v1.ImageInternalService.ListActivityAfter:output_type -> fotogal.image.v1.ListActivityAfterResponse
+	48, // [48:68] is the sub-list for method output_type
+	28, // [28:48] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_fotogal_image_v1_image_proto_init() }
@@ -2542,19 +3173,20 @@ func file_fotogal_image_v1_image_proto_init() {
 	if File_fotogal_image_v1_image_proto != nil {
 		return
 	}
-	file_fotogal_image_v1_image_proto_msgTypes[3].OneofWrappers = []any{
+	file_fotogal_image_v1_image_proto_msgTypes[4].OneofWrappers = []any{
 		(*UploadImageRequest_Metadata)(nil),
 		(*UploadImageRequest_Chunk)(nil),
 	}
-	file_fotogal_image_v1_image_proto_msgTypes[12].OneofWrappers = []any{
+	file_fotogal_image_v1_image_proto_msgTypes[8].OneofWrappers = []any{}
+	file_fotogal_image_v1_image_proto_msgTypes[13].OneofWrappers = []any{
 		(*GetImageContentResponse_Info)(nil),
 		(*GetImageContentResponse_Chunk)(nil),
 	}
-	file_fotogal_image_v1_image_proto_msgTypes[23].OneofWrappers = []any{
+	file_fotogal_image_v1_image_proto_msgTypes[24].OneofWrappers = []any{
 		(*SetAvatarRequest_Metadata)(nil),
 		(*SetAvatarRequest_Chunk)(nil),
 	}
-	file_fotogal_image_v1_image_proto_msgTypes[26].OneofWrappers = []any{
+	file_fotogal_image_v1_image_proto_msgTypes[27].OneofWrappers = []any{
 		(*GetAvatarResponse_Info)(nil),
 		(*GetAvatarResponse_Chunk)(nil),
 	}
@@ -2564,7 +3196,7 @@ func file_fotogal_image_v1_image_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_fotogal_image_v1_image_proto_rawDesc), len(file_fotogal_image_v1_image_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   37,
+			NumMessages:   46,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

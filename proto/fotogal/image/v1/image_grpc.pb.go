@@ -34,6 +34,9 @@ const (
 	ImageService_UndislikeImage_FullMethodName  = "/fotogal.image.v1.ImageService/UndislikeImage"
 	ImageService_SetAvatar_FullMethodName       = "/fotogal.image.v1.ImageService/SetAvatar"
 	ImageService_GetAvatar_FullMethodName       = "/fotogal.image.v1.ImageService/GetAvatar"
+	ImageService_AddComment_FullMethodName      = "/fotogal.image.v1.ImageService/AddComment"
+	ImageService_ListComments_FullMethodName    = "/fotogal.image.v1.ImageService/ListComments"
+	ImageService_DeleteComment_FullMethodName   = "/fotogal.image.v1.ImageService/DeleteComment"
 )
 
 // ImageServiceClient is the client API for ImageService service.
@@ -55,9 +58,11 @@ type ImageServiceClient interface {
 	UploadImage(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[UploadImageRequest, UploadImageResponse], error)
 	// GetImage returns a photo's metadata.
 	GetImage(ctx context.Context, in *GetImageRequest, opts ...grpc.CallOption) (*GetImageResponse, error)
-	// UpdateImage changes a photo's caption (owner only).
+	// UpdateImage changes a photo's caption, or whether it takes comments
+	// (owner only).
 	UpdateImage(ctx context.Context, in *UpdateImageRequest, opts ...grpc.CallOption) (*UpdateImageResponse, error)
-	// DeleteImage deletes a photo, its variants and reactions (owner only).
+	// DeleteImage deletes a photo, its variants, reactions and comments
+	// (owner only).
 	DeleteImage(ctx context.Context, in *DeleteImageRequest, opts ...grpc.CallOption) (*DeleteImageResponse, error)
 	// GetImageContent streams a photo's bytes: first a ContentInfo, then
 	// chunks.
@@ -78,6 +83,15 @@ type ImageServiceClient interface {
 	SetAvatar(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[SetAvatarRequest, SetAvatarResponse], error)
 	// GetAvatar streams a person's avatar: first a ContentInfo, then chunks.
 	GetAvatar(ctx context.Context, in *GetAvatarRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[GetAvatarResponse], error)
+	// AddComment adds the caller's comment under a photo they may see.
+	// FailedPrecondition when the photo's owner turned comments off.
+	AddComment(ctx context.Context, in *AddCommentRequest, opts ...grpc.CallOption) (*AddCommentResponse, error)
+	// ListComments lists a photo's comments, oldest first unless asked
+	// otherwise. A photo hidden from the caller hides its comments (NotFound).
+	ListComments(ctx context.Context, in *ListCommentsRequest, opts ...grpc.CallOption) (*ListCommentsResponse, error)
+	// DeleteComment deletes a comment. Its author and the photo's owner may;
+	// anyone else who sees the photo gets PermissionDenied.
+	DeleteComment(ctx context.Context, in *DeleteCommentRequest, opts ...grpc.CallOption) (*DeleteCommentResponse, error)
 }
 
 type imageServiceClient struct {
@@ -232,6 +246,36 @@ func (c *imageServiceClient) GetAvatar(ctx context.Context, in *GetAvatarRequest
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type ImageService_GetAvatarClient = grpc.ServerStreamingClient[GetAvatarResponse]
 
+func (c *imageServiceClient) AddComment(ctx context.Context, in *AddCommentRequest, opts ...grpc.CallOption) (*AddCommentResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AddCommentResponse)
+	err := c.cc.Invoke(ctx, ImageService_AddComment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *imageServiceClient) ListComments(ctx context.Context, in *ListCommentsRequest, opts ...grpc.CallOption) (*ListCommentsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListCommentsResponse)
+	err := c.cc.Invoke(ctx, ImageService_ListComments_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *imageServiceClient) DeleteComment(ctx context.Context, in *DeleteCommentRequest, opts ...grpc.CallOption) (*DeleteCommentResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteCommentResponse)
+	err := c.cc.Invoke(ctx, ImageService_DeleteComment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ImageServiceServer is the server API for ImageService service.
 // All implementations must embed UnimplementedImageServiceServer
 // for forward compatibility.
@@ -251,9 +295,11 @@ type ImageServiceServer interface {
 	UploadImage(grpc.ClientStreamingServer[UploadImageRequest, UploadImageResponse]) error
 	// GetImage returns a photo's metadata.
 	GetImage(context.Context, *GetImageRequest) (*GetImageResponse, error)
-	// UpdateImage changes a photo's caption (owner only).
+	// UpdateImage changes a photo's caption, or whether it takes comments
+	// (owner only).
 	UpdateImage(context.Context, *UpdateImageRequest) (*UpdateImageResponse, error)
-	// DeleteImage deletes a photo, its variants and reactions (owner only).
+	// DeleteImage deletes a photo, its variants, reactions and comments
+	// (owner only).
 	DeleteImage(context.Context, *DeleteImageRequest) (*DeleteImageResponse, error)
 	// GetImageContent streams a photo's bytes: first a ContentInfo, then
 	// chunks.
@@ -274,6 +320,15 @@ type ImageServiceServer interface {
 	SetAvatar(grpc.ClientStreamingServer[SetAvatarRequest, SetAvatarResponse]) error
 	// GetAvatar streams a person's avatar: first a ContentInfo, then chunks.
 	GetAvatar(*GetAvatarRequest, grpc.ServerStreamingServer[GetAvatarResponse]) error
+	// AddComment adds the caller's comment under a photo they may see.
+	// FailedPrecondition when the photo's owner turned comments off.
+	AddComment(context.Context, *AddCommentRequest) (*AddCommentResponse, error)
+	// ListComments lists a photo's comments, oldest first unless asked
+	// otherwise. A photo hidden from the caller hides its comments (NotFound).
+	ListComments(context.Context, *ListCommentsRequest) (*ListCommentsResponse, error)
+	// DeleteComment deletes a comment. Its author and the photo's owner may;
+	// anyone else who sees the photo gets PermissionDenied.
+	DeleteComment(context.Context, *DeleteCommentRequest) (*DeleteCommentResponse, error)
 	mustEmbedUnimplementedImageServiceServer()
 }
 
@@ -319,6 +374,15 @@ func (UnimplementedImageServiceServer) SetAvatar(grpc.ClientStreamingServer[SetA
 }
 func (UnimplementedImageServiceServer) GetAvatar(*GetAvatarRequest, grpc.ServerStreamingServer[GetAvatarResponse]) error {
 	return status.Error(codes.Unimplemented, "method GetAvatar not implemented")
+}
+func (UnimplementedImageServiceServer) AddComment(context.Context, *AddCommentRequest) (*AddCommentResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method AddComment not implemented")
+}
+func (UnimplementedImageServiceServer) ListComments(context.Context, *ListCommentsRequest) (*ListCommentsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListComments not implemented")
+}
+func (UnimplementedImageServiceServer) DeleteComment(context.Context, *DeleteCommentRequest) (*DeleteCommentResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteComment not implemented")
 }
 func (UnimplementedImageServiceServer) mustEmbedUnimplementedImageServiceServer() {}
 func (UnimplementedImageServiceServer) testEmbeddedByValue()                      {}
@@ -521,6 +585,60 @@ func _ImageService_GetAvatar_Handler(srv interface{}, stream grpc.ServerStream) 
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type ImageService_GetAvatarServer = grpc.ServerStreamingServer[GetAvatarResponse]
 
+func _ImageService_AddComment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AddCommentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ImageServiceServer).AddComment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ImageService_AddComment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ImageServiceServer).AddComment(ctx, req.(*AddCommentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ImageService_ListComments_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListCommentsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ImageServiceServer).ListComments(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ImageService_ListComments_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ImageServiceServer).ListComments(ctx, req.(*ListCommentsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ImageService_DeleteComment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteCommentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ImageServiceServer).DeleteComment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ImageService_DeleteComment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ImageServiceServer).DeleteComment(ctx, req.(*DeleteCommentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ImageService_ServiceDesc is the grpc.ServiceDesc for ImageService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -560,6 +678,18 @@ var ImageService_ServiceDesc = grpc.ServiceDesc{
 			MethodName: "UndislikeImage",
 			Handler:    _ImageService_UndislikeImage_Handler,
 		},
+		{
+			MethodName: "AddComment",
+			Handler:    _ImageService_AddComment_Handler,
+		},
+		{
+			MethodName: "ListComments",
+			Handler:    _ImageService_ListComments_Handler,
+		},
+		{
+			MethodName: "DeleteComment",
+			Handler:    _ImageService_DeleteComment_Handler,
+		},
 	},
 	Streams: []grpc.StreamDesc{
 		{
@@ -587,10 +717,11 @@ var ImageService_ServiceDesc = grpc.ServiceDesc{
 }
 
 const (
-	ImageInternalService_ListOwnersImages_FullMethodName = "/fotogal.image.v1.ImageInternalService/ListOwnersImages"
-	ImageInternalService_BatchGetImages_FullMethodName   = "/fotogal.image.v1.ImageInternalService/BatchGetImages"
-	ImageInternalService_CountImages_FullMethodName      = "/fotogal.image.v1.ImageInternalService/CountImages"
-	ImageInternalService_ListImagesAfter_FullMethodName  = "/fotogal.image.v1.ImageInternalService/ListImagesAfter"
+	ImageInternalService_ListOwnersImages_FullMethodName  = "/fotogal.image.v1.ImageInternalService/ListOwnersImages"
+	ImageInternalService_BatchGetImages_FullMethodName    = "/fotogal.image.v1.ImageInternalService/BatchGetImages"
+	ImageInternalService_CountImages_FullMethodName       = "/fotogal.image.v1.ImageInternalService/CountImages"
+	ImageInternalService_ListImagesAfter_FullMethodName   = "/fotogal.image.v1.ImageInternalService/ListImagesAfter"
+	ImageInternalService_ListActivityAfter_FullMethodName = "/fotogal.image.v1.ImageInternalService/ListActivityAfter"
 )
 
 // ImageInternalServiceClient is the client API for ImageInternalService service.
@@ -615,6 +746,12 @@ type ImageInternalServiceClient interface {
 	// create_time is taken, so a tailer re-reads a few seconds behind its
 	// cursor and writes idempotently.
 	ListImagesAfter(ctx context.Context, in *ListImagesAfterRequest, opts ...grpc.CallOption) (*ListImagesAfterResponse, error)
+	// ListActivityAfter pages through the image service's activity log
+	// (likes, comments and mentions, and their retractions), oldest first,
+	// strictly after a cursor: the log the feed tails to make notifications.
+	// As with ListImagesAfter, an event may be committed after a newer one,
+	// so a tailer re-reads a few seconds behind its cursor.
+	ListActivityAfter(ctx context.Context, in *ListActivityAfterRequest, opts ...grpc.CallOption) (*ListActivityAfterResponse, error)
 }
 
 type imageInternalServiceClient struct {
@@ -665,6 +802,16 @@ func (c *imageInternalServiceClient) ListImagesAfter(ctx context.Context, in *Li
 	return out, nil
 }
 
+func (c *imageInternalServiceClient) ListActivityAfter(ctx context.Context, in *ListActivityAfterRequest, opts ...grpc.CallOption) (*ListActivityAfterResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListActivityAfterResponse)
+	err := c.cc.Invoke(ctx, ImageInternalService_ListActivityAfter_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ImageInternalServiceServer is the server API for ImageInternalService service.
 // All implementations must embed UnimplementedImageInternalServiceServer
 // for forward compatibility.
@@ -687,6 +834,12 @@ type ImageInternalServiceServer interface {
 	// create_time is taken, so a tailer re-reads a few seconds behind its
 	// cursor and writes idempotently.
 	ListImagesAfter(context.Context, *ListImagesAfterRequest) (*ListImagesAfterResponse, error)
+	// ListActivityAfter pages through the image service's activity log
+	// (likes, comments and mentions, and their retractions), oldest first,
+	// strictly after a cursor: the log the feed tails to make notifications.
+	// As with ListImagesAfter, an event may be committed after a newer one,
+	// so a tailer re-reads a few seconds behind its cursor.
+	ListActivityAfter(context.Context, *ListActivityAfterRequest) (*ListActivityAfterResponse, error)
 	mustEmbedUnimplementedImageInternalServiceServer()
 }
 
@@ -708,6 +861,9 @@ func (UnimplementedImageInternalServiceServer) CountImages(context.Context, *Cou
 }
 func (UnimplementedImageInternalServiceServer) ListImagesAfter(context.Context, *ListImagesAfterRequest) (*ListImagesAfterResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListImagesAfter not implemented")
+}
+func (UnimplementedImageInternalServiceServer) ListActivityAfter(context.Context, *ListActivityAfterRequest) (*ListActivityAfterResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListActivityAfter not implemented")
 }
 func (UnimplementedImageInternalServiceServer) mustEmbedUnimplementedImageInternalServiceServer() {}
 func (UnimplementedImageInternalServiceServer) testEmbeddedByValue()                              {}
@@ -802,6 +958,24 @@ func _ImageInternalService_ListImagesAfter_Handler(srv interface{}, ctx context.
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ImageInternalService_ListActivityAfter_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListActivityAfterRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ImageInternalServiceServer).ListActivityAfter(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ImageInternalService_ListActivityAfter_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ImageInternalServiceServer).ListActivityAfter(ctx, req.(*ListActivityAfterRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ImageInternalService_ServiceDesc is the grpc.ServiceDesc for ImageInternalService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -824,6 +998,10 @@ var ImageInternalService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListImagesAfter",
 			Handler:    _ImageInternalService_ListImagesAfter_Handler,
+		},
+		{
+			MethodName: "ListActivityAfter",
+			Handler:    _ImageInternalService_ListActivityAfter_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

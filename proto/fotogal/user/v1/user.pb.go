@@ -10,6 +10,7 @@
 package userv1
 
 import (
+	v1 "github.com/fotogal/fotogal/proto/fotogal/activity/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -2783,11 +2784,113 @@ func (x *SetAvatarResponse) GetAvatarUrl() string {
 	return ""
 }
 
+// ListActivityAfterRequest names a position in the activity log.
+type ListActivityAfterRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only events strictly after this position, oldest first; unset starts
+	// at the oldest kept.
+	After *v1.Cursor `protobuf:"bytes,1,opt,name=after,proto3" json:"after,omitempty"`
+	// At most this many (default 100, at most 1,000).
+	PageSize      int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListActivityAfterRequest) Reset() {
+	*x = ListActivityAfterRequest{}
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListActivityAfterRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListActivityAfterRequest) ProtoMessage() {}
+
+func (x *ListActivityAfterRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListActivityAfterRequest.ProtoReflect.Descriptor instead.
+func (*ListActivityAfterRequest) Descriptor() ([]byte, []int) {
+	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *ListActivityAfterRequest) GetAfter() *v1.Cursor {
+	if x != nil {
+		return x.After
+	}
+	return nil
+}
+
+func (x *ListActivityAfterRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+// ListActivityAfterResponse carries events in log order.
+type ListActivityAfterResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The events, oldest first; ties of time broken by event_id ascending.
+	Events        []*v1.Event `protobuf:"bytes,1,rep,name=events,proto3" json:"events,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListActivityAfterResponse) Reset() {
+	*x = ListActivityAfterResponse{}
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListActivityAfterResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListActivityAfterResponse) ProtoMessage() {}
+
+func (x *ListActivityAfterResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListActivityAfterResponse.ProtoReflect.Descriptor instead.
+func (*ListActivityAfterResponse) Descriptor() ([]byte, []int) {
+	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *ListActivityAfterResponse) GetEvents() []*v1.Event {
+	if x != nil {
+		return x.Events
+	}
+	return nil
+}
+
 var File_fotogal_user_v1_user_proto protoreflect.FileDescriptor
 
 const file_fotogal_user_v1_user_proto_rawDesc = "" +
 	"\n" +
-	"\x1afotogal/user/v1/user.proto\x12\x0ffotogal.user.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x93\x03\n" +
+	"\x1afotogal/user/v1/user.proto\x12\x0ffotogal.user.v1\x1a\"fotogal/activity/v1/activity.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x93\x03\n" +
 	"\x04User\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x14\n" +
 	"\x05email\x18\x02 \x01(\tR\x05email\x12\x1a\n" +
@@ -2968,7 +3071,12 @@ const file_fotogal_user_v1_user_proto_rawDesc = "" +
 	"\x11SetAvatarResponse\x127\n" +
 	"\x18previous_avatar_image_id\x18\x01 \x01(\tR\x15previousAvatarImageId\x12\x1d\n" +
 	"\n" +
-	"avatar_url\x18\x02 \x01(\tR\tavatarUrl*\x91\x01\n" +
+	"avatar_url\x18\x02 \x01(\tR\tavatarUrl\"j\n" +
+	"\x18ListActivityAfterRequest\x121\n" +
+	"\x05after\x18\x01 \x01(\v2\x1b.fotogal.activity.v1.CursorR\x05after\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\"O\n" +
+	"\x19ListActivityAfterResponse\x122\n" +
+	"\x06events\x18\x01 \x03(\v2\x1a.fotogal.activity.v1.EventR\x06events*\x91\x01\n" +
 	"\vFollowState\x12\x1c\n" +
 	"\x18FOLLOW_STATE_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11FOLLOW_STATE_NONE\x10\x01\x12\x1a\n" +
@@ -2991,7 +3099,7 @@ const file_fotogal_user_v1_user_proto_rawDesc = "" +
 	"\x13AcceptFollowRequest\x12+.fotogal.user.v1.AcceptFollowRequestRequest\x1a,.fotogal.user.v1.AcceptFollowRequestResponse\x12p\n" +
 	"\x13RejectFollowRequest\x12+.fotogal.user.v1.RejectFollowRequestRequest\x1a,.fotogal.user.v1.RejectFollowRequestResponse\x12a\n" +
 	"\x0eRemoveFollower\x12&.fotogal.user.v1.RemoveFollowerRequest\x1a'.fotogal.user.v1.RemoveFollowerResponse\x12d\n" +
-	"\x0fListSuggestions\x12'.fotogal.user.v1.ListSuggestionsRequest\x1a(.fotogal.user.v1.ListSuggestionsResponse2\x98\x06\n" +
+	"\x0fListSuggestions\x12'.fotogal.user.v1.ListSuggestionsRequest\x1a(.fotogal.user.v1.ListSuggestionsResponse2\x84\a\n" +
 	"\x13UserInternalService\x12g\n" +
 	"\x10CheckCredentials\x12(.fotogal.user.v1.CheckCredentialsRequest\x1a).fotogal.user.v1.CheckCredentialsResponse\x12^\n" +
 	"\rBatchGetUsers\x12%.fotogal.user.v1.BatchGetUsersRequest\x1a&.fotogal.user.v1.BatchGetUsersResponse\x12L\n" +
@@ -3000,7 +3108,8 @@ const file_fotogal_user_v1_user_proto_rawDesc = "" +
 	"\x0fListFollowerIds\x12'.fotogal.user.v1.ListFollowerIdsRequest\x1a(.fotogal.user.v1.ListFollowerIdsResponse\x12a\n" +
 	"\x0eCountFollowers\x12&.fotogal.user.v1.CountFollowersRequest\x1a'.fotogal.user.v1.CountFollowersResponse\x12d\n" +
 	"\x0fFilterFollowing\x12'.fotogal.user.v1.FilterFollowingRequest\x1a(.fotogal.user.v1.FilterFollowingResponse\x12R\n" +
-	"\tSetAvatar\x12!.fotogal.user.v1.SetAvatarRequest\x1a\".fotogal.user.v1.SetAvatarResponseB9Z7github.com/fotogal/fotogal/proto/fotogal/user/v1;userv1b\x06proto3"
+	"\tSetAvatar\x12!.fotogal.user.v1.SetAvatarRequest\x1a\".fotogal.user.v1.SetAvatarResponse\x12j\n" +
+	"\x11ListActivityAfter\x12).fotogal.user.v1.ListActivityAfterRequest\x1a*.fotogal.user.v1.ListActivityAfterResponseB9Z7github.com/fotogal/fotogal/proto/fotogal/user/v1;userv1b\x06proto3"
 
 var (
 	file_fotogal_user_v1_user_proto_rawDescOnce sync.Once
@@ -3015,7 +3124,7 @@ func file_fotogal_user_v1_user_proto_rawDescGZIP() []byte {
 }
 
 var file_fotogal_user_v1_user_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_fotogal_user_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 47)
+var file_fotogal_user_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 49)
 var file_fotogal_user_v1_user_proto_goTypes = []any{
 	(FollowState)(0),                    // 0: fotogal.user.v1.FollowState
 	(*User)(nil),                        // 1: fotogal.user.v1.User
@@ -3065,11 +3174,15 @@ var file_fotogal_user_v1_user_proto_goTypes = []any{
 	(*FilterFollowingResponse)(nil),     // 45: fotogal.user.v1.FilterFollowingResponse
 	(*SetAvatarRequest)(nil),            // 46: fotogal.user.v1.SetAvatarRequest
 	(*SetAvatarResponse)(nil),           // 47: fotogal.user.v1.SetAvatarResponse
-	(*timestamppb.Timestamp)(nil),       // 48: google.protobuf.Timestamp
+	(*ListActivityAfterRequest)(nil),    // 48: fotogal.user.v1.ListActivityAfterRequest
+	(*ListActivityAfterResponse)(nil),   // 49: fotogal.user.v1.ListActivityAfterResponse
+	(*timestamppb.Timestamp)(nil),       // 50: google.protobuf.Timestamp
+	(*v1.Cursor)(nil),                   // 51: fotogal.activity.v1.Cursor
+	(*v1.Event)(nil),                    // 52: fotogal.activity.v1.Event
 }
 var file_fotogal_user_v1_user_proto_depIdxs = []int32{
-	48, // 0: fotogal.user.v1.User.create_time:type_name -> google.protobuf.Timestamp
-	48, // 1: fotogal.user.v1.User.update_time:type_name -> google.protobuf.Timestamp
+	50, // 0: fotogal.user.v1.User.create_time:type_name -> google.protobuf.Timestamp
+	50, // 1: fotogal.user.v1.User.update_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: fotogal.user.v1.Profile.follow_state:type_name -> fotogal.user.v1.FollowState
 	0,  // 3: fotogal.user.v1.UserSummary.follow_state:type_name -> fotogal.user.v1.FollowState
 	1,  // 4: fotogal.user.v1.RegisterResponse.user:type_name -> fotogal.user.v1.User
@@ -3084,57 +3197,61 @@ var file_fotogal_user_v1_user_proto_depIdxs = []int32{
 	3,  // 13: fotogal.user.v1.ListSuggestionsResponse.users:type_name -> fotogal.user.v1.UserSummary
 	1,  // 14: fotogal.user.v1.CheckCredentialsResponse.user:type_name -> fotogal.user.v1.User
 	3,  // 15: fotogal.user.v1.BatchGetUsersResponse.users:type_name -> fotogal.user.v1.UserSummary
-	48, // 16: fotogal.user.v1.ListFollowingIdsRequest.followed_after:type_name -> google.protobuf.Timestamp
-	48, // 17: fotogal.user.v1.ListFollowingIdsResponse.read_time:type_name -> google.protobuf.Timestamp
-	4,  // 18: fotogal.user.v1.UserService.Register:input_type -> fotogal.user.v1.RegisterRequest
-	6,  // 19: fotogal.user.v1.UserService.GetMe:input_type -> fotogal.user.v1.GetMeRequest
-	8,  // 20: fotogal.user.v1.UserService.UpdateProfile:input_type -> fotogal.user.v1.UpdateProfileRequest
-	10, // 21: fotogal.user.v1.UserService.ChangePassword:input_type -> fotogal.user.v1.ChangePasswordRequest
-	12, // 22: fotogal.user.v1.UserService.GetProfile:input_type -> fotogal.user.v1.GetProfileRequest
-	14, // 23: fotogal.user.v1.UserService.Follow:input_type -> fotogal.user.v1.FollowRequest
-	16, // 24: fotogal.user.v1.UserService.Unfollow:input_type -> fotogal.user.v1.UnfollowRequest
-	18, // 25: fotogal.user.v1.UserService.ListFollowers:input_type -> fotogal.user.v1.ListFollowersRequest
-	20, // 26: fotogal.user.v1.UserService.ListFollowing:input_type -> fotogal.user.v1.ListFollowingRequest
-	22, // 27: fotogal.user.v1.UserService.ListFollowRequests:input_type -> fotogal.user.v1.ListFollowRequestsRequest
-	24, // 28: fotogal.user.v1.UserService.AcceptFollowRequest:input_type -> fotogal.user.v1.AcceptFollowRequestRequest
-	26, // 29: fotogal.user.v1.UserService.RejectFollowRequest:input_type -> fotogal.user.v1.RejectFollowRequestRequest
-	28, // 30: fotogal.user.v1.UserService.RemoveFollower:input_type -> fotogal.user.v1.RemoveFollowerRequest
-	30, // 31: fotogal.user.v1.UserService.ListSuggestions:input_type -> fotogal.user.v1.ListSuggestionsRequest
-	32, // 32: fotogal.user.v1.UserInternalService.CheckCredentials:input_type -> fotogal.user.v1.CheckCredentialsRequest
-	34, // 33: fotogal.user.v1.UserInternalService.BatchGetUsers:input_type -> fotogal.user.v1.BatchGetUsersRequest
-	36, // 34: fotogal.user.v1.UserInternalService.CanView:input_type -> fotogal.user.v1.CanViewRequest
-	38, // 35: fotogal.user.v1.UserInternalService.ListFollowingIds:input_type -> fotogal.user.v1.ListFollowingIdsRequest
-	40, // 36: fotogal.user.v1.UserInternalService.ListFollowerIds:input_type -> fotogal.user.v1.ListFollowerIdsRequest
-	42, // 37: fotogal.user.v1.UserInternalService.CountFollowers:input_type -> fotogal.user.v1.CountFollowersRequest
-	44, // 38: fotogal.user.v1.UserInternalService.FilterFollowing:input_type -> fotogal.user.v1.FilterFollowingRequest
-	46, // 39: fotogal.user.v1.UserInternalService.SetAvatar:input_type -> fotogal.user.v1.SetAvatarRequest
-	5,  // 40: fotogal.user.v1.UserService.Register:output_type -> fotogal.user.v1.RegisterResponse
-	7,  // 41: fotogal.user.v1.UserService.GetMe:output_type -> fotogal.user.v1.GetMeResponse
-	9,  // 42: fotogal.user.v1.UserService.UpdateProfile:output_type -> fotogal.user.v1.UpdateProfileResponse
-	11, // 43: fotogal.user.v1.UserService.ChangePassword:output_type -> fotogal.user.v1.ChangePasswordResponse
-	13, // 44: fotogal.user.v1.UserService.GetProfile:output_type -> fotogal.user.v1.GetProfileResponse
-	15, // 45: fotogal.user.v1.UserService.Follow:output_type -> fotogal.user.v1.FollowResponse
-	17, // 46: fotogal.user.v1.UserService.Unfollow:output_type -> fotogal.user.v1.UnfollowResponse
-	19, // 47: fotogal.user.v1.UserService.ListFollowers:output_type -> fotogal.user.v1.ListFollowersResponse
-	21, // 48: fotogal.user.v1.UserService.ListFollowing:output_type -> fotogal.user.v1.ListFollowingResponse
-	23, // 49: fotogal.user.v1.UserService.ListFollowRequests:output_type -> fotogal.user.v1.ListFollowRequestsResponse
-	25, // 50: fotogal.user.v1.UserService.AcceptFollowRequest:output_type -> fotogal.user.v1.AcceptFollowRequestResponse
-	27, // 51: fotogal.user.v1.UserService.RejectFollowRequest:output_type -> fotogal.user.v1.RejectFollowRequestResponse
-	29, // 52: fotogal.user.v1.UserService.RemoveFollower:output_type -> fotogal.user.v1.RemoveFollowerResponse
-	31, // 53: fotogal.user.v1.UserService.ListSuggestions:output_type -> fotogal.user.v1.ListSuggestionsResponse
-	33, // 54: fotogal.user.v1.UserInternalService.CheckCredentials:output_type -> fotogal.user.v1.CheckCredentialsResponse
-	35, // 55: fotogal.user.v1.UserInternalService.BatchGetUsers:output_type -> fotogal.user.v1.BatchGetUsersResponse
-	37, // 56: fotogal.user.v1.UserInternalService.CanView:output_type -> fotogal.user.v1.CanViewResponse
-	39, // 57: fotogal.user.v1.UserInternalService.ListFollowingIds:output_type -> fotogal.user.v1.ListFollowingIdsResponse
-	41, // 58: fotogal.user.v1.UserInternalService.ListFollowerIds:output_type -> fotogal.user.v1.ListFollowerIdsResponse
-	43, // 59: fotogal.user.v1.UserInternalService.CountFollowers:output_type -> fotogal.user.v1.CountFollowersResponse
-	45, // 60: fotogal.user.v1.UserInternalService.FilterFollowing:output_type -> fotogal.user.v1.FilterFollowingResponse
-	47, // 61: fotogal.user.v1.UserInternalService.SetAvatar:output_type -> fotogal.user.v1.SetAvatarResponse
-	40, // [40:62] is the sub-list for method output_type
-	18, // [18:40] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	50, // 16: fotogal.user.v1.ListFollowingIdsRequest.followed_after:type_name -> google.protobuf.Timestamp
+	50, // 17: fotogal.user.v1.ListFollowingIdsResponse.read_time:type_name -> google.protobuf.Timestamp
+	51, // 18: fotogal.user.v1.ListActivityAfterRequest.after:type_name -> fotogal.activity.v1.Cursor
+	52, // 19: fotogal.user.v1.ListActivityAfterResponse.events:type_name -> fotogal.activity.v1.Event
+	4,  // 20: fotogal.user.v1.UserService.Register:input_type -> fotogal.user.v1.RegisterRequest
+	6,  // 21: fotogal.user.v1.UserService.GetMe:input_type -> fotogal.user.v1.GetMeRequest
+	8,  // 22: fotogal.user.v1.UserService.UpdateProfile:input_type -> fotogal.user.v1.UpdateProfileRequest
+	10, // 23: fotogal.user.v1.UserService.ChangePassword:input_type -> fotogal.user.v1.ChangePasswordRequest
+	12, // 24: fotogal.user.v1.UserService.GetProfile:input_type -> fotogal.user.v1.GetProfileRequest
+	14, // 25: fotogal.user.v1.UserService.Follow:input_type -> fotogal.user.v1.FollowRequest
+	16, // 26: fotogal.user.v1.UserService.Unfollow:input_type -> fotogal.user.v1.UnfollowRequest
+	18, // 27: fotogal.user.v1.UserService.ListFollowers:input_type -> fotogal.user.v1.ListFollowersRequest
+	20, // 28: fotogal.user.v1.UserService.ListFollowing:input_type -> fotogal.user.v1.ListFollowingRequest
+	22, // 29: fotogal.user.v1.UserService.ListFollowRequests:input_type -> fotogal.user.v1.ListFollowRequestsRequest
+	24, // 30: fotogal.user.v1.UserService.AcceptFollowRequest:input_type -> fotogal.user.v1.AcceptFollowRequestRequest
+	26, // 31: fotogal.user.v1.UserService.RejectFollowRequest:input_type -> fotogal.user.v1.RejectFollowRequestRequest
+	28, // 32: fotogal.user.v1.UserService.RemoveFollower:input_type -> fotogal.user.v1.RemoveFollowerRequest
+	30, // 33: fotogal.user.v1.UserService.ListSuggestions:input_type -> fotogal.user.v1.ListSuggestionsRequest
+	32, // 34: fotogal.user.v1.UserInternalService.CheckCredentials:input_type -> fotogal.user.v1.CheckCredentialsRequest
+	34, // 35: fotogal.user.v1.UserInternalService.BatchGetUsers:input_type -> fotogal.user.v1.BatchGetUsersRequest
+	36, // 36: fotogal.user.v1.UserInternalService.CanView:input_type -> fotogal.user.v1.CanViewRequest
+	38, // 37: fotogal.user.v1.UserInternalService.ListFollowingIds:input_type -> fotogal.user.v1.ListFollowingIdsRequest
+	40, // 38: fotogal.user.v1.UserInternalService.ListFollowerIds:input_type -> fotogal.user.v1.ListFollowerIdsRequest
+	42, // 39: fotogal.user.v1.UserInternalService.CountFollowers:input_type -> fotogal.user.v1.CountFollowersRequest
+	44, // 40: fotogal.user.v1.UserInternalService.FilterFollowing:input_type -> fotogal.user.v1.FilterFollowingRequest
+	46, // 41: fotogal.user.v1.UserInternalService.SetAvatar:input_type -> fotogal.user.v1.SetAvatarRequest
+	48, // 42: fotogal.user.v1.UserInternalService.ListActivityAfter:input_type -> fotogal.user.v1.ListActivityAfterRequest
+	5,  // 43: fotogal.user.v1.UserService.Register:output_type -> fotogal.user.v1.RegisterResponse
+	7,  // 44: fotogal.user.v1.UserService.GetMe:output_type -> fotogal.user.v1.GetMeResponse
+	9,  // 45: fotogal.user.v1.UserService.UpdateProfile:output_type -> fotogal.user.v1.UpdateProfileResponse
+	11, // 46: fotogal.user.v1.UserService.ChangePassword:output_type -> fotogal.user.v1.ChangePasswordResponse
+	13, // 47: fotogal.user.v1.UserService.GetProfile:output_type -> fotogal.user.v1.GetProfileResponse
+	15, // 48: fotogal.user.v1.UserService.Follow:output_type -> fotogal.user.v1.FollowResponse
+	17, // 49: fotogal.user.v1.UserService.Unfollow:output_type -> fotogal.user.v1.UnfollowResponse
+	19, // 50: fotogal.user.v1.UserService.ListFollowers:output_type -> fotogal.user.v1.ListFollowersResponse
+	21, // 51: fotogal.user.v1.UserService.ListFollowing:output_type -> fotogal.user.v1.ListFollowingResponse
+	23, // 52: fotogal.user.v1.UserService.ListFollowRequests:output_type -> fotogal.user.v1.ListFollowRequestsResponse
+	25, // 53: fotogal.user.v1.UserService.AcceptFollowRequest:output_type -> fotogal.user.v1.AcceptFollowRequestResponse
+	27, // 54: fotogal.user.v1.UserService.RejectFollowRequest:output_type -> fotogal.user.v1.RejectFollowRequestResponse
+	29, // 55: fotogal.user.v1.UserService.RemoveFollower:output_type -> fotogal.user.v1.RemoveFollowerResponse
+	31, // 56: fotogal.user.v1.UserService.ListSuggestions:output_type -> fotogal.user.v1.ListSuggestionsResponse
+	33, // 57: fotogal.user.v1.UserInternalService.CheckCredentials:output_type -> fotogal.user.v1.CheckCredentialsResponse
+	35, // 58: fotogal.user.v1.UserInternalService.BatchGetUsers:output_type -> fotogal.user.v1.BatchGetUsersResponse
+	37, // 59: fotogal.user.v1.UserInternalService.CanView:output_type -> fotogal.user.v1.CanViewResponse
+	39, // 60: fotogal.user.v1.UserInternalService.ListFollowingIds:output_type -> fotogal.user.v1.ListFollowingIdsResponse
+	41, // 61: fotogal.user.v1.UserInternalService.ListFollowerIds:output_type -> fotogal.user.v1.ListFollowerIdsResponse
+	43, // 62: fotogal.user.v1.UserInternalService.CountFollowers:output_type -> fotogal.user.v1.CountFollowersResponse
+	45, // 63: fotogal.user.v1.UserInternalService.FilterFollowing:output_type -> fotogal.user.v1.FilterFollowingResponse
+	47, // 64: fotogal.user.v1.UserInternalService.SetAvatar:output_type -> fotogal.user.v1.SetAvatarResponse
+	49, // 65: fotogal.user.v1.UserInternalService.ListActivityAfter:output_type -> fotogal.user.v1.ListActivityAfterResponse
+	43, // [43:66] is the sub-list for method output_type
+	20, // [20:43] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_fotogal_user_v1_user_proto_init() }
@@ -3149,7 +3266,7 @@ func file_fotogal_user_v1_user_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_fotogal_user_v1_user_proto_rawDesc), len(file_fotogal_user_v1_user_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   47,
+			NumMessages:   49,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

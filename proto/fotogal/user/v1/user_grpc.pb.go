@@ -680,14 +680,15 @@ var UserService_ServiceDesc = grpc.ServiceDesc{
 }
 
 const (
-	UserInternalService_CheckCredentials_FullMethodName = "/fotogal.user.v1.UserInternalService/CheckCredentials"
-	UserInternalService_BatchGetUsers_FullMethodName    = "/fotogal.user.v1.UserInternalService/BatchGetUsers"
-	UserInternalService_CanView_FullMethodName          = "/fotogal.user.v1.UserInternalService/CanView"
-	UserInternalService_ListFollowingIds_FullMethodName = "/fotogal.user.v1.UserInternalService/ListFollowingIds"
-	UserInternalService_ListFollowerIds_FullMethodName  = "/fotogal.user.v1.UserInternalService/ListFollowerIds"
-	UserInternalService_CountFollowers_FullMethodName   = "/fotogal.user.v1.UserInternalService/CountFollowers"
-	UserInternalService_FilterFollowing_FullMethodName  = "/fotogal.user.v1.UserInternalService/FilterFollowing"
-	UserInternalService_SetAvatar_FullMethodName        = "/fotogal.user.v1.UserInternalService/SetAvatar"
+	UserInternalService_CheckCredentials_FullMethodName  = "/fotogal.user.v1.UserInternalService/CheckCredentials"
+	UserInternalService_BatchGetUsers_FullMethodName     = "/fotogal.user.v1.UserInternalService/BatchGetUsers"
+	UserInternalService_CanView_FullMethodName           = "/fotogal.user.v1.UserInternalService/CanView"
+	UserInternalService_ListFollowingIds_FullMethodName  = "/fotogal.user.v1.UserInternalService/ListFollowingIds"
+	UserInternalService_ListFollowerIds_FullMethodName   = "/fotogal.user.v1.UserInternalService/ListFollowerIds"
+	UserInternalService_CountFollowers_FullMethodName    = "/fotogal.user.v1.UserInternalService/CountFollowers"
+	UserInternalService_FilterFollowing_FullMethodName   = "/fotogal.user.v1.UserInternalService/FilterFollowing"
+	UserInternalService_SetAvatar_FullMethodName         = "/fotogal.user.v1.UserInternalService/SetAvatar"
+	UserInternalService_ListActivityAfter_FullMethodName = "/fotogal.user.v1.UserInternalService/ListActivityAfter"
 )
 
 // UserInternalServiceClient is the client API for UserInternalService service.
@@ -723,6 +724,12 @@ type UserInternalServiceClient interface {
 	// SetAvatar records a user's new avatar image and returns the previous
 	// one, which the caller then deletes.
 	SetAvatar(ctx context.Context, in *SetAvatarRequest, opts ...grpc.CallOption) (*SetAvatarResponse, error)
+	// ListActivityAfter pages through the user service's activity log
+	// (follows, follow requests, acceptances, and their retractions), oldest
+	// first, strictly after a cursor: the log the feed tails to make
+	// notifications. An event may be committed after a newer one, so a
+	// tailer re-reads a few seconds behind its cursor.
+	ListActivityAfter(ctx context.Context, in *ListActivityAfterRequest, opts ...grpc.CallOption) (*ListActivityAfterResponse, error)
 }
 
 type userInternalServiceClient struct {
@@ -813,6 +820,16 @@ func (c *userInternalServiceClient) SetAvatar(ctx context.Context, in *SetAvatar
 	return out, nil
 }
 
+func (c *userInternalServiceClient) ListActivityAfter(ctx context.Context, in *ListActivityAfterRequest, opts ...grpc.CallOption) (*ListActivityAfterResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListActivityAfterResponse)
+	err := c.cc.Invoke(ctx, UserInternalService_ListActivityAfter_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // UserInternalServiceServer is the server API for UserInternalService service.
 // All implementations must embed UnimplementedUserInternalServiceServer
 // for forward compatibility.
@@ -846,6 +863,12 @@ type UserInternalServiceServer interface {
 	// SetAvatar records a user's new avatar image and returns the previous
 	// one, which the caller then deletes.
 	SetAvatar(context.Context, *SetAvatarRequest) (*SetAvatarResponse, error)
+	// ListActivityAfter pages through the user service's activity log
+	// (follows, follow requests, acceptances, and their retractions), oldest
+	// first, strictly after a cursor: the log the feed tails to make
+	// notifications. An event may be committed after a newer one, so a
+	// tailer re-reads a few seconds behind its cursor.
+	ListActivityAfter(context.Context, *ListActivityAfterRequest) (*ListActivityAfterResponse, error)
 	mustEmbedUnimplementedUserInternalServiceServer()
 }
 
@@ -879,6 +902,9 @@ func (UnimplementedUserInternalServiceServer) FilterFollowing(context.Context, *
 }
 func (UnimplementedUserInternalServiceServer) SetAvatar(context.Context, *SetAvatarRequest) (*SetAvatarResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method SetAvatar not implemented")
+}
+func (UnimplementedUserInternalServiceServer) ListActivityAfter(context.Context, *ListActivityAfterRequest) (*ListActivityAfterResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListActivityAfter not implemented")
 }
 func (UnimplementedUserInternalServiceServer) mustEmbedUnimplementedUserInternalServiceServer() {}
 func (UnimplementedUserInternalServiceServer) testEmbeddedByValue()                             {}
@@ -1045,6 +1071,24 @@ func _UserInternalService_SetAvatar_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _UserInternalService_ListActivityAfter_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListActivityAfterRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UserInternalServiceServer).ListActivityAfter(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UserInternalService_ListActivityAfter_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UserInternalServiceServer).ListActivityAfter(ctx, req.(*ListActivityAfterRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // UserInternalService_ServiceDesc is the grpc.ServiceDesc for UserInternalService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1083,6 +1127,10 @@ var UserInternalService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SetAvatar",
 			Handler:    _UserInternalService_SetAvatar_Handler,
+		},
+		{
+			MethodName: "ListActivityAfter",
+			Handler:    _UserInternalService_ListActivityAfter_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
