@@ -1,6 +1,7 @@
 // Package store is the image service's persistence port: one row per photo
-// or avatar (the original fotogal_ntable_images), reactions as rows of their
-// own, and the queries the service and the feed need.
+// or avatar (the original fotogal_ntable_images), reactions and comments as
+// rows of their own, the service's activity log, and the queries the
+// service and the feed need.
 //
 // The interface is shaped for Oracle NoSQL as much as for SQLite: keys stay
 // under 64 bytes, creation is put-if-absent, updates are conditional writes
@@ -13,9 +14,15 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"encoding/binary"
 	"errors"
 	"math"
+	"strings"
 	"time"
+
+	"github.com/fotogal/fotogal/pkg/activity"
 )
 
 // ErrNotFound is returned when a row does not exist.
@@ -23,6 +30,10 @@ var ErrNotFound = errors.New("store: not found")
 
 // ErrConflict is returned when a row to create already exists.
 var ErrConflict = errors.New("store: conflict")
+
+// ErrCommentsDisabled is returned by AddComment when the photo's owner
+// turned comments off.
+var ErrCommentsDisabled = errors.New("store: comments disabled")
 
 // Image is one stored photo or avatar and its three variants.
 type Image struct {
@@ -109,9 +120,61 @@ type Reactions struct {
 	Mine Kind
 }
 
+// Comment is one comment under a photo.
+type Comment struct {
+	// ImageID is the photo it is under.
+	ImageID string
+	// ID is the comment_id, made by NewCommentID: comments list in the
+	// order of their ids, which is the order of their create times.
+	ID string
+	// AuthorID is the user_id of the person who wrote it.
+	AuthorID string
+	// Text is the comment, 1 to 2,200 characters.
+	Text string
+	// CreateTime is when it was written (UTC, nanoseconds).
+	CreateTime time.Time
+}
+
+// CommentState is what a photo's list of comments looks like from above.
+type CommentState struct {
+	// Count is the number of its comments.
+	Count int64
+	// Disabled is set when its owner turned comments off.
+	Disabled bool
+}
+
+// CommentQuery asks for a page of one photo's comments.
+type CommentQuery struct {
+	ImageID string
+	// After is the comment_id of the last comment of the previous page
+	// (strictly after it in the order asked for); empty for the first.
+	After string
+	// NewestFirst lists newest first instead of oldest first.
+	NewestFirst bool
+	// Limit is the most comments returned; the caller bounds it.
+	Limit int
+}
+
+// commentIDEncoding writes comment ids in an alphabet whose byte order is
+// its value order, so that ids sort as the times they begin with.
+var commentIDEncoding = base32.HexEncoding.WithPadding(base32.NoPadding)
+
+// NewCommentID returns a fresh comment id for a comment written at t: 26
+// lower-case characters of 0-9 and a-v, the big-endian nanoseconds of t
+// followed by 8 random bytes, so that ids sort by time, then at random.
+func NewCommentID(t time.Time) string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(t.UnixNano()))
+	_, _ = rand.Read(b[8:]) // crypto/rand.Read never returns an error.
+	return strings.ToLower(commentIDEncoding.EncodeToString(b[:]))
+}
+
 // Store is the image service's table storage.
 type Store interface {
 	Counters
+	// Log is the image service's activity log (likes, comments, mentions),
+	// which the feed tails to make notifications.
+	activity.Log
 
 	// CreateImage inserts img; ErrConflict when its ID exists.
 	CreateImage(ctx context.Context, img Image) error
@@ -127,7 +190,8 @@ type Store interface {
 	// ErrNotFound when it does not exist.
 	UpdateImage(ctx context.Context, id string, update func(*Image) error) (Image, error)
 	// DeleteImage deletes the image with id together with its reactions and
-	// returns what was deleted; ErrNotFound when it does not exist.
+	// comments and returns what was deleted; ErrNotFound when it does not
+	// exist.
 	DeleteImage(ctx context.Context, id string) (Image, error)
 	// ListImages returns up to limit photos (not avatars) of owner strictly
 	// before cursor, newest first (created_ts, then image_id, descending).
@@ -157,6 +221,29 @@ type Store interface {
 	// reactions, in one round trip. Images without reactions map to the
 	// zero Reactions.
 	Reactions(ctx context.Context, imageIDs []string, viewerID string) (map[string]Reactions, error)
+
+	// AddComment writes c under its image and adds one to the image's
+	// comment count, at once. ErrNotFound when the image does not exist,
+	// ErrCommentsDisabled when its comments are off, ErrConflict when a
+	// comment with c.ID exists under it.
+	AddComment(ctx context.Context, c Comment) error
+	// GetComment returns the comment, or ErrNotFound.
+	GetComment(ctx context.Context, imageID, commentID string) (Comment, error)
+	// ListComments returns up to q.Limit comments of q.ImageID after
+	// q.After, oldest first (comment_id ascending) or newest first.
+	ListComments(ctx context.Context, q CommentQuery) ([]Comment, error)
+	// DeleteComment deletes the comment and takes one from its image's
+	// comment count, at once, and returns what was deleted; ErrNotFound
+	// when it does not exist.
+	DeleteComment(ctx context.Context, imageID, commentID string) (Comment, error)
+	// SetCommentsDisabled turns the image's comments off (true) or on;
+	// idempotent. ErrNotFound when the image does not exist.
+	SetCommentsDisabled(ctx context.Context, imageID string, disabled bool) error
+	// CommentStates returns the comment state of each of imageIDs in one
+	// round trip; an image without comments maps to the zero CommentState
+	// unless its comments are off.
+	CommentStates(ctx context.Context, imageIDs []string) (map[string]CommentState, error)
+
 	// Close releases the store.
 	Close() error
 }

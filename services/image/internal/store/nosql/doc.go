@@ -1,7 +1,9 @@
 // Package nosql is the Oracle NoSQL Database backend of the image service's
 // store: the images under their original table name,
-// fotogal_ntable_images, their reactions in fotogal_ntable_reactions, and
-// the upload throttle's counters in fotogal_ntable_imagethrottle, reached
+// fotogal_ntable_images, their reactions in fotogal_ntable_reactions,
+// their comments in fotogal_ntable_comments, the upload throttle's
+// counters in fotogal_ntable_imagethrottle, and the service's activity log
+// in fotogal_ntable_imageactivity (pkg/activity/nosqlactivity), reached
 // through pkg/nosqlclient.
 //
 // # Images
@@ -62,25 +64,67 @@
 // 128 images, more than a page holds, in one query (image_id IN ... AND
 // user_id IN ("#counts", viewer)).
 //
+// # Comments
+//
+// fotogal_ntable_comments is laid out as the reactions are: the primary
+// key (image_id, comment_id) with image_id the shard key, and two kinds of
+// rows for an image:
+//   - one row per comment: comment_id (26 bytes, store.NewCommentID),
+//     author_id, comment_text (at most 2,200 characters, 8,800 bytes) and
+//     created_ts (LONG UTC nanoseconds); comment_count and
+//     comments_disabled are NULL.
+//   - one state row, under the reserved comment_id "#state": comment_count
+//     (LONG) and comments_disabled (BOOLEAN); the comment columns are
+//     NULL. FotoGal's comment ids are lower-case base32hex, which has no
+//     '#', and '#' sorts before each of its characters, so every comment
+//     sorts after the state row; AddComment refuses an id that does not.
+//
+// A photo with many comments has many small rows, never a growing one, and
+// its state row is of fixed size. AddComment reads the state row with its
+// version (answering store.ErrCommentsDisabled when it says so), then
+// writes, in one WriteMultiple in the image's shard that aborts if either
+// condition fails, the comment put if absent and the state row with the
+// count one higher put if its version is unchanged (put if absent when
+// there was none). A comment that exists is store.ErrConflict, unless it
+// equals the one being added (an attempt whose answer was lost); a lost
+// race on the state row is read and tried again after a random wait that
+// grows with each attempt, so the count always equals the comment rows.
+// DeleteComment deletes the comment if its version is the one read and
+// puts the count one lower in the same way; SetCommentsDisabled puts the
+// state row with the count kept, conditional on its version.
+//
+// ListComments is one query in the image's shard, in the order of the
+// primary key (ascending, or descending for newest first), on a range of
+// comment_id that starts past "#state": strictly after the last comment of
+// the previous page, or strictly before it newest first, so that paging
+// never repeats or skips a comment while others are added. CommentStates
+// reads the state rows of up to 128 images in one query (image_id IN ...
+// AND comment_id = "#state"). The primary key is at most 26 + 26 = 52
+// bytes: AddComment refuses longer ids, and the reads answer for them as
+// for a comment that does not exist.
+//
 // # Deleting an image
 //
-// DeleteImage deletes the image row first, then every reaction row of the
-// image with MultiDelete on its shard key, in as many calls as the service
-// takes (continuation keys). Once the image row is gone, nothing lists the
-// image, GetImage answers not found and React refuses it, so a crash
-// between the two steps leaves only reaction rows of an image that no
-// longer exists, which no read of a listed image can show. Every step is
-// idempotent: DeleteImage of a missing image still deletes the reactions
-// such a crash left, and then answers not found, so a retry finishes the
-// job.
+// DeleteImage deletes the image row first, then every reaction row and
+// then every comment row of the image (state rows included) with
+// MultiDelete on its shard key, in as many calls as the service takes
+// (continuation keys). Once the image row is gone, nothing lists the
+// image, GetImage answers not found and React and AddComment refuse it, so
+// a crash between the steps leaves only reaction or comment rows of an
+// image that no longer exists, which no read of a listed image can show.
+// Every step is idempotent: DeleteImage of a missing image still deletes
+// the rows such a crash left, and then answers not found, so a retry
+// finishes the job.
 //
-// React checks the image first, and checks it again after its write: a
-// DeleteImage that ran in between has deleted the image and maybe not
-// this reaction, so React deletes the image's reactions itself and answers
-// not found. (Image ids are random and never given to a second image, so
-// these deletes of a missing image's reactions cannot hit a new one.) An Unreact never creates a row, and a person's row found
-// without a counts row can only be left by an interrupted delete: Unreact
-// then deletes it alone.
+// React, AddComment and SetCommentsDisabled check the image first, and
+// check it again after their write: a DeleteImage that ran in between has
+// deleted the image and maybe not this row, so they delete the image's
+// reactions (or comments) themselves and answer not found. (Image ids are
+// random and never given to a second image, so these deletes of a missing
+// image's rows cannot hit a new one.) An Unreact or a DeleteComment never
+// creates a row, and a person's reaction or a comment found without its
+// image's counts or state row can only be left by an interrupted delete:
+// they then delete it alone.
 //
 // # Upload counters
 //
@@ -97,6 +141,12 @@
 // count exactly n. An answer lost after the write succeeded makes a retry
 // count the event twice: the throttle errs towards refusing.
 //
+// # Activity log
+//
+// fotogal_ntable_imageactivity is the image service's activity log (likes,
+// comments, mentions), one row per event with a time to live, read in the
+// order of its index event_ts_idx; see pkg/activity/nosqlactivity.
+//
 // # Schema
 //
 // The statements Open sends, in order, when table creation is on:
@@ -105,5 +155,8 @@
 //	CREATE INDEX IF NOT EXISTS user_id_idx ON fotogal_ntable_images (user_id, is_profile, created_ts, image_id)
 //	CREATE INDEX IF NOT EXISTS created_ts_idx ON fotogal_ntable_images (created_ts, image_id)
 //	CREATE TABLE IF NOT EXISTS fotogal_ntable_reactions (image_id STRING, user_id STRING, kind INTEGER, created_ts LONG, likes LONG, dislikes LONG, PRIMARY KEY (SHARD(image_id), user_id))
+//	CREATE TABLE IF NOT EXISTS fotogal_ntable_comments (image_id STRING, comment_id STRING, author_id STRING, comment_text STRING, created_ts LONG, comment_count LONG, comments_disabled BOOLEAN, PRIMARY KEY (SHARD(image_id), comment_id))
 //	CREATE TABLE IF NOT EXISTS fotogal_ntable_imagethrottle (counter_key STRING, event_count INTEGER NOT NULL, expire_time LONG NOT NULL, PRIMARY KEY (counter_key))
+//	CREATE TABLE IF NOT EXISTS fotogal_ntable_imageactivity (event_id STRING, event_ts LONG NOT NULL, kind INTEGER NOT NULL, actor_id STRING NOT NULL, recipient_id STRING NOT NULL, image_id STRING NOT NULL, comment_id STRING NOT NULL, event_text STRING NOT NULL, retracted BOOLEAN NOT NULL, PRIMARY KEY (event_id))
+//	CREATE INDEX IF NOT EXISTS event_ts_idx ON fotogal_ntable_imageactivity (event_ts, event_id)
 package nosql

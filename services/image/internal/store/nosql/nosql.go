@@ -9,6 +9,7 @@ import (
 	"github.com/oracle/nosql-go-sdk/nosqldb"
 	"github.com/oracle/nosql-go-sdk/nosqldb/types"
 
+	"github.com/fotogal/fotogal/pkg/activity/nosqlactivity"
 	"github.com/fotogal/fotogal/pkg/counters/nosqlcounters"
 	"github.com/fotogal/fotogal/pkg/nosqlclient"
 	"github.com/fotogal/fotogal/services/image/internal/store"
@@ -19,15 +20,16 @@ var (
 	_ store.OwnerScanner = (*Store)(nil)
 )
 
-// The tables: the images under their original name, and the reactions with
-// their counts.
+// The tables: the images under their original name, the reactions with
+// their counts, and the comments with their state.
 const (
 	imagesTable    = "fotogal_ntable_images"
 	reactionsTable = "fotogal_ntable_reactions"
+	commentsTable  = "fotogal_ntable_comments"
 )
 
 // schema is the DDL Open sends, in order; the package doc shows it.
-var schema = []string{
+var schema = append([]string{
 	"CREATE TABLE IF NOT EXISTS " + imagesTable + " (image_id STRING, user_id STRING NOT NULL, " +
 		"is_profile BOOLEAN NOT NULL, main_comment STRING NOT NULL, image_original_filename STRING NOT NULL, " +
 		"image_filename STRING NOT NULL, image_type STRING NOT NULL, size_bytes LONG NOT NULL, " +
@@ -41,8 +43,11 @@ var schema = []string{
 	"CREATE INDEX IF NOT EXISTS created_ts_idx ON " + imagesTable + " (created_ts, image_id)",
 	"CREATE TABLE IF NOT EXISTS " + reactionsTable + " (image_id STRING, user_id STRING, kind INTEGER, " +
 		"created_ts LONG, likes LONG, dislikes LONG, PRIMARY KEY (SHARD(image_id), user_id))",
+	"CREATE TABLE IF NOT EXISTS " + commentsTable + " (image_id STRING, comment_id STRING, author_id STRING, " +
+		"comment_text STRING, created_ts LONG, comment_count LONG, comments_disabled BOOLEAN, " +
+		"PRIMARY KEY (SHARD(image_id), comment_id))",
 	nosqlcounters.Schema(countersTable),
-}
+}, nosqlactivity.Schema(activityTable)...)
 
 // The queries on one owner's images, all in the order of user_id_idx,
 // newest first. $created_ts and $image_id are the cursor: the rows strictly
@@ -85,6 +90,7 @@ const parallelReads = 16
 type Store struct {
 	c *nosqlclient.Client
 	*nosqlcounters.Counters
+	*nosqlactivity.Log
 }
 
 // Open creates the tables when the client is configured to (CreateTables) and returns the store.
@@ -92,7 +98,7 @@ func Open(ctx context.Context, c *nosqlclient.Client) (*Store, error) {
 	if err := c.CreateTables(ctx, schema...); err != nil {
 		return nil, fmt.Errorf("nosql: create tables: %w", err)
 	}
-	return &Store{c: c, Counters: nosqlcounters.New(c, countersTable)}, nil
+	return &Store{c: c, Counters: nosqlcounters.New(c, countersTable), Log: nosqlactivity.New(c, activityTable)}, nil
 }
 
 // Close closes the client.
@@ -212,14 +218,14 @@ func (s *Store) UpdateImage(ctx context.Context, id string, update func(*store.I
 }
 
 // DeleteImage deletes the image row if its version is still the one read,
-// then its reactions. When the image does not exist it still deletes the
-// reactions an interrupted delete may have left, and returns
-// store.ErrNotFound.
+// then its reactions and its comments. When the image does not exist it
+// still deletes the reactions and comments an interrupted delete may have
+// left, and returns store.ErrNotFound.
 func (s *Store) DeleteImage(ctx context.Context, id string) (store.Image, error) {
 	for range maxUpdateAttempts {
 		img, version, err := s.getVersioned(ctx, id)
 		if errors.Is(err, store.ErrNotFound) && len(id) <= maxIDBytes {
-			if err := s.deleteReactions(ctx, id); err != nil {
+			if err := s.deleteRowsOf(ctx, id); err != nil {
 				return store.Image{}, err
 			}
 		}
@@ -233,12 +239,23 @@ func (s *Store) DeleteImage(ctx context.Context, id string) (store.Image, error)
 		if !res.Success {
 			continue
 		}
-		if err := s.deleteReactions(ctx, id); err != nil {
+		if err := s.deleteRowsOf(ctx, id); err != nil {
 			return store.Image{}, err
 		}
 		return img, nil
 	}
 	return store.Image{}, fmt.Errorf("nosql: delete image %s: %w", id, store.ErrConflict)
+}
+
+// deleteRowsOf deletes the rows an image has besides its own: its
+// reactions, then its comments.
+func (s *Store) deleteRowsOf(ctx context.Context, id string) error {
+	for _, table := range []string{reactionsTable, commentsTable} {
+		if err := s.deleteShard(ctx, table, id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ListImages returns up to limit photos of owner strictly before cursor,

@@ -23,6 +23,7 @@ import (
 const (
 	imagesTable    = "fotogal_ntable_images"
 	reactionsTable = "fotogal_ntable_reactions"
+	commentsTable  = "fotogal_ntable_comments"
 )
 
 var base = time.Date(2026, 3, 4, 5, 6, 7, 890123456, time.UTC)
@@ -59,7 +60,11 @@ func TestSecondOpenChangesNothing(t *testing.T) {
 	if err := first.React(ctx, img.ID, "bob", store.Like); err != nil {
 		t.Fatalf("React: %v", err)
 	}
-	second := nosqltest.Reopen(t, f, []string{imagesTable, reactionsTable}, func(c *nosqlclient.Client) *nosql.Store { return open(t, c) })
+	comment := store.Comment{ImageID: img.ID, ID: store.NewCommentID(base), AuthorID: "bob", Text: "lovely", CreateTime: base}
+	if err := first.AddComment(ctx, comment); err != nil {
+		t.Fatalf("AddComment: %v", err)
+	}
+	second := nosqltest.Reopen(t, f, []string{imagesTable, reactionsTable, commentsTable}, func(c *nosqlclient.Client) *nosql.Store { return open(t, c) })
 
 	got, err := second.GetImage(ctx, img.ID)
 	if err != nil {
@@ -74,6 +79,9 @@ func TestSecondOpenChangesNothing(t *testing.T) {
 	}
 	if want := (store.Reactions{Likes: 1, Mine: store.Like}); r[img.ID] != want {
 		t.Errorf("reactions after the second Open = %+v, want %+v", r[img.ID], want)
+	}
+	if got, err := second.GetComment(ctx, img.ID, comment.ID); err != nil || got != comment {
+		t.Errorf("comment after the second Open = %+v, %v; want %+v", got, err, comment)
 	}
 }
 
@@ -129,6 +137,8 @@ func TestLongestIDs(t *testing.T) {
 			t.Fatalf("CreateImage(%s): %v", img.ID, err)
 		}
 	}
+	comment := store.Comment{ImageID: photo.ID, ID: store.NewCommentID(base), AuthorID: viewer, Text: "longest", CreateTime: base}
+	other := store.Comment{ImageID: photo.ID, ID: store.NewCommentID(base.Add(time.Second)), AuthorID: viewer, Text: "later", CreateTime: base.Add(time.Second)}
 
 	steps := []struct {
 		name string
@@ -175,6 +185,35 @@ func TestLongestIDs(t *testing.T) {
 			return err
 		}},
 		{"Unreact", func() error { return s.Unreact(ctx, photo.ID, viewer, store.Dislike) }},
+		{"AddComment", func() error { return s.AddComment(ctx, comment) }},
+		{"GetComment", func() error { _, err := s.GetComment(ctx, photo.ID, comment.ID); return err }},
+		{"ListComments", func() error {
+			for _, q := range []store.CommentQuery{
+				{ImageID: photo.ID, Limit: 10},
+				{ImageID: photo.ID, NewestFirst: true, Limit: 10},
+				{ImageID: photo.ID, After: other.ID, NewestFirst: true, Limit: 10},
+			} {
+				got, err := s.ListComments(ctx, q)
+				if err != nil {
+					return err
+				}
+				if len(got) != 1 || got[0] != comment {
+					return fmt.Errorf("ListComments(%+v) = %+v, want the comment", q, got)
+				}
+			}
+			return nil
+		}},
+		{"SetCommentsDisabled", func() error { return s.SetCommentsDisabled(ctx, photo.ID, true) }},
+		{"CommentStates", func() error {
+			states, err := s.CommentStates(ctx, []string{photo.ID})
+			if want := (store.CommentState{Count: 1, Disabled: true}); err == nil && states[photo.ID] != want {
+				err = fmt.Errorf("states %+v, want %+v", states[photo.ID], want)
+			}
+			return err
+		}},
+		{"SetCommentsDisabled(false)", func() error { return s.SetCommentsDisabled(ctx, photo.ID, false) }},
+		{"DeleteComment", func() error { _, err := s.DeleteComment(ctx, photo.ID, comment.ID); return err }},
+		{"AddComment before the delete", func() error { return s.AddComment(ctx, other) }},
 		{"React before the delete", func() error { return s.React(ctx, photo.ID, viewer, store.Like) }},
 		{"DeleteImage", func() error { _, err := s.DeleteImage(ctx, photo.ID); return err }},
 		{"DeleteImage again", func() error {
@@ -224,6 +263,28 @@ func TestLongestIDs(t *testing.T) {
 		if r, err := s.Reactions(ctx, []string{tooLong}, viewer+"z"); err != nil || r[tooLong] != (store.Reactions{}) {
 			t.Errorf("Reactions(ids of 27 bytes) = %v, %v; want none", r, err)
 		}
+		longComment := store.Comment{ImageID: avatar.ID, ID: comment.ID + "z", AuthorID: viewer, Text: "too long", CreateTime: base}
+		longAuthor := store.Comment{ImageID: avatar.ID, ID: comment.ID, AuthorID: viewer + "z", Text: "too long", CreateTime: base}
+		for _, c := range []store.Comment{{ImageID: tooLong, ID: comment.ID, AuthorID: viewer, Text: "too long", CreateTime: base}, longComment, longAuthor} {
+			if err := s.AddComment(ctx, c); err == nil || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
+				t.Errorf("AddComment(%+v) = %v, want an error that is neither a conflict nor not found", c, err)
+			}
+		}
+		if _, err := s.GetComment(ctx, tooLong, comment.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("GetComment(image id of 27 bytes) = %v, want ErrNotFound", err)
+		}
+		if _, err := s.DeleteComment(ctx, avatar.ID, longComment.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("DeleteComment(comment id of 27 bytes) = %v, want ErrNotFound", err)
+		}
+		if got, err := s.ListComments(ctx, store.CommentQuery{ImageID: tooLong, Limit: 10}); err != nil || len(got) != 0 {
+			t.Errorf("ListComments(image id of 27 bytes) = %v, %v; want none", got, err)
+		}
+		if err := s.SetCommentsDisabled(ctx, tooLong, true); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("SetCommentsDisabled(image id of 27 bytes) = %v, want ErrNotFound", err)
+		}
+		if got, err := s.CommentStates(ctx, []string{tooLong}); err != nil || got[tooLong] != (store.CommentState{}) {
+			t.Errorf("CommentStates(image id of 27 bytes) = %v, %v; want none", got, err)
+		}
 	})
 }
 
@@ -255,9 +316,13 @@ func TestInterruptedDelete(t *testing.T) {
 	if err := s.CreateImage(ctx, img); err != nil {
 		t.Fatalf("CreateImage: %v", err)
 	}
-	for _, user := range []string{"bob", "carol", "dave"} {
+	for i, user := range []string{"bob", "carol", "dave"} {
 		if err := s.React(ctx, img.ID, user, store.Like); err != nil {
 			t.Fatalf("React(%s): %v", user, err)
+		}
+		at := base.Add(time.Duration(i) * time.Second)
+		if err := s.AddComment(ctx, store.Comment{ImageID: img.ID, ID: store.NewCommentID(at), AuthorID: user, Text: "hi", CreateTime: at}); err != nil {
+			t.Fatalf("AddComment(%s): %v", user, err)
 		}
 	}
 
@@ -280,12 +345,20 @@ func TestInterruptedDelete(t *testing.T) {
 	if err := s.Unreact(ctx, img.ID, "bob", store.Like); err != nil {
 		t.Errorf("Unreact after the interrupted delete = %v, want nil", err)
 	}
+	if err := s.AddComment(ctx, store.Comment{ImageID: img.ID, ID: store.NewCommentID(base), AuthorID: "erin", Text: "hi", CreateTime: base}); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("AddComment after the interrupted delete = %v, want ErrNotFound", err)
+	}
+	if err := s.SetCommentsDisabled(ctx, img.ID, true); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("SetCommentsDisabled after the interrupted delete = %v, want ErrNotFound", err)
+	}
 
 	if _, err := s.DeleteImage(ctx, img.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("DeleteImage retried = %v, want ErrNotFound", err)
 	}
-	if rows := f.Rows(reactionsTable); len(rows) != 0 {
-		t.Errorf("reaction rows after the retried delete: %v, want none", rows)
+	for _, table := range []string{reactionsTable, commentsTable} {
+		if rows := f.Rows(table); len(rows) != 0 {
+			t.Errorf("%s rows after the retried delete: %v, want none", table, rows)
+		}
 	}
 }
 
@@ -320,6 +393,89 @@ func TestReactDuringDelete(t *testing.T) {
 	wg.Wait()
 	if rows := f.Rows(reactionsTable); len(rows) != 0 {
 		t.Errorf("reaction rows after every image was deleted: %v, want none", rows)
+	}
+}
+
+// TestCommentDuringDelete races comments and their state against the
+// deletion of their images: whatever the interleaving, no comment row
+// outlives its image, and each write answers nil, ErrNotFound or (a
+// comment after comments were turned off) ErrCommentsDisabled.
+func TestCommentDuringDelete(t *testing.T) {
+	ctx := context.Background()
+	c, f := nosqltest.New(t)
+	s := open(t, c)
+	const images, people = 10, 5
+	var wg sync.WaitGroup
+	for i := range images {
+		img := storetest.NewImage("alice", base)
+		if err := s.CreateImage(ctx, img); err != nil {
+			t.Fatalf("CreateImage: %v", err)
+		}
+		for p := range people {
+			wg.Go(func() {
+				at := base.Add(time.Duration(p) * time.Second)
+				err := s.AddComment(ctx, store.Comment{ImageID: img.ID, ID: store.NewCommentID(at), AuthorID: fmt.Sprintf("person%d", p), Text: "hi", CreateTime: at})
+				if err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrCommentsDisabled) {
+					t.Errorf("AddComment: %v", err)
+				}
+			})
+		}
+		wg.Go(func() {
+			if err := s.SetCommentsDisabled(ctx, img.ID, true); err != nil && !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("SetCommentsDisabled: %v", err)
+			}
+		})
+		wg.Go(func() {
+			if _, err := s.DeleteImage(ctx, img.ID); err != nil {
+				t.Errorf("DeleteImage(%d): %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	if rows := f.Rows(commentsTable); len(rows) != 0 {
+		t.Errorf("comment rows after every image was deleted: %v, want none", rows)
+	}
+}
+
+// TestCommentCountMatchesRows checks the stored rows after concurrent
+// comments and deletions: the state row, under "#state", counts the
+// comment rows of its image.
+func TestCommentCountMatchesRows(t *testing.T) {
+	ctx := context.Background()
+	c, f := nosqltest.New(t)
+	s := open(t, c)
+	img := storetest.NewImage("alice", base)
+	if err := s.CreateImage(ctx, img); err != nil {
+		t.Fatalf("CreateImage: %v", err)
+	}
+	var wg sync.WaitGroup
+	for p := range 30 {
+		wg.Go(func() {
+			at := base.Add(time.Duration(p) * time.Second)
+			comment := store.Comment{ImageID: img.ID, ID: store.NewCommentID(at), AuthorID: fmt.Sprintf("person%02d", p), Text: "hi", CreateTime: at}
+			if err := s.AddComment(ctx, comment); err != nil {
+				t.Errorf("AddComment: %v", err)
+				return
+			}
+			if p%3 == 0 {
+				if _, err := s.DeleteComment(ctx, img.ID, comment.ID); err != nil {
+					t.Errorf("DeleteComment: %v", err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	var comments int64
+	var state map[string]any
+	for _, row := range f.Rows(commentsTable) {
+		if row["comment_id"] == "#state" {
+			state = row
+			continue
+		}
+		comments++
+	}
+	if comments != 20 || state == nil || state["comment_count"] != comments || state["comments_disabled"] != false {
+		t.Errorf("%d comment rows and the state row %v; want 20 rows and a state row counting them, comments on", comments, state)
 	}
 }
 

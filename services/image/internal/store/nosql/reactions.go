@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"strings"
 	"time"
 
 	"github.com/oracle/nosql-go-sdk/nosqldb"
@@ -19,40 +17,11 @@ import (
 // rows. FotoGal's user ids are lower-case base32, which has no '#'.
 const countsUser = "#counts"
 
-// maxReactAttempts bounds how many times a reaction change is tried while
-// others change the same image's counts.
-const maxReactAttempts = 100
-
-// maxBackoff is the longest wait before a reaction change is tried again.
-const maxBackoff = 50 * time.Millisecond
-
-// maxInList is the most image ids one reactions query asks for: more than
-// a page holds (100), so that a page needs one query.
-const maxInList = 128
-
 // reactionsQueries[k] reads the counts rows and the viewer's rows of 2^k
-// images: the statements for 1, 2, 4 ... maxInList ids, so that few
-// statements are prepared. $id0, $id1 ... are the image ids.
-var reactionsQueries = func() []string {
-	var queries []string
-	for n := 1; n <= maxInList; n *= 2 {
-		var b strings.Builder
-		b.WriteString("DECLARE $counts STRING; $viewer STRING;")
-		for i := range n {
-			fmt.Fprintf(&b, " $id%d STRING;", i)
-		}
-		b.WriteString(" SELECT image_id, user_id, kind, likes, dislikes FROM " + reactionsTable + " WHERE image_id IN (")
-		for i := range n {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			fmt.Fprintf(&b, "$id%d", i)
-		}
-		b.WriteString(") AND user_id IN ($counts, $viewer)")
-		queries = append(queries, b.String())
-	}
-	return queries
-}()
+// images (inListQueries).
+var reactionsQueries = inListQueries("$counts STRING; $viewer STRING;",
+	"SELECT image_id, user_id, kind, likes, dislikes FROM "+reactionsTable,
+	"AND user_id IN ($counts, $viewer)")
 
 // React sets userID's reaction to kind, replacing the other one. After a
 // write it checks that the image still exists: if a DeleteImage removed
@@ -77,7 +46,7 @@ func (s *Store) React(ctx context.Context, imageID, userID string, kind store.Ki
 	}
 	_, err = s.GetImage(ctx, imageID)
 	if errors.Is(err, store.ErrNotFound) {
-		if err := s.deleteReactions(ctx, imageID); err != nil {
+		if err := s.deleteShard(ctx, reactionsTable, imageID); err != nil {
 			return err
 		}
 	}
@@ -114,7 +83,7 @@ type reactionRow struct {
 // of either row makes the whole write fail; it is then read and tried
 // again. It reports whether it wrote anything.
 func (s *Store) changeReaction(ctx context.Context, imageID, userID string, next func(store.Kind) store.Kind) (bool, error) {
-	for attempt := range maxReactAttempts {
+	for attempt := range maxWriteAttempts {
 		if attempt > 0 {
 			if err := backoff(ctx, attempt); err != nil {
 				return false, err
@@ -141,7 +110,7 @@ func (s *Store) changeReaction(ctx context.Context, imageID, userID string, next
 				MatchVersion: mine.version,
 			}, true)
 		} else {
-			err = req.AddPutRequest(conditionalPut(types.NewMapValue(map[string]any{
+			err = req.AddPutRequest(conditionalPut(reactionsTable, types.NewMapValue(map[string]any{
 				"image_id":   imageID,
 				"user_id":    userID,
 				"kind":       int(kind),
@@ -155,7 +124,7 @@ func (s *Store) changeReaction(ctx context.Context, imageID, userID string, next
 		// an interrupted DeleteImage: removing it needs no count.
 		if counts.version != nil || kind != store.None {
 			delta := map[store.Kind]int64{kind: 1, old: -1}
-			err := req.AddPutRequest(conditionalPut(types.NewMapValue(map[string]any{
+			err := req.AddPutRequest(conditionalPut(reactionsTable, types.NewMapValue(map[string]any{
 				"image_id": imageID,
 				"user_id":  countsUser,
 				"likes":    counts.likes + delta[store.Like],
@@ -173,7 +142,7 @@ func (s *Store) changeReaction(ctx context.Context, imageID, userID string, next
 			return true, nil
 		}
 	}
-	return false, fmt.Errorf("nosql: change reaction to %s: %d lost races: %w", imageID, maxReactAttempts, store.ErrConflict)
+	return false, fmt.Errorf("nosql: change reaction to %s: %d lost races: %w", imageID, maxWriteAttempts, store.ErrConflict)
 }
 
 // getReaction reads the reaction row of userID (or countsUser) for the
@@ -194,33 +163,6 @@ func (s *Store) getReaction(ctx context.Context, imageID, userID string) (reacti
 	return row, nil
 }
 
-// conditionalPut puts row if it is absent (version nil) or if its version
-// is still version.
-func conditionalPut(row *types.MapValue, version types.Version) *nosqldb.PutRequest {
-	req := &nosqldb.PutRequest{TableName: reactionsTable, Value: row, PutOption: types.PutIfAbsent}
-	if version != nil {
-		req.PutOption, req.MatchVersion = types.PutIfVersion, version
-	}
-	return req
-}
-
-// deleteReactions deletes every reaction row of the image, counts row
-// included: one shard key, in as many MultiDelete calls as the service
-// needs.
-func (s *Store) deleteReactions(ctx context.Context, imageID string) error {
-	req := &nosqldb.MultiDeleteRequest{TableName: reactionsTable, Key: types.ToMapValue("image_id", imageID)}
-	for {
-		res, err := s.c.MultiDelete(ctx, req)
-		if err != nil {
-			return fmt.Errorf("nosql: delete reactions: %w", err)
-		}
-		if len(res.ContinuationKey) == 0 {
-			return nil
-		}
-		req.ContinuationKey = res.ContinuationKey
-	}
-}
-
 // Reactions reads the counts rows and viewerID's rows of imageIDs: one
 // query per maxInList images.
 func (s *Store) Reactions(ctx context.Context, imageIDs []string, viewerID string) (map[string]store.Reactions, error) {
@@ -228,51 +170,24 @@ func (s *Store) Reactions(ctx context.Context, imageIDs []string, viewerID strin
 	for _, id := range imageIDs {
 		out[id] = store.Reactions{}
 	}
-	ids := unique(imageIDs)
-	chunks := make([][]*types.MapValue, (len(ids)+maxInList-1)/maxInList)
-	err := forEach(ctx, len(chunks), func(ctx context.Context, i int) error {
-		chunk := ids[i*maxInList : min((i+1)*maxInList, len(ids))]
-		var err error
-		chunks[i], err = s.queryReactions(ctx, chunk, viewerID)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	for _, rows := range chunks {
-		for _, row := range rows {
-			reaction, err := decodeReaction(row)
-			if err != nil {
-				return nil, fmt.Errorf("nosql: read reactions: %w", err)
-			}
-			got := out[reaction.imageID]
-			if reaction.userID == countsUser {
-				got.Likes, got.Dislikes = reaction.likes, reaction.dislikes
-			} else {
-				got.Mine = reaction.kind
-			}
-			out[reaction.imageID] = got
-		}
-	}
-	return out, nil
-}
-
-// queryReactions runs the reactions query of the smallest size that holds
-// ids, repeating the last id to fill it.
-func (s *Store) queryReactions(ctx context.Context, ids []string, viewerID string) ([]*types.MapValue, error) {
-	k, n := 0, 1
-	for n < len(ids) {
-		k, n = k+1, 2*n
-	}
-	binds := map[string]any{"$counts": countsUser, "$viewer": viewerID}
-	for i := range n {
-		binds[fmt.Sprintf("$id%d", i)] = ids[min(i, len(ids)-1)]
-	}
-	rows, err := s.c.Query(ctx, reactionsQueries[k], binds)
+	rows, err := s.queryImageIDs(ctx, reactionsQueries, unique(imageIDs), map[string]any{"$counts": countsUser, "$viewer": viewerID})
 	if err != nil {
 		return nil, fmt.Errorf("nosql: read reactions: %w", err)
 	}
-	return rows, nil
+	for _, row := range rows {
+		reaction, err := decodeReaction(row)
+		if err != nil {
+			return nil, fmt.Errorf("nosql: read reactions: %w", err)
+		}
+		got := out[reaction.imageID]
+		if reaction.userID == countsUser {
+			got.Likes, got.Dislikes = reaction.likes, reaction.dislikes
+		} else {
+			got.Mine = reaction.kind
+		}
+		out[reaction.imageID] = got
+	}
+	return out, nil
 }
 
 // decodeReaction reads a reaction row: kind in a person's row, likes and
@@ -291,17 +206,4 @@ func decodeReaction(row *types.MapValue) (reactionRow, error) {
 // reactionKey is the primary key of userID's reaction row for the image.
 func reactionKey(imageID, userID string) *types.MapValue {
 	return types.NewMapValue(map[string]any{"image_id": imageID, "user_id": userID})
-}
-
-// backoff waits a random time, up to one that doubles with each attempt
-// until maxBackoff, so that the writers of one image's counts take turns.
-func backoff(ctx context.Context, attempt int) error {
-	t := time.NewTimer(rand.N(min(time.Millisecond<<min(attempt, 10), maxBackoff)))
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/fotogal/fotogal/services/image/internal/store"
+	"github.com/fotogal/fotogal/services/image/internal/store/storetest"
 )
 
 // The benchmark's data set: benchOwners people with benchPhotos photos
@@ -103,6 +104,70 @@ func BenchmarkListOwnersImages(b *testing.B) {
 					}
 				}
 			})
+		}
+	}
+}
+
+// benchComments is how many comments the comment benchmarks' photo has.
+const benchComments = 10000
+
+// commentBenchStore returns a new store with one photo of benchComments
+// comments, a second apart, and the photo's id.
+func commentBenchStore(b *testing.B) (*Store, string) {
+	b.Helper()
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(b.TempDir(), "image.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	img := storetest.NewImage("owner", time.Now())
+	if err := s.CreateImage(ctx, img); err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now().Add(-benchComments * time.Second)
+	for i := range benchComments {
+		at := start.Add(time.Duration(i) * time.Second)
+		c := store.Comment{ImageID: img.ID, ID: store.NewCommentID(at), AuthorID: fmt.Sprintf("user%05d", i), Text: "what a view! #travel", CreateTime: at}
+		if err := s.AddComment(ctx, c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return s, img.ID
+}
+
+// BenchmarkListComments measures the first page (20 comments) of a photo
+// with benchComments comments, in both orders.
+func BenchmarkListComments(b *testing.B) {
+	s, imageID := commentBenchStore(b)
+	ctx := context.Background()
+	for _, newestFirst := range []bool{false, true} {
+		b.Run(fmt.Sprintf("newestFirst=%v", newestFirst), func(b *testing.B) {
+			q := store.CommentQuery{ImageID: imageID, NewestFirst: newestFirst, Limit: 20}
+			for b.Loop() {
+				page, err := s.ListComments(ctx, q)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(page) != 20 {
+					b.Fatalf("%d comments, want 20", len(page))
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkAddComment measures adding a comment to a photo with
+// benchComments comments: one transaction that checks the photo, inserts
+// the comment and updates the count.
+func BenchmarkAddComment(b *testing.B) {
+	s, imageID := commentBenchStore(b)
+	ctx := context.Background()
+	for b.Loop() {
+		now := time.Now()
+		c := store.Comment{ImageID: imageID, ID: store.NewCommentID(now), AuthorID: "someone", Text: "another one", CreateTime: now}
+		if err := s.AddComment(ctx, c); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

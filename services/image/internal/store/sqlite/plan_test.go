@@ -7,22 +7,29 @@ import (
 	"testing"
 )
 
-// TestQueriesUseTheOwnerIndex checks that listing and the feed's merge
-// read the per-owner index in order instead of sorting an owner's photos.
-func TestQueriesUseTheOwnerIndex(t *testing.T) {
+// TestQueriesSeekInOrder checks that listing and the feed's merge read the
+// per-owner index in order instead of sorting an owner's photos, and that
+// a page of a photo's comments is a range seek on the comments' primary
+// key, read in the order asked for.
+func TestQueriesSeekInOrder(t *testing.T) {
 	ctx := context.Background()
 	s, err := Open(ctx, filepath.Join(t.TempDir(), "image.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	const ownerSeek = "images_by_owner (user_id=? AND is_profile=? AND"
 	queries := map[string]struct {
 		query string
 		args  []any
+		want  string
 	}{
-		"list":  {listQuery, []any{"o", 1, "x", 10}},
-		"next":  {nextQuery, []any{"o", 1, "x", 10}},
-		"heads": {headsQuery, []any{`["o"]`, 1, "x"}},
+		"list":            {listQuery, []any{"o", 1, "x", 10}, ownerSeek},
+		"next":            {nextQuery, []any{"o", 1, "x", 10}, ownerSeek},
+		"heads":           {headsQuery, []any{`["o"]`, 1, "x"}, ownerSeek},
+		"oldest comments": {oldestCommentsQuery, []any{"i", "c", 10}, "SEARCH fotogal_ntable_comments USING PRIMARY KEY (image_id=? AND comment_id>?)"},
+		"newest comments": {newestCommentsQuery, []any{"i", 10}, "SEARCH fotogal_ntable_comments USING PRIMARY KEY (image_id=?)"},
+		"older comments":  {olderCommentsQuery, []any{"i", "c", 10}, "SEARCH fotogal_ntable_comments USING PRIMARY KEY (image_id=? AND comment_id<?)"},
 	}
 	for name, q := range queries {
 		rows, err := s.db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q.query, q.args...)
@@ -41,8 +48,8 @@ func TestQueriesUseTheOwnerIndex(t *testing.T) {
 		rows.Close()
 		text := strings.Join(plan, "\n")
 		t.Logf("%s:\n%s", name, text)
-		if !strings.Contains(text, "images_by_owner (user_id=? AND is_profile=? AND") || strings.Contains(text, "TEMP B-TREE") {
-			t.Errorf("%s does not seek the owner index in order:\n%s", name, text)
+		if !strings.Contains(text, q.want) || strings.Contains(text, "TEMP B-TREE") {
+			t.Errorf("%s is not an ordered seek (%s):\n%s", name, q.want, text)
 		}
 	}
 }

@@ -5,8 +5,26 @@
 // the variants), reactions (one row per person and photo) and
 // reaction_counts (one fixed-size row per photo, updated in the same
 // transaction as the reaction rows, so that counts are exact and cheap to
-// read), and fotogal_ntable_imagethrottle, the upload throttle's counters
-// (one row per key, its window's end in expire_time).
+// read), fotogal_ntable_comments and fotogal_ntable_commentstate (one row
+// per comment and one per photo: see below), fotogal_ntable_imagethrottle,
+// the upload throttle's counters (one row per key, its window's end in
+// expire_time), and fotogal_ntable_imageactivity, the service's activity
+// log (pkg/activity/sqliteactivity).
+//
+// # Comments
+//
+// fotogal_ntable_comments holds one row per comment, its primary key
+// (image_id, comment_id) in a table WITHOUT ROWID, so that a photo's
+// comments lie together in the order of their ids, which is the order of
+// their times: a page of them is one range seek on the primary key, in
+// either direction. fotogal_ntable_commentstate holds one fixed-size row
+// per photo that has had comments or had them turned off: comment_count
+// and comments_disabled. A separate table rather than a reserved row among
+// the comments keeps every column of both NOT NULL, and the comment count
+// is updated in the transaction that adds or deletes the comment, so it is
+// exact however many people comment at once. Every write is one
+// transaction that checks the image exists; DeleteImage deletes the
+// image's comments and its state row in its own.
 package sqlite
 
 import (
@@ -17,6 +35,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/fotogal/fotogal/pkg/activity/sqliteactivity"
 	"github.com/fotogal/fotogal/pkg/counters/sqlitecounters"
 	"github.com/fotogal/fotogal/pkg/sqlitedb"
 	"github.com/fotogal/fotogal/services/image/internal/store"
@@ -30,6 +49,7 @@ type Store struct {
 	// each time cost more than running it.
 	getImage *sql.Stmt
 	*sqlitecounters.Counters
+	*sqliteactivity.Log
 }
 
 var (
@@ -38,8 +58,8 @@ var (
 )
 
 // schema creates the tables, the per-owner index that paging and the
-// feed's merge read from, and the time index of the posting log
-// (postinglog.go).
+// feed's merge read from, the time index of the posting log
+// (postinglog.go), the counters and the activity log.
 var schema = `
 CREATE TABLE IF NOT EXISTS fotogal_ntable_images (
 	image_id                TEXT PRIMARY KEY,
@@ -83,7 +103,20 @@ CREATE TABLE IF NOT EXISTS reaction_counts (
 	likes    INTEGER NOT NULL,
 	dislikes INTEGER NOT NULL
 ) WITHOUT ROWID;
-` + sqlitecounters.Schema(countersTable)
+CREATE TABLE IF NOT EXISTS fotogal_ntable_comments (
+	image_id     TEXT NOT NULL,
+	comment_id   TEXT NOT NULL,
+	author_id    TEXT NOT NULL,
+	comment_text TEXT NOT NULL,
+	created_ts   INTEGER NOT NULL,
+	PRIMARY KEY (image_id, comment_id)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS fotogal_ntable_commentstate (
+	image_id          TEXT PRIMARY KEY,
+	comment_count     INTEGER NOT NULL,
+	comments_disabled INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+` + sqlitecounters.Schema(countersTable) + sqliteactivity.Schema(activityTable)
 
 // columns are the fotogal_ntable_images columns in the order scanImage
 // reads them.
@@ -129,7 +162,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("prepare the read of an image: %w", err)
 	}
-	return &Store{db: db, getImage: getImage, Counters: sqlitecounters.New(db, countersTable)}, nil
+	return &Store{
+		db:       db,
+		getImage: getImage,
+		Counters: sqlitecounters.New(db, countersTable),
+		Log:      sqliteactivity.New(db, activityTable),
+	}, nil
 }
 
 // Close closes the database.
@@ -211,8 +249,8 @@ func (s *Store) UpdateImage(ctx context.Context, id string, update func(*store.I
 	return store.Image{}, fmt.Errorf("update image %s: %w", id, store.ErrConflict)
 }
 
-// DeleteImage deletes the image with id, its reactions and its counts in
-// one transaction.
+// DeleteImage deletes the image with id, its reactions and their counts,
+// its comments and their state, in one transaction.
 func (s *Store) DeleteImage(ctx context.Context, id string) (store.Image, error) {
 	var deleted store.Image
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -227,6 +265,8 @@ func (s *Store) DeleteImage(ctx context.Context, id string) (store.Image, error)
 			`DELETE FROM fotogal_ntable_images WHERE image_id = ?`,
 			`DELETE FROM reactions WHERE image_id = ?`,
 			`DELETE FROM reaction_counts WHERE image_id = ?`,
+			`DELETE FROM fotogal_ntable_comments WHERE image_id = ?`,
+			`DELETE FROM fotogal_ntable_commentstate WHERE image_id = ?`,
 		} {
 			if _, err := tx.ExecContext(ctx, q, id); err != nil {
 				return fmt.Errorf("delete image: %w", err)
@@ -337,13 +377,8 @@ func (s *Store) LatestAvatar(ctx context.Context, ownerID string) (store.Image, 
 // React sets userID's reaction and adjusts the counts in one transaction.
 func (s *Store) React(ctx context.Context, imageID, userID string, kind store.Kind) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		var exists int
-		err := tx.QueryRowContext(ctx, `SELECT 1 FROM fotogal_ntable_images WHERE image_id = ?`, imageID).Scan(&exists)
-		if errors.Is(err, sql.ErrNoRows) {
-			return store.ErrNotFound
-		}
-		if err != nil {
-			return fmt.Errorf("check image: %w", err)
+		if err := checkImage(ctx, tx, imageID); err != nil {
+			return err
 		}
 		old, err := reactionOf(ctx, tx, imageID, userID)
 		if err != nil || old == kind {
@@ -400,6 +435,19 @@ func (s *Store) Reactions(ctx context.Context, imageIDs []string, viewerID strin
 		return nil, fmt.Errorf("read reactions: %w", err)
 	}
 	return out, nil
+}
+
+// checkImage returns store.ErrNotFound unless the image exists.
+func checkImage(ctx context.Context, tx *sql.Tx, imageID string) error {
+	var exists int
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM fotogal_ntable_images WHERE image_id = ?`, imageID).Scan(&exists)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("check image: %w", err)
+	}
+	return nil
 }
 
 func reactionOf(ctx context.Context, tx *sql.Tx, imageID, userID string) (store.Kind, error) {

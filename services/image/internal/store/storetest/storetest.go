@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fotogal/fotogal/pkg/activity"
+	"github.com/fotogal/fotogal/pkg/activity/activitytest"
 	"github.com/fotogal/fotogal/pkg/counters/counterstest"
 	"github.com/fotogal/fotogal/services/image/internal/store"
 )
@@ -30,7 +32,9 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("CountAndAvatar", func(t *testing.T) { testCountAndAvatar(t, newStore(t)) })
 	t.Run("Reactions", func(t *testing.T) { testReactions(t, newStore(t)) })
 	t.Run("ConcurrentLikes", func(t *testing.T) { testConcurrentLikes(t, newStore(t)) })
+	runComments(t, newStore)
 	counterstest.Run(t, func(t *testing.T) store.Counters { return newStore(t) })
+	activitytest.Run(t, func(t *testing.T) activity.Log { return newStore(t) })
 }
 
 var (
