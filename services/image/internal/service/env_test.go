@@ -57,13 +57,14 @@ func (fakeValidator) ValidateSession(_ context.Context, token string) (authn.Cal
 // fakeUsers is the user service as the image service sees it. User IDs are
 // "id-<username>".
 type fakeUsers struct {
-	mu             sync.Mutex
-	private        map[string]bool
-	approved       map[string]map[string]bool // owner → viewer
-	avatars        map[string]string          // user → image
-	failSetAvatar  bool
-	usernamesCalls int
-	canViewCalls   int
+	mu            sync.Mutex
+	private       map[string]bool
+	approved      map[string]map[string]bool // owner → viewer
+	avatars       map[string]string          // user → image
+	failSetAvatar bool
+	failLookups   bool // PeopleNamed fails
+	batchCalls    int  // People and PeopleNamed
+	canViewCalls  int
 }
 
 func newFakeUsers() *fakeUsers {
@@ -108,17 +109,57 @@ func (u *fakeUsers) canViews() int {
 	return u.canViewCalls
 }
 
-func (u *fakeUsers) Usernames(_ context.Context, ids []string) (map[string]string, error) {
+// lookups returns how many times People and PeopleNamed were called.
+func (u *fakeUsers) lookups() int {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	u.usernamesCalls++
-	names := make(map[string]string)
+	return u.batchCalls
+}
+
+// approve makes viewerID an approved follower of ownerID.
+func (u *fakeUsers) approve(ownerID, viewerID string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.approved[ownerID][viewerID] = true
+}
+
+// person returns the Person of id, with the avatar URL the user service
+// would give.
+func (u *fakeUsers) person(id string) service.Person {
+	p := service.Person{ID: id, Username: id[len("id-"):]}
+	if u.avatars[id] != "" {
+		p.AvatarURL = "/v1/users/" + p.Username + "/avatar"
+	}
+	return p
+}
+
+func (u *fakeUsers) People(_ context.Context, ids []string) (map[string]service.Person, error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.batchCalls++
+	people := make(map[string]service.Person)
 	for _, id := range ids {
 		if u.exists(id) {
-			names[id] = id[len("id-"):]
+			people[id] = u.person(id)
 		}
 	}
-	return names, nil
+	return people, nil
+}
+
+func (u *fakeUsers) PeopleNamed(_ context.Context, usernames []string) ([]service.Person, error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.batchCalls++
+	if u.failLookups {
+		return nil, errors.New("user service down")
+	}
+	var people []service.Person
+	for _, name := range usernames {
+		if id := "id-" + strings.ToLower(name); u.exists(id) {
+			people = append(people, u.person(id))
+		}
+	}
+	return people, nil
 }
 
 func (u *fakeUsers) UserID(_ context.Context, username string) (string, error) {

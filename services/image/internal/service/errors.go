@@ -25,6 +25,11 @@ var (
 	errNotOwner       = errors.New("only the owner may change or delete a photo")
 	errPrivate        = errors.New("this account is private: only its approved followers see its photos")
 	errOutOfRange     = errors.New("the requested range is beyond the content")
+	// errCommentNotFound is the answer for a missing comment under a photo
+	// the caller may see.
+	errCommentNotFound  = errors.New("comment not found")
+	errNotCommentAuthor = errors.New("only the comment's author or the photo's owner may delete a comment")
+	errCommentsDisabled = errors.New("the photo's owner turned comments off")
 	// errUpstream wraps the failures of the services this one calls.
 	errUpstream = errors.New("upstream service unavailable")
 )
@@ -63,10 +68,13 @@ func toStatus(ctx context.Context, err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, errImageNotFound), errors.Is(err, ErrUserNotFound), errors.Is(err, errAvatarNotFound):
+	case errors.Is(err, errImageNotFound), errors.Is(err, ErrUserNotFound), errors.Is(err, errAvatarNotFound),
+		errors.Is(err, errCommentNotFound):
 		return status.Error(codes.NotFound, err.Error())
-	case errors.Is(err, errNotOwner), errors.Is(err, errPrivate):
+	case errors.Is(err, errNotOwner), errors.Is(err, errPrivate), errors.Is(err, errNotCommentAuthor):
 		return status.Error(codes.PermissionDenied, err.Error())
+	case errors.Is(err, errCommentsDisabled):
+		return status.Error(codes.FailedPrecondition, err.Error())
 	case errors.Is(err, errOutOfRange):
 		return status.Error(codes.OutOfRange, err.Error())
 	case errors.As(err, &field):

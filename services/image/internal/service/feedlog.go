@@ -10,7 +10,7 @@ import (
 	"github.com/fotogal/fotogal/services/image/internal/store"
 )
 
-// Page sizes of the posting log.
+// Page sizes of the posting log and the activity log.
 const (
 	defaultLogPageSize = 100
 	maxLogPageSize     = 1000
@@ -32,15 +32,23 @@ func (in *InternalServer) ListImagesAfter(ctx context.Context, req *imagev1.List
 	return resp, nil
 }
 
-func (in *InternalServer) listImagesAfter(ctx context.Context, req *imagev1.ListImagesAfterRequest) ([]store.Key, error) {
-	limit := int(req.GetPageSize())
+// logPageSize returns the page size a request for a log asks for: 0 means
+// the default, more than the maximum means the maximum.
+func logPageSize(n int32) (int, error) {
 	switch {
-	case limit < 0:
-		return nil, &fieldError{"page_size", "must not be negative"}
-	case limit == 0:
-		limit = defaultLogPageSize
+	case n < 0:
+		return 0, &fieldError{"page_size", "must not be negative"}
+	case n == 0:
+		return defaultLogPageSize, nil
 	}
-	limit = min(limit, maxLogPageSize)
+	return min(int(n), maxLogPageSize), nil
+}
+
+func (in *InternalServer) listImagesAfter(ctx context.Context, req *imagev1.ListImagesAfterRequest) ([]store.Key, error) {
+	limit, err := logPageSize(req.GetPageSize())
+	if err != nil {
+		return nil, err
+	}
 	var after store.Cursor
 	if a := req.GetAfter(); a != nil {
 		if err := a.GetCreateTime().CheckValid(); err != nil {

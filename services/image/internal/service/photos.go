@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"unicode/utf8"
 
 	"go.uber.org/zap"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/fotogal/fotogal/pkg/activity"
 	"github.com/fotogal/fotogal/pkg/authn"
 	"github.com/fotogal/fotogal/pkg/logging"
 	imagev1 "github.com/fotogal/fotogal/proto/fotogal/image/v1"
@@ -104,37 +104,63 @@ func (s *Server) photo(ctx context.Context, id string, do func(ctx context.Conte
 	return out[0], nil
 }
 
-// UpdateImage changes a photo's caption.
+// UpdateImage changes a photo's caption, or whether it takes comments, or
+// both.
 func (s *Server) UpdateImage(ctx context.Context, req *imagev1.UpdateImageRequest) (*imagev1.UpdateImageResponse, error) {
+	img, err := s.updateImage(ctx, req)
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &imagev1.UpdateImageResponse{Image: img}, nil
+}
+
+func (s *Server) updateImage(ctx context.Context, req *imagev1.UpdateImageRequest) (*imagev1.Image, error) {
 	caller, err := authn.RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if utf8.RuneCountInString(req.GetCaption()) > maxCaption {
-		return nil, toStatus(ctx, &fieldError{"caption", fmt.Sprintf("must be at most %d characters", maxCaption)})
+	if err := checkLength("caption", req.GetCaption(), maxCaption); err != nil {
+		return nil, err
 	}
-	if _, err := s.ownPhoto(ctx, caller.UserID, req.GetImageId()); err != nil {
-		return nil, toStatus(ctx, err)
-	}
-	img, err := s.store.UpdateImage(ctx, req.GetImageId(), func(img *store.Image) error {
-		img.Caption = req.GetCaption()
-		img.UpdateTime = now()
-		return nil
-	})
-	if errors.Is(err, store.ErrNotFound) {
-		err = errImageNotFound
-	}
+	img, err := s.ownPhoto(ctx, caller.UserID, req.GetImageId())
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
+	}
+	if req.CommentsDisabled != nil {
+		err := s.store.SetCommentsDisabled(ctx, img.ID, req.GetCommentsDisabled())
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, errImageNotFound
+		}
+		if err != nil {
+			return nil, fmt.Errorf("set comments disabled: %w", err)
+		}
+	}
+	// With comments_disabled set, an empty caption is no change.
+	if req.CommentsDisabled == nil || req.GetCaption() != "" {
+		var before string
+		img, err = s.store.UpdateImage(ctx, img.ID, func(img *store.Image) error {
+			before = img.Caption
+			img.Caption = req.GetCaption()
+			img.UpdateTime = now()
+			return nil
+		})
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, errImageNotFound
+		}
+		if err != nil {
+			return nil, fmt.Errorf("update image: %w", err)
+		}
+		s.recordCaptionMentions(ctx, img, before)
 	}
 	out, err := s.decorate(ctx, caller.UserID, []store.Image{img})
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
-	return &imagev1.UpdateImageResponse{Image: out[0]}, nil
+	return out[0], nil
 }
 
-// DeleteImage deletes a photo: its row and reactions, then its objects.
+// DeleteImage deletes a photo: its row, reactions and comments, then its
+// objects.
 func (s *Server) DeleteImage(ctx context.Context, req *imagev1.DeleteImageRequest) (*imagev1.DeleteImageResponse, error) {
 	caller, err := authn.RequireCaller(ctx)
 	if err != nil {
@@ -220,7 +246,7 @@ func (s *Server) listUserImages(ctx context.Context, req *imagev1.ListUserImages
 
 // LikeImage likes a photo, removing a dislike.
 func (s *Server) LikeImage(ctx context.Context, req *imagev1.LikeImageRequest) (*imagev1.LikeImageResponse, error) {
-	img, err := s.react(ctx, req.GetImageId(), s.store.React, store.Like)
+	img, err := s.react(ctx, req.GetImageId(), store.Like, false)
 	if err != nil {
 		return nil, err
 	}
@@ -229,7 +255,7 @@ func (s *Server) LikeImage(ctx context.Context, req *imagev1.LikeImageRequest) (
 
 // UnlikeImage removes the caller's like.
 func (s *Server) UnlikeImage(ctx context.Context, req *imagev1.UnlikeImageRequest) (*imagev1.UnlikeImageResponse, error) {
-	img, err := s.react(ctx, req.GetImageId(), s.store.Unreact, store.Like)
+	img, err := s.react(ctx, req.GetImageId(), store.Like, true)
 	if err != nil {
 		return nil, err
 	}
@@ -238,7 +264,7 @@ func (s *Server) UnlikeImage(ctx context.Context, req *imagev1.UnlikeImageReques
 
 // DislikeImage dislikes a photo, removing a like.
 func (s *Server) DislikeImage(ctx context.Context, req *imagev1.DislikeImageRequest) (*imagev1.DislikeImageResponse, error) {
-	img, err := s.react(ctx, req.GetImageId(), s.store.React, store.Dislike)
+	img, err := s.react(ctx, req.GetImageId(), store.Dislike, false)
 	if err != nil {
 		return nil, err
 	}
@@ -247,22 +273,39 @@ func (s *Server) DislikeImage(ctx context.Context, req *imagev1.DislikeImageRequ
 
 // UndislikeImage removes the caller's dislike.
 func (s *Server) UndislikeImage(ctx context.Context, req *imagev1.UndislikeImageRequest) (*imagev1.UndislikeImageResponse, error) {
-	img, err := s.react(ctx, req.GetImageId(), s.store.Unreact, store.Dislike)
+	img, err := s.react(ctx, req.GetImageId(), store.Dislike, true)
 	if err != nil {
 		return nil, err
 	}
 	return &imagev1.UndislikeImageResponse{Image: img}, nil
 }
 
-// react applies a reaction change (store.React or store.Unreact) of the
-// caller to a photo they may see, and returns the photo after it.
-func (s *Server) react(ctx context.Context, id string, change func(ctx context.Context, imageID, userID string, kind store.Kind) error, kind store.Kind) (*imagev1.Image, error) {
+// react sets the caller's reaction to a photo they may see to kind, or
+// removes it (undo), records what that does to their like in the activity
+// log, and returns the photo after it.
+func (s *Server) react(ctx context.Context, id string, kind store.Kind, undo bool) (*imagev1.Image, error) {
 	img, err := s.photo(ctx, id, func(ctx context.Context, img store.Image, callerID string) error {
+		at := now()
+		change := s.store.React
+		if undo {
+			change = s.store.Unreact
+		}
 		err := change(ctx, img.ID, callerID, kind)
 		if errors.Is(err, store.ErrNotFound) {
 			return errImageNotFound
 		}
-		return err
+		if err != nil {
+			return fmt.Errorf("change reaction: %w", err)
+		}
+		// A like stands after liking; unliking takes it back, and so does
+		// disliking, which replaces it. Undisliking leaves it alone.
+		if kind == store.Like || !undo {
+			s.record(ctx, activity.Event{
+				Time: at, Kind: activity.Like, ActorID: callerID, RecipientID: img.OwnerID, ImageID: img.ID,
+				Retracted: kind != store.Like || undo,
+			})
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, toStatus(ctx, err)
@@ -271,7 +314,8 @@ func (s *Server) react(ctx context.Context, id string, change func(ctx context.C
 }
 
 // decorate returns imgs as viewerID sees them: with their owners'
-// usernames (one user service call) and the reactions (one store query).
+// usernames (one user service call), the reactions and the comment states
+// (one store query each).
 func (s *Server) decorate(ctx context.Context, viewerID string, imgs []store.Image) ([]*imagev1.Image, error) {
 	if len(imgs) == 0 {
 		return nil, nil
@@ -290,22 +334,27 @@ func (s *Server) decorate(ctx context.Context, viewerID string, imgs []store.Ima
 	if err != nil {
 		return nil, fmt.Errorf("read reactions: %w", err)
 	}
-	names, err := s.users.Usernames(ctx, owners)
+	comments, err := s.store.CommentStates(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read comment states: %w", err)
+	}
+	people, err := s.users.People(ctx, owners)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]*imagev1.Image, len(imgs))
 	for i, img := range imgs {
-		if names[img.OwnerID] == "" {
+		owner, ok := people[img.OwnerID]
+		if !ok {
 			logging.FromContext(ctx).Warn("photo of an unknown user", zap.String("image_id", img.ID), zap.String("owner_id", img.OwnerID))
 		}
-		out[i] = toProto(img, names[img.OwnerID], reactions[img.ID])
+		out[i] = toProto(img, owner.Username, reactions[img.ID], comments[img.ID])
 	}
 	return out, nil
 }
 
 // toProto returns the API's view of img.
-func toProto(img store.Image, ownerUsername string, r store.Reactions) *imagev1.Image {
+func toProto(img store.Image, ownerUsername string, r store.Reactions, c store.CommentState) *imagev1.Image {
 	content := "/v1/images/" + img.ID + "/content?size="
 	return &imagev1.Image{
 		ImageId:       img.ID,
@@ -327,5 +376,8 @@ func toProto(img store.Image, ownerUsername string, r store.Reactions) *imagev1.
 		ThumbUrl:      content + "thumb",
 		DisplayUrl:    content + "display",
 		OriginalUrl:   content + "original",
+
+		CommentCount:     c.Count,
+		CommentsDisabled: c.Disabled,
 	}
 }

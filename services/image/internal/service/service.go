@@ -1,6 +1,8 @@
 // Package service implements the image service's gRPC API: the public
 // ImageService (uploads, variants, access-controlled downloads, captions,
-// reactions, avatars) and the ImageInternalService the feed calls.
+// reactions, comments, avatars) and the ImageInternalService the feed
+// calls, which includes the activity log of likes, comments and mentions
+// that the feed turns into notifications.
 //
 // An upload is spooled to a temporary file (never held whole in memory),
 // identified from its content, checked, rendered in a bounded pool of

@@ -520,14 +520,14 @@ func TestInternal(t *testing.T) {
 	ctx := asService()
 
 	e.users.mu.Lock()
-	e.users.usernamesCalls = 0
+	e.users.batchCalls = 0
 	e.users.mu.Unlock()
 	first, err := e.internal.ListOwnersImages(ctx, &imagev1.ListOwnersImagesRequest{OwnerIds: []string{"id-alice", "id-bob", "id-erin"}, PageSize: 4, ViewerId: "id-carol"})
 	if err != nil {
 		t.Fatalf("ListOwnersImages: %v", err)
 	}
-	if e.users.usernamesCalls != 1 {
-		t.Errorf("%d user service calls for a page, want 1", e.users.usernamesCalls)
+	if e.users.batchCalls != 1 {
+		t.Errorf("%d user service calls for a page, want 1", e.users.batchCalls)
 	}
 	last := first.GetImages()[len(first.GetImages())-1]
 	rest, err := e.internal.ListOwnersImages(ctx, &imagev1.ListOwnersImagesRequest{

@@ -20,12 +20,8 @@ import (
 	"github.com/fotogal/fotogal/services/image/internal/store"
 )
 
-const (
-	// maxCaption bounds a caption, in characters.
-	maxCaption = 2200
-	// maxFilename bounds the client's file name kept, in bytes.
-	maxFilename = 255
-)
+// maxFilename bounds the client's file name kept, in bytes.
+const maxFilename = 255
 
 // UploadImage spools the upload, renders it and records the new photo.
 func (s *Server) UploadImage(stream imagev1.ImageService_UploadImageServer) error {
@@ -42,6 +38,7 @@ func (s *Server) UploadImage(stream imagev1.ImageService_UploadImageServer) erro
 	if err != nil {
 		return toStatus(ctx, err)
 	}
+	s.recordCaptionMentions(ctx, img, "")
 	out, err := s.decorate(ctx, caller.UserID, []store.Image{img})
 	if err != nil {
 		return toStatus(ctx, err)
@@ -96,8 +93,10 @@ func (s *Server) receive(recv func() (uploadMessage, error), isProfile bool) (*o
 			if meta != nil {
 				return file, 0, nil, &fieldError{"metadata", "must be sent once"}
 			}
-			if !isProfile && utf8.RuneCountInString(m.GetCaption()) > maxCaption {
-				return file, 0, nil, &fieldError{"caption", fmt.Sprintf("must be at most %d characters", maxCaption)}
+			if !isProfile {
+				if err := checkLength("caption", m.GetCaption(), maxCaption); err != nil {
+					return file, 0, nil, err
+				}
 			}
 			meta, metaAfterChunks = m, size > 0
 			continue

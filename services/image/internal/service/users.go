@@ -17,14 +17,25 @@ type Users interface {
 	// CanView reports whether viewerID may see ownerID's photos (false
 	// too when the owner does not exist).
 	CanView(ctx context.Context, viewerID, ownerID string) (bool, error)
-	// Usernames returns the usernames of those of ids that exist.
-	Usernames(ctx context.Context, ids []string) (map[string]string, error)
+	// People returns those of ids that exist, by user ID.
+	People(ctx context.Context, ids []string) (map[string]Person, error)
+	// PeopleNamed returns those of usernames (any letter case) that exist.
+	PeopleNamed(ctx context.Context, usernames []string) ([]Person, error)
 	// UserID returns the user ID of username (any letter case), or
 	// ErrUserNotFound.
 	UserID(ctx context.Context, username string) (string, error)
 	// SetAvatar records imageID as userID's avatar and returns the image ID
 	// of the previous one ("" if none) and the avatar's URL.
 	SetAvatar(ctx context.Context, userID, imageID string) (previousImageID, avatarURL string, err error)
+}
+
+// Person is a user as the image service shows them beside a photo or a
+// comment.
+type Person struct {
+	ID       string
+	Username string
+	// AvatarURL is where their avatar is served; empty when none is set.
+	AvatarURL string
 }
 
 // UserClient is Users over the user service's internal gRPC API. The
@@ -49,20 +60,41 @@ func (c *UserClient) CanView(ctx context.Context, viewerID, ownerID string) (boo
 	return resp.GetAllowed(), nil
 }
 
-// Usernames asks UserInternalService.BatchGetUsers, once.
-func (c *UserClient) Usernames(ctx context.Context, ids []string) (map[string]string, error) {
-	names := make(map[string]string, len(ids))
+// People asks UserInternalService.BatchGetUsers, once.
+func (c *UserClient) People(ctx context.Context, ids []string) (map[string]Person, error) {
+	people := make(map[string]Person, len(ids))
 	if len(ids) == 0 {
-		return names, nil
+		return people, nil
 	}
-	resp, err := c.client.BatchGetUsers(ctx, &userv1.BatchGetUsersRequest{UserIds: ids})
+	found, err := c.batchGet(ctx, &userv1.BatchGetUsersRequest{UserIds: ids})
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range found {
+		people[p.ID] = p
+	}
+	return people, nil
+}
+
+// PeopleNamed asks UserInternalService.BatchGetUsers, once.
+func (c *UserClient) PeopleNamed(ctx context.Context, usernames []string) ([]Person, error) {
+	if len(usernames) == 0 {
+		return nil, nil
+	}
+	return c.batchGet(ctx, &userv1.BatchGetUsersRequest{Usernames: usernames})
+}
+
+// batchGet asks UserInternalService.BatchGetUsers for the people req names.
+func (c *UserClient) batchGet(ctx context.Context, req *userv1.BatchGetUsersRequest) ([]Person, error) {
+	resp, err := c.client.BatchGetUsers(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("batch get users: %w", err)
 	}
-	for _, u := range resp.GetUsers() {
-		names[u.GetUserId()] = u.GetUsername()
+	people := make([]Person, len(resp.GetUsers()))
+	for i, u := range resp.GetUsers() {
+		people[i] = Person{ID: u.GetUserId(), Username: u.GetUsername(), AvatarURL: u.GetAvatarUrl()}
 	}
-	return names, nil
+	return people, nil
 }
 
 // UserID asks UserInternalService.BatchGetUsers for one username.
@@ -103,9 +135,14 @@ func (u upstreamUsers) CanView(ctx context.Context, viewerID, ownerID string) (b
 	return ok, upstream(err)
 }
 
-func (u upstreamUsers) Usernames(ctx context.Context, ids []string) (map[string]string, error) {
-	names, err := u.users.Usernames(ctx, ids)
-	return names, upstream(err)
+func (u upstreamUsers) People(ctx context.Context, ids []string) (map[string]Person, error) {
+	people, err := u.users.People(ctx, ids)
+	return people, upstream(err)
+}
+
+func (u upstreamUsers) PeopleNamed(ctx context.Context, usernames []string) ([]Person, error) {
+	people, err := u.users.PeopleNamed(ctx, usernames)
+	return people, upstream(err)
 }
 
 func (u upstreamUsers) UserID(ctx context.Context, username string) (string, error) {
