@@ -130,8 +130,8 @@ func (h *userServer) UpdateProfile(ctx context.Context, req *userv1.UpdateProfil
 	if wasPrivate && !u.IsPrivate {
 		// The requests become follows now, and are dated so: a timeline
 		// learns of new follows by their dates.
-		if _, err := h.s.store.AcceptFollowRequests(ctx, u.ID, now()); err != nil {
-			return nil, toStatus(ctx, fmt.Errorf("accept follow requests: %w", err))
+		if err := h.s.acceptAllRequests(ctx, u.ID); err != nil {
+			return nil, toStatus(ctx, err)
 		}
 	}
 	return &userv1.UpdateProfileResponse{User: toUser(u)}, nil

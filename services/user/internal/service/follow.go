@@ -7,6 +7,7 @@ import (
 
 	userv1 "github.com/fotogal/fotogal/proto/fotogal/user/v1"
 
+	"github.com/fotogal/fotogal/pkg/activity"
 	"github.com/fotogal/fotogal/pkg/authn"
 
 	"github.com/fotogal/fotogal/services/user/internal/store"
@@ -58,11 +59,17 @@ func (s *Service) follow(ctx context.Context, callerID, username string) (store.
 	if target.IsPrivate {
 		state = store.FollowRequested
 	}
-	edge, err := s.store.PutFollowIfAbsent(ctx, store.Follow{FollowerID: callerID, FolloweeID: target.ID, State: state, CreatedAt: now()})
+	want := store.Follow{FollowerID: callerID, FolloweeID: target.ID, State: state, CreatedAt: now()}
+	edge, err := s.store.PutFollowIfAbsent(ctx, want)
 	if err != nil {
 		return "", fmt.Errorf("put follow: %w", err)
 	}
+	// An edge found in place is an earlier Follow's, which recorded it.
+	created := edge.State == want.State && edge.CreatedAt.Equal(want.CreatedAt)
 	if edge.State != store.FollowRequested {
+		if created {
+			s.recordActivity(ctx, followEvent(activity.Follow, callerID, target.ID, edge.CreatedAt, false))
+		}
 		return edge.State, nil
 	}
 	// The account may have turned public since it was read, after its
@@ -70,12 +77,25 @@ func (s *Service) follow(ctx context.Context, callerID, username string) (store.
 	// forever.
 	fresh, err := s.userByID(ctx, target.ID)
 	if err != nil || fresh.IsPrivate {
+		if created {
+			s.recordActivity(ctx, followEvent(activity.FollowRequest, callerID, target.ID, edge.CreatedAt, false))
+		}
 		return edge.State, err
 	}
-	err = s.store.SetFollowState(ctx, callerID, target.ID, store.FollowRequested, store.FollowFollowing, now())
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	at := now()
+	err = s.store.SetFollowState(ctx, callerID, target.ID, store.FollowRequested, store.FollowFollowing, at)
+	switch {
+	case err == nil && created:
+		// The request never stood: this is a follow of a public account.
+		s.recordActivity(ctx, followEvent(activity.Follow, callerID, target.ID, at, false))
+	case err == nil:
+		s.recordActivity(ctx, acceptEvents(callerID, target.ID, at)...)
+	case !errors.Is(err, store.ErrNotFound):
 		return "", fmt.Errorf("accept follow request: %w", err)
 	}
+	// ErrNotFound: the request was answered meanwhile (accepted as the
+	// account turned public, or cancelled), and whoever answered it
+	// recorded the answer.
 	return s.edgeState(ctx, callerID, target.ID)
 }
 
@@ -87,12 +107,36 @@ func (h *userServer) Unfollow(ctx context.Context, req *userv1.UnfollowRequest) 
 	}
 	followee, err := h.s.personID(ctx, req.GetUsername())
 	if err == nil {
-		_, err = h.s.store.DeleteFollow(ctx, caller.UserID, followee, "")
+		err = h.s.unfollow(ctx, caller.UserID, followee)
 	}
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
 	return &userv1.UnfollowResponse{FollowState: userv1.FollowState_FOLLOW_STATE_NONE}, nil
+}
+
+// unfollow deletes the edge from followerID to followeeID, whichever its
+// state, and records the follow or the request it took back.
+func (s *Service) unfollow(ctx context.Context, followerID, followeeID string) error {
+	for {
+		state, err := s.edgeState(ctx, followerID, followeeID)
+		if err != nil || state == "" {
+			return err
+		}
+		at := now()
+		deleted, err := s.store.DeleteFollow(ctx, followerID, followeeID, state)
+		if err != nil {
+			return fmt.Errorf("delete follow: %w", err)
+		}
+		if deleted {
+			s.recordActivity(ctx, followEvent(edgeKind(state), followerID, followeeID, at, true))
+			return nil
+		}
+		// The edge changed since it was read (the request was answered):
+		// read it again. Each pass follows someone else's change, and an
+		// edge only moves forward (requested, following, gone), so this
+		// ends.
+	}
 }
 
 // RemoveFollower makes someone stop following the caller.
@@ -102,11 +146,16 @@ func (h *userServer) RemoveFollower(ctx context.Context, req *userv1.RemoveFollo
 		return nil, err
 	}
 	follower, err := h.s.personID(ctx, req.GetUsername())
-	if err == nil {
-		_, err = h.s.store.DeleteFollow(ctx, follower, caller.UserID, store.FollowFollowing)
-	}
 	if err != nil {
 		return nil, toStatus(ctx, err)
+	}
+	at := now()
+	deleted, err := h.s.store.DeleteFollow(ctx, follower, caller.UserID, store.FollowFollowing)
+	if err != nil {
+		return nil, toStatus(ctx, fmt.Errorf("delete follow: %w", err))
+	}
+	if deleted {
+		h.s.recordActivity(ctx, followEvent(activity.Follow, follower, caller.UserID, at, true))
 	}
 	return &userv1.RemoveFollowerResponse{}, nil
 }
@@ -118,11 +167,16 @@ func (h *userServer) RejectFollowRequest(ctx context.Context, req *userv1.Reject
 		return nil, err
 	}
 	err = h.s.answerRequest(ctx, req.GetUsername(), func(requesterID string) error {
+		at := now()
 		deleted, err := h.s.store.DeleteFollow(ctx, requesterID, caller.UserID, store.FollowRequested)
-		if err == nil && !deleted {
+		if err != nil {
+			return fmt.Errorf("delete follow request: %w", err)
+		}
+		if !deleted {
 			return store.ErrNotFound
 		}
-		return err
+		h.s.recordActivity(ctx, followEvent(activity.FollowRequest, requesterID, caller.UserID, at, true))
+		return nil
 	})
 	if err != nil {
 		return nil, toStatus(ctx, err)
@@ -137,7 +191,12 @@ func (h *userServer) AcceptFollowRequest(ctx context.Context, req *userv1.Accept
 		return nil, err
 	}
 	err = h.s.answerRequest(ctx, req.GetUsername(), func(requesterID string) error {
-		return h.s.store.SetFollowState(ctx, requesterID, caller.UserID, store.FollowRequested, store.FollowFollowing, now())
+		at := now()
+		if err := h.s.store.SetFollowState(ctx, requesterID, caller.UserID, store.FollowRequested, store.FollowFollowing, at); err != nil {
+			return fmt.Errorf("accept follow request: %w", err)
+		}
+		h.s.recordActivity(ctx, acceptEvents(requesterID, caller.UserID, at)...)
+		return nil
 	})
 	if err != nil {
 		return nil, toStatus(ctx, err)

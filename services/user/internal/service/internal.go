@@ -9,13 +9,22 @@ import (
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	activityv1 "github.com/fotogal/fotogal/proto/fotogal/activity/v1"
 	userv1 "github.com/fotogal/fotogal/proto/fotogal/user/v1"
+
+	"github.com/fotogal/fotogal/pkg/activity/activitypb"
 
 	"github.com/fotogal/fotogal/services/user/internal/store"
 )
 
 // maxBatchGet bounds each list of BatchGetUsers and FilterFollowing.
 const maxBatchGet = 1000
+
+// Page sizes of ListActivityAfter.
+const (
+	defaultActivityPageSize = 100
+	maxActivityPageSize     = 1000
+)
 
 // followWriteDelay bounds how long after its date a follow's write lands
 // (see ListFollowingIds): the write waits at most the store's lock timeout
@@ -207,4 +216,27 @@ func (h *internalServer) SetAvatar(ctx context.Context, req *userv1.SetAvatarReq
 		return nil, toStatus(ctx, err)
 	}
 	return &userv1.SetAvatarResponse{PreviousAvatarImageId: previous, AvatarUrl: avatarURL(u)}, nil
+}
+
+// ListActivityAfter pages through the activity log, oldest first, strictly
+// after the cursor asked for.
+func (h *internalServer) ListActivityAfter(ctx context.Context, req *userv1.ListActivityAfterRequest) (*userv1.ListActivityAfterResponse, error) {
+	limit, err := pageSize(req.GetPageSize(), defaultActivityPageSize, maxActivityPageSize)
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	if after := req.GetAfter(); after != nil {
+		if err := after.GetTime().CheckValid(); err != nil {
+			return nil, toStatus(ctx, invalid("after.time", "not a valid time"))
+		}
+	}
+	events, err := h.s.store.ListEventsAfter(ctx, activitypb.CursorFromProto(req.GetAfter()), limit)
+	if err != nil {
+		return nil, toStatus(ctx, fmt.Errorf("list activity: %w", err))
+	}
+	resp := &userv1.ListActivityAfterResponse{Events: make([]*activityv1.Event, len(events))}
+	for i, ev := range events {
+		resp.Events[i] = activitypb.ToProto(ev)
+	}
+	return resp, nil
 }

@@ -56,6 +56,10 @@ func TestInternalNeedsServiceCredential(t *testing.T) {
 			_, err := e.noCredential.SetAvatar(ctx, &userv1.SetAvatarRequest{UserId: ann.user.GetUserId(), AvatarImageId: "img"})
 			return err
 		}},
+		{"ListActivityAfter", func(ctx context.Context) error {
+			_, err := e.noCredential.ListActivityAfter(ctx, &userv1.ListActivityAfterRequest{})
+			return err
+		}},
 	}
 	for _, tc := range calls {
 		t.Run(tc.name, func(t *testing.T) {

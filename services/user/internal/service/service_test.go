@@ -26,6 +26,7 @@ import (
 
 	"github.com/fotogal/fotogal/services/user/internal/password"
 	"github.com/fotogal/fotogal/services/user/internal/service"
+	"github.com/fotogal/fotogal/services/user/internal/store"
 	"github.com/fotogal/fotogal/services/user/internal/store/sqlite"
 )
 
@@ -42,14 +43,24 @@ type env struct {
 	sessions     *fakeSessions
 	posts        *fakePosts
 	validator    *fakeValidator
+	// store is the store the service runs on.
+	store store.Store
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "user.db"))
+	return newEnvOn(t, func(s store.Store) store.Store { return s })
+}
+
+// newEnvOn is newEnv with the service on the store wrap makes of a fresh
+// SQLite one.
+func newEnvOn(t *testing.T, wrap func(store.Store) store.Store) *env {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "user.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	st := wrap(db)
 	hasher, err := password.NewHasher(password.Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -58,6 +69,7 @@ func newEnv(t *testing.T) *env {
 		sessions:  &fakeSessions{revoked: 3},
 		posts:     &fakePosts{counts: map[string]int64{}},
 		validator: &fakeValidator{callers: map[string]authn.Caller{}},
+		store:     st,
 	}
 	policy := authn.Policy{Public: service.PublicMethods, Validator: e.validator, ServiceSecret: serviceSecret}
 	srv, err := grpcserver.New(grpcserver.Config{Addr: "127.0.0.1:0"}, zap.NewNop(), "user",

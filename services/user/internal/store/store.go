@@ -1,5 +1,6 @@
 // Package store is the user service's persistence port: the accounts (the
-// original fotogal_ntable_users) and the follow graph.
+// original fotogal_ntable_users), the follow graph, and the activity log of
+// follows and follow requests that the feed tails for notifications.
 //
 // The interface is shaped for what Oracle NoSQL can do as well as SQLite:
 // uniqueness of email and username lives in lookup rows written
@@ -18,6 +19,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/fotogal/fotogal/pkg/activity"
 )
 
 // Errors the adapters return, to be tested with errors.Is.
@@ -111,10 +114,14 @@ type FollowPage struct {
 	NextPageToken string
 }
 
-// Store keeps the accounts and the follow graph. Implementations are safe
-// for concurrent use.
+// Store keeps the accounts, the follow graph and its activity log.
+// Implementations are safe for concurrent use.
 type Store interface {
 	Counters
+	// Log is the user service's activity log: follows and follow requests,
+	// their acceptances and retractions, which the feed tails for
+	// notifications. See pkg/activity for its semantics.
+	activity.Log
 
 	// CreateUser inserts u, whose ID, CreatedAt and UpdatedAt the caller
 	// sets. It returns ErrEmailTaken or ErrUsernameTaken when another

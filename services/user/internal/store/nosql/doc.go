@@ -1,7 +1,8 @@
 // Package nosql is the Oracle NoSQL Database backend of the user service's
 // store: the accounts under their original table name,
 // fotogal_ntable_users, the lookup rows that make email and username
-// unique, and the follow graph, reached through pkg/nosqlclient.
+// unique, the follow graph, and its activity log, reached through
+// pkg/nosqlclient.
 //
 // # Data model
 //
@@ -54,10 +55,18 @@
 // count exactly n. An answer lost after the write succeeded makes a retry
 // count the event twice: the throttle errs towards refusing.
 //
+// fotogal_ntable_useractivity is the activity log of the follow graph
+// (follows, follow requests, acceptances and their retractions), which the
+// feed tails for notifications, kept by nosqlactivity: one row per event,
+// keyed by its event_id (26 bytes), read in the order of event_ts_idx on
+// (event_ts, event_id) (8 + 26 bytes), each row going by itself once the
+// log's retention has passed (a time to live in whole days).
+//
 // # Writes
 //
 // Every write touches one row, except those of AcceptFollowRequests, which
-// use WriteMultiple within one shard. Every write is conditional except the
+// use WriteMultiple within one shard. AppendEvents puts each event
+// put-if-absent on its own, the events being on different shards. Every write is conditional except the
 // delete of DeleteFollow in any state, which deleting twice cannot harm.
 //
 // CreateUser takes four steps, each conditional, any of them safe to retry
@@ -114,4 +123,6 @@
 //	CREATE INDEX IF NOT EXISTS followee_idx ON fotogal_ntable_follows (followee_id, state, created_ts)
 //	CREATE INDEX IF NOT EXISTS follower_idx ON fotogal_ntable_follows (follower_id, state, created_ts)
 //	CREATE TABLE IF NOT EXISTS fotogal_ntable_userthrottle (counter_key STRING, event_count INTEGER NOT NULL, expire_time LONG NOT NULL, PRIMARY KEY (counter_key))
+//	CREATE TABLE IF NOT EXISTS fotogal_ntable_useractivity (event_id STRING, event_ts LONG NOT NULL, kind INTEGER NOT NULL, actor_id STRING NOT NULL, recipient_id STRING NOT NULL, image_id STRING NOT NULL, comment_id STRING NOT NULL, event_text STRING NOT NULL, retracted BOOLEAN NOT NULL, PRIMARY KEY (event_id))
+//	CREATE INDEX IF NOT EXISTS event_ts_idx ON fotogal_ntable_useractivity (event_ts, event_id)
 package nosql

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/fotogal/fotogal/pkg/activity/nosqlactivity"
 	"github.com/fotogal/fotogal/pkg/counters/nosqlcounters"
 	"github.com/fotogal/fotogal/pkg/nosqlclient"
 	"github.com/fotogal/fotogal/services/user/internal/store"
@@ -21,7 +23,7 @@ const (
 )
 
 // schema is the DDL Open sends, in order; the package doc shows it as is.
-var schema = []string{
+var schema = slices.Concat([]string{
 	"CREATE TABLE IF NOT EXISTS " + usersTable + " (user_id STRING, email STRING NOT NULL, username STRING NOT NULL, full_name STRING NOT NULL, bio STRING NOT NULL, website STRING NOT NULL, gender STRING NOT NULL, is_private BOOLEAN NOT NULL, is_professional BOOLEAN NOT NULL, password_hash STRING NOT NULL, avatar_image_id STRING NOT NULL, created_ts LONG NOT NULL, updated_ts LONG NOT NULL, PRIMARY KEY (user_id))",
 	"CREATE INDEX IF NOT EXISTS suggestion_idx ON " + usersTable + " (is_private, is_professional, created_ts)",
 	"CREATE TABLE IF NOT EXISTS " + usernamesTable + " (username_key STRING, user_id STRING NOT NULL, claimed_ts LONG NOT NULL, PRIMARY KEY (username_key))",
@@ -30,12 +32,13 @@ var schema = []string{
 	"CREATE INDEX IF NOT EXISTS followee_idx ON " + followsTable + " (followee_id, state, created_ts)",
 	"CREATE INDEX IF NOT EXISTS follower_idx ON " + followsTable + " (follower_id, state, created_ts)",
 	nosqlcounters.Schema(countersTable),
-}
+}, nosqlactivity.Schema(activityTable))
 
 // Store is a store.Store on Oracle NoSQL Database.
 type Store struct {
 	c *nosqlclient.Client
 	*nosqlcounters.Counters
+	*nosqlactivity.Log
 }
 
 var _ store.Store = (*Store)(nil)
@@ -45,7 +48,11 @@ func Open(ctx context.Context, c *nosqlclient.Client) (*Store, error) {
 	if err := c.CreateTables(ctx, schema...); err != nil {
 		return nil, fmt.Errorf("create user tables: %w", err)
 	}
-	return &Store{c: c, Counters: nosqlcounters.New(c, countersTable)}, nil
+	return &Store{
+		c:        c,
+		Counters: nosqlcounters.New(c, countersTable),
+		Log:      nosqlactivity.New(c, activityTable),
+	}, nil
 }
 
 // Close closes the client.

@@ -14,6 +14,7 @@ import (
 	"github.com/oracle/nosql-go-sdk/nosqldb"
 	"github.com/oracle/nosql-go-sdk/nosqldb/types"
 
+	"github.com/fotogal/fotogal/pkg/activity"
 	"github.com/fotogal/fotogal/pkg/nosqlclient"
 	"github.com/fotogal/fotogal/pkg/nosqlclient/nosqltest"
 	"github.com/fotogal/fotogal/pkg/ocifake"
@@ -23,7 +24,7 @@ import (
 )
 
 // The tables of the adapter, as the package doc names them.
-var tables = []string{"fotogal_ntable_users", "fotogal_ntable_usernames", "fotogal_ntable_emails", "fotogal_ntable_follows"}
+var tables = []string{"fotogal_ntable_users", "fotogal_ntable_usernames", "fotogal_ntable_emails", "fotogal_ntable_follows", "fotogal_ntable_useractivity"}
 
 func open(t *testing.T, c *nosqlclient.Client) *nosql.Store {
 	t.Helper()
@@ -86,6 +87,10 @@ func TestSecondOpenChangesNothing(t *testing.T) {
 	if _, err := s.PutFollowIfAbsent(ctx, edge); err != nil {
 		t.Fatal(err)
 	}
+	follow := activity.Event{ID: activity.NewID(), Time: edge.CreatedAt.UTC(), Kind: activity.Follow, ActorID: ann.ID, RecipientID: bob.ID}
+	if err := s.AppendEvents(ctx, follow); err != nil {
+		t.Fatal(err)
+	}
 	again := nosqltest.Reopen(t, f, tables, func(c *nosqlclient.Client) *nosql.Store { return open(t, c) })
 
 	t.Run("data still there", func(t *testing.T) {
@@ -102,6 +107,13 @@ func TestSecondOpenChangesNothing(t *testing.T) {
 		}
 		if got, want := states[bob.ID], store.FollowFollowing; got != want {
 			t.Errorf("edge state %q, want %q", got, want)
+		}
+		events, err := again.ListEventsAfter(ctx, activity.Cursor{}, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(events) != 1 || events[0].ID != follow.ID {
+			t.Errorf("activity log %+v, want the one follow", events)
 		}
 	})
 }

@@ -4,9 +4,11 @@
 // The tables mirror what the Oracle NoSQL adapter keeps: the original
 // fotogal_ntable_users, the lookup
 // rows user_emails and user_usernames that make email and username unique,
-// follows, one row per edge with an index for each direction, and
+// follows, one row per edge with an index for each direction,
 // fotogal_ntable_userthrottle, the registration throttle's counters (one
-// row per key, its window's end in expire_time). Where
+// row per key, its window's end in expire_time), and
+// fotogal_ntable_useractivity, the activity log of follows and follow
+// requests (sqliteactivity). Where
 // NoSQL writes a lookup row put-if-absent and deletes it again on failure,
 // this adapter does the same steps inside one transaction.
 package sqlite
@@ -20,6 +22,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fotogal/fotogal/pkg/activity/sqliteactivity"
 	"github.com/fotogal/fotogal/pkg/counters/sqlitecounters"
 	"github.com/fotogal/fotogal/pkg/sqlitedb"
 	"github.com/fotogal/fotogal/pkg/unixnano"
@@ -30,6 +33,7 @@ import (
 type Store struct {
 	db *sql.DB
 	*sqlitecounters.Counters
+	*sqliteactivity.Log
 }
 
 var _ store.Store = (*Store)(nil)
@@ -68,7 +72,7 @@ CREATE TABLE IF NOT EXISTS follows (
 ) STRICT;
 CREATE INDEX IF NOT EXISTS follows_by_followee ON follows (followee_id, state, created_ts, follower_id);
 CREATE INDEX IF NOT EXISTS follows_by_follower ON follows (follower_id, state, created_ts, followee_id);
-` + sqlitecounters.Schema(countersTable)
+` + sqlitecounters.Schema(countersTable) + sqliteactivity.Schema(activityTable)
 
 // Open opens (creating if needed) the SQLite database at path and its
 // tables.
@@ -77,7 +81,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{db: db, Counters: sqlitecounters.New(db, countersTable)}, nil
+	return &Store{
+		db:       db,
+		Counters: sqlitecounters.New(db, countersTable),
+		Log:      sqliteactivity.New(db, activityTable),
+	}, nil
 }
 
 // Close closes the database.

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fotogal/fotogal/pkg/activity"
+	"github.com/fotogal/fotogal/pkg/activity/activitytest"
 	"github.com/fotogal/fotogal/pkg/counters/counterstest"
 	"github.com/fotogal/fotogal/services/user/internal/store"
 )
@@ -31,6 +33,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("ListFollowsFollowedAfter", func(t *testing.T) { testFollowedAfter(t, newStore(t)) })
 	t.Run("ListSuggestions", func(t *testing.T) { testSuggestions(t, newStore(t)) })
 	counterstest.Run(t, func(t *testing.T) store.Counters { return newStore(t) })
+	activitytest.Run(t, func(t *testing.T) activity.Log { return newStore(t) })
 }
 
 var clock = struct {

@@ -1,0 +1,5 @@
+package nosql
+
+// activityTable holds the activity log of follows and follow requests,
+// which the Store keeps through its nosqlactivity.Log.
+const activityTable = "fotogal_ntable_useractivity"
