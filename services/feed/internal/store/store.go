@@ -1,8 +1,9 @@
 // Package store is the feed's persistence port: the materialised
 // timelines, one row per photo per reader, the state of each reader's
-// timeline, where the posting-log tailer stands, and the celebrities: the
+// timeline, where the posting-log tailer stands, the celebrities (the
 // accounts whose photos are merged into timelines at read time rather
-// than copied into them.
+// than copied into them), and the notification inboxes, one row per
+// notification per recipient, with where each activity-log tailer stands.
 //
 // It is shaped for what Oracle NoSQL can do as well as SQLite. Every row of
 // a reader (its timeline entries and its state) has the reader's id as
@@ -12,7 +13,9 @@
 // anyone's popularity; the reader state changes by conditional writes
 // (Backfill's update, the version DeleteEntries checks), not by
 // read-modify-write races; and timelines are read by keyset ranges on
-// (created_ts, image_id).
+// (created_ts, image_id). Likewise every row of an inbox (its
+// notifications and its read mark) has the recipient's id as shard key,
+// and an inbox is read by keyset ranges on (EventTime, ID).
 package store
 
 import (
@@ -21,6 +24,8 @@ import (
 	"errors"
 	"math"
 	"time"
+
+	"github.com/fotogal/fotogal/pkg/activity"
 )
 
 // Errors the adapters return, to be tested with errors.Is.
@@ -143,6 +148,77 @@ type Store interface {
 	// order. It sees every mark that returned before it was called.
 	ListCelebrities(ctx context.Context) ([]string, error)
 
+	// ApplyNotifications writes each of ns, of any recipients, unless the
+	// row under its (RecipientID, ID) is newer by (EventTime, EventID): the
+	// last event about a thing wins, whatever order the events come in. A
+	// retracted notification is written too, as a tombstone that keeps an
+	// older event read later from bringing it back; tombstones are kept
+	// for TombstoneRetention, live notifications for NotificationRetention.
+	ApplyNotifications(ctx context.Context, ns []Notification) error
+	// ListNotifications returns up to limit live (not retracted)
+	// notifications of recipientID strictly before before, newest first
+	// (EventTime, then ID, descending). The zero cursor starts at the
+	// newest. A notification whose EventTime is NotificationRetention or
+	// more ago is never listed, whether or not its row is gone yet.
+	ListNotifications(ctx context.Context, recipientID string, before NotificationCursor, limit int) ([]Notification, error)
+	// DeleteNotifications deletes those of recipientID's notifications
+	// whose ids are given; ids that do not exist are ignored.
+	DeleteNotifications(ctx context.Context, recipientID string, ids []string) error
+	// ReadMark returns the time up to which recipientID has read their
+	// notifications; the zero time when they never marked any.
+	ReadMark(ctx context.Context, recipientID string) (time.Time, error)
+	// AdvanceReadMark moves recipientID's read mark to t if t is after it
+	// (it never moves back) and returns the mark as it stands afterwards.
+	AdvanceReadMark(ctx context.Context, recipientID string, t time.Time) (time.Time, error)
+
+	// ActivityCursor returns where the tailer of the activity log named
+	// source ("image" or "user") stands, or ErrNotFound before its first
+	// AdvanceActivityCursor.
+	ActivityCursor(ctx context.Context, source string) (activity.Cursor, error)
+	// AdvanceActivityCursor moves source's cursor to c if c is after it (by
+	// Time, then ID); it never moves back. It creates the cursor when there
+	// is none.
+	AdvanceActivityCursor(ctx context.Context, source string, c activity.Cursor) error
+
 	// Close releases the store's resources.
 	Close() error
+}
+
+// How long notification rows are kept. A tombstone only has to outlive the
+// few seconds by which the tailers re-read their logs.
+const (
+	NotificationRetention = 90 * 24 * time.Hour
+	TombstoneRetention    = 24 * time.Hour
+)
+
+// Notification is one entry of a recipient's inbox: the state of one thing
+// that happened to them, as the newest event about it left it.
+type Notification struct {
+	// RecipientID is whose inbox it is in.
+	RecipientID string
+	// ID names the thing it is about (at most 26 bytes): the feed derives
+	// it from the kind, the actor, the photo and the comment, so that a
+	// second like by the same person on the same photo lands on the same
+	// row.
+	ID string
+	// Kind is what happened.
+	Kind activity.Kind
+	// ActorID is who did it.
+	ActorID string
+	// ImageID and CommentID are the photo and the comment, where there
+	// are; Text is the start of the comment's or caption's text.
+	ImageID, CommentID, Text string
+	// EventTime and EventID are those of the event that wrote it last:
+	// the inbox's order, and what ApplyNotifications compares.
+	EventTime time.Time
+	EventID   string
+	// Retracted marks a tombstone: the thing was taken back.
+	Retracted bool
+}
+
+// NotificationCursor is a position in an inbox, newest first: strictly
+// before (EventTime, ID). The zero cursor starts at the newest.
+type NotificationCursor struct {
+	EventTime time.Time
+	ID        string
 }

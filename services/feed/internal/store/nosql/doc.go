@@ -1,6 +1,8 @@
 // Package nosql is the Oracle NoSQL Database backend of the feed service's
-// store: the materialised timelines with the state of each, and the
-// posting-log tailer's cursor, reached through pkg/nosqlclient.
+// store: the materialised timelines with the state of each, the
+// posting-log tailer's cursor, the celebrities, and the notification
+// inboxes with their read marks and the activity-log tailers' cursors,
+// reached through pkg/nosqlclient.
 //
 // # Data model
 //
@@ -27,8 +29,12 @@
 // No row grows with anyone's popularity: a photo copied into a million
 // timelines is a million rows, one in each reader's shard.
 //
-// fotogal_ntable_feedstate holds the tail cursor, one row keyed by
-// name = 'tail_cursor' with cursor_ts and cursor_image_id.
+// fotogal_ntable_feedstate holds the cursors of the tailers, one row each
+// keyed by name, with cursor_ts and cursor_image_id: the tail cursor of the
+// posting log under name = 'tail_cursor', and the cursor of each activity
+// log under 'activity_cursor/' and its source ('activity_cursor/image',
+// 'activity_cursor/user'), whose cursor_image_id holds the id of the event
+// it stands at.
 //
 // fotogal_ntable_celebrities holds one row per celebrity, keyed (and
 // sharded) by owner_id, 26 bytes, with marked_ts: a row per account with a
@@ -38,6 +44,27 @@
 // consistency, across its shards: it holds the few accounts above the
 // feed's follower threshold, and the feed reads it again only when the tail
 // cursor has moved.
+//
+// fotogal_ntable_notifications holds the inboxes, every row of a recipient
+// under the recipient's id as shard key. Its primary key is (recipient_id,
+// notification_id), sharded by recipient_id; the adapter refuses ids over
+// 26 bytes, so that notification_time_idx, on (recipient_id, event_ts,
+// notification_id), is at most 26 + 8 + 26 = 60 bytes. Two kinds of rows
+// share it:
+//   - a notification, with kind, actor_id, image_id, comment_id,
+//     notification_text, event_ts and event_id (the event that wrote it
+//     last) and retracted, true for a tombstone; read_ts is NULL;
+//   - the recipient's read mark, one row at notification_id = '#read'
+//     (notification ids hold no '#'; the adapter refuses that one), with
+//     read_ts alone: every notification column is NULL.
+//
+// A notification row lives until its event is past its retention:
+// store.NotificationRetention for a live one, store.TombstoneRetention for
+// a tombstone. Each write gives it a TTL of the time left, rounded up to
+// whole days and at least one, and the service drops it at the next day
+// boundary after; until then reads leave out the live rows past their
+// retention by event_ts. The read-mark row has no TTL: one small row per
+// recipient who ever marked any.
 //
 // # Writes
 //
@@ -105,6 +132,19 @@
 // reader's shard, without abort-if-unsuccessful, eight requests at a time:
 // writing again adds only what is missing.
 //
+// ApplyNotifications is last-writer-wins by (event_ts, event_id), which
+// Oracle NoSQL cannot compare in a write: for each notification it reads
+// the row and its version, leaves it when it is as new or newer, and
+// otherwise writes the notification put-if-version (put-if-absent when
+// there is no row) with its TTL, reading again after a lost race; eight
+// notifications at a time. A tombstone is such a write too, so that an
+// older event read later finds it and is left out. DeleteNotifications
+// deletes by key, in WriteMultiple requests of up to 50 in the recipient's
+// shard; a missing row is no failure. AdvanceReadMark and
+// AdvanceActivityCursor read their row and its version and write a later
+// time or position put-if-version (put-if-absent when there is none),
+// reading again after a lost race, so that neither moves back.
+//
 // # Reads
 //
 // FilterReaders reads the state rows of 50 readers per query: reader_id IN
@@ -118,6 +158,15 @@
 // query per 50 ids keeps the request count, and the throttling it draws,
 // a fiftieth of that.
 //
+// ListNotifications is one query of notification_time_idx in the
+// recipient's shard, ORDER BY recipient_id DESC, event_ts DESC,
+// notification_id DESC: newest first, ties on event_ts broken by id, as on
+// SQLite. It keeps retracted = false and event_ts after the retention
+// cutoff in the query, so that LIMIT counts live notifications and no page
+// is short because of tombstones. The read-mark row, whose event_ts and
+// retracted are NULL, fails both conditions (a comparison with NULL is
+// never true), so that no page holds it.
+//
 // # Schema
 //
 // The statements Open sends, in order, when table creation is on:
@@ -125,4 +174,6 @@
 //	CREATE TABLE IF NOT EXISTS fotogal_ntable_timelines (reader_id STRING, created_ts LONG, image_id STRING, owner_id STRING, follows_synced_ts LONG, floor_ts LONG, floor_image_id STRING, version LONG, PRIMARY KEY (SHARD(reader_id), created_ts, image_id))
 //	CREATE TABLE IF NOT EXISTS fotogal_ntable_feedstate (name STRING, cursor_ts LONG NOT NULL, cursor_image_id STRING NOT NULL, PRIMARY KEY (name))
 //	CREATE TABLE IF NOT EXISTS fotogal_ntable_celebrities (owner_id STRING, marked_ts LONG NOT NULL, PRIMARY KEY (owner_id))
+//	CREATE TABLE IF NOT EXISTS fotogal_ntable_notifications (recipient_id STRING, notification_id STRING, kind INTEGER, actor_id STRING, image_id STRING, comment_id STRING, notification_text STRING, event_ts LONG, event_id STRING, retracted BOOLEAN, read_ts LONG, PRIMARY KEY (SHARD(recipient_id), notification_id))
+//	CREATE INDEX IF NOT EXISTS notification_time_idx ON fotogal_ntable_notifications (recipient_id, event_ts, notification_id)
 package nosql

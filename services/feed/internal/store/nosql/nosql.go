@@ -19,9 +19,10 @@ import (
 
 // The tables of the feed service.
 const (
-	timelinesTable   = "fotogal_ntable_timelines"
-	feedStateTable   = "fotogal_ntable_feedstate"
-	celebritiesTable = "fotogal_ntable_celebrities"
+	timelinesTable     = "fotogal_ntable_timelines"
+	feedStateTable     = "fotogal_ntable_feedstate"
+	celebritiesTable   = "fotogal_ntable_celebrities"
+	notificationsTable = "fotogal_ntable_notifications"
 )
 
 // schema is the DDL Open sends, in order; the package doc shows it as is.
@@ -29,6 +30,8 @@ var schema = []string{
 	"CREATE TABLE IF NOT EXISTS " + timelinesTable + " (reader_id STRING, created_ts LONG, image_id STRING, owner_id STRING, follows_synced_ts LONG, floor_ts LONG, floor_image_id STRING, version LONG, PRIMARY KEY (SHARD(reader_id), created_ts, image_id))",
 	"CREATE TABLE IF NOT EXISTS " + feedStateTable + " (name STRING, cursor_ts LONG NOT NULL, cursor_image_id STRING NOT NULL, PRIMARY KEY (name))",
 	"CREATE TABLE IF NOT EXISTS " + celebritiesTable + " (owner_id STRING, marked_ts LONG NOT NULL, PRIMARY KEY (owner_id))",
+	"CREATE TABLE IF NOT EXISTS " + notificationsTable + " (recipient_id STRING, notification_id STRING, kind INTEGER, actor_id STRING, image_id STRING, comment_id STRING, notification_text STRING, event_ts LONG, event_id STRING, retracted BOOLEAN, read_ts LONG, PRIMARY KEY (SHARD(recipient_id), notification_id))",
+	"CREATE INDEX IF NOT EXISTS notification_time_idx ON " + notificationsTable + " (recipient_id, event_ts, notification_id)",
 }
 
 // tailCursorName is the key of the tail cursor's row in feedStateTable.
@@ -182,13 +185,15 @@ var readersByID = func() string {
 		") AND created_ts = $state_ts AND image_id = $state_image_id"
 }()
 
-func cursorKey() *types.MapValue {
-	return types.NewMapValue(map[string]any{"name": tailCursorName})
+// cursorKey is the primary key of the cursor called name in feedStateTable.
+func cursorKey(name string) *types.MapValue {
+	return types.NewMapValue(map[string]any{"name": name})
 }
 
-func cursorRow(p store.Position) *types.MapValue {
+// cursorRow is the row of the cursor called name at (t, id).
+func cursorRow(name string, t time.Time, id string) *types.MapValue {
 	return types.NewMapValue(map[string]any{
-		"name": tailCursorName, "cursor_ts": unixnano.FromTime(p.CreatedAt), "cursor_image_id": p.ImageID,
+		"name": name, "cursor_ts": unixnano.FromTime(t), "cursor_image_id": id,
 	})
 }
 
@@ -198,10 +203,10 @@ func decodeCursor(m *types.MapValue) (store.Position, error) {
 	return p, r.Err()
 }
 
-// tailCursor returns the tail cursor and the version of its row, or
-// store.ErrNotFound.
-func (s *Store) tailCursor(ctx context.Context) (store.Position, types.Version, error) {
-	res, err := s.c.Get(ctx, &nosqldb.GetRequest{TableName: feedStateTable, Key: cursorKey()})
+// getCursor returns the cursor called name, as a Position, and the version
+// of its row, or store.ErrNotFound.
+func (s *Store) getCursor(ctx context.Context, name string) (store.Position, types.Version, error) {
+	res, err := s.c.Get(ctx, &nosqldb.GetRequest{TableName: feedStateTable, Key: cursorKey(name)})
 	if err != nil {
 		return store.Position{}, nil, err
 	}
@@ -210,6 +215,12 @@ func (s *Store) tailCursor(ctx context.Context) (store.Position, types.Version, 
 	}
 	p, err := decodeCursor(res.Value)
 	return p, res.Version, err
+}
+
+// tailCursor returns the tail cursor and the version of its row, or
+// store.ErrNotFound.
+func (s *Store) tailCursor(ctx context.Context) (store.Position, types.Version, error) {
+	return s.getCursor(ctx, tailCursorName)
 }
 
 // TailCursor reads the tail cursor's row.
@@ -223,7 +234,7 @@ func (s *Store) TailCursor(ctx context.Context) (store.Position, error) {
 // returned.
 func (s *Store) InitTailCursor(ctx context.Context, p store.Position) (store.Position, error) {
 	res, err := s.c.Put(ctx, &nosqldb.PutRequest{
-		TableName: feedStateTable, Value: cursorRow(p), PutOption: types.PutIfAbsent, ReturnRow: true,
+		TableName: feedStateTable, Value: cursorRow(tailCursorName, p.CreatedAt, p.ImageID), PutOption: types.PutIfAbsent, ReturnRow: true,
 	})
 	if err != nil {
 		return store.Position{}, err
@@ -260,7 +271,7 @@ func (s *Store) AdvanceTailCursor(ctx context.Context, p store.Position) error {
 			return nil
 		}
 		res, err := s.c.Put(ctx, &nosqldb.PutRequest{
-			TableName: feedStateTable, Value: cursorRow(p), PutOption: types.PutIfVersion, MatchVersion: version,
+			TableName: feedStateTable, Value: cursorRow(tailCursorName, p.CreatedAt, p.ImageID), PutOption: types.PutIfVersion, MatchVersion: version,
 		})
 		if err != nil {
 			return err

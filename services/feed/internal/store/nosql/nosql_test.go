@@ -12,6 +12,7 @@ import (
 
 	"github.com/oracle/nosql-go-sdk/nosqldb/nosqlerr"
 
+	"github.com/fotogal/fotogal/pkg/activity"
 	"github.com/fotogal/fotogal/pkg/nosqlclient"
 	"github.com/fotogal/fotogal/pkg/nosqlclient/nosqltest"
 	"github.com/fotogal/fotogal/pkg/ocifake"
@@ -21,7 +22,7 @@ import (
 )
 
 // The tables of the adapter, as the package doc names them.
-var tables = []string{"fotogal_ntable_timelines", "fotogal_ntable_feedstate", "fotogal_ntable_celebrities"}
+var tables = []string{"fotogal_ntable_timelines", "fotogal_ntable_feedstate", "fotogal_ntable_celebrities", "fotogal_ntable_notifications"}
 
 func open(t *testing.T, c *nosqlclient.Client) *nosql.Store {
 	t.Helper()
@@ -83,6 +84,10 @@ func TestSecondOpenChangesNothing(t *testing.T) {
 	if _, err := s.InitTailCursor(ctx, cursor); err != nil {
 		t.Fatal(err)
 	}
+	n := store.Notification{RecipientID: reader, ID: newID(), Kind: activity.Follow, ActorID: newID(), EventTime: time.Now().UTC(), EventID: newID()}
+	if err := s.ApplyNotifications(ctx, []store.Notification{n}); err != nil {
+		t.Fatal(err)
+	}
 	again := nosqltest.Reopen(t, f, tables, func(c *nosqlclient.Client) *nosql.Store { return open(t, c) })
 
 	t.Run("data still there", func(t *testing.T) {
@@ -96,6 +101,9 @@ func TestSecondOpenChangesNothing(t *testing.T) {
 		}
 		if got, err := again.TailCursor(ctx); err != nil || got.Compare(cursor) != 0 {
 			t.Errorf("TailCursor: got %v, %v, want %v", got, err, cursor)
+		}
+		if got, err := again.ListNotifications(ctx, reader, store.NotificationCursor{}, 10); err != nil || len(got) != 1 || got[0].ID != n.ID {
+			t.Errorf("ListNotifications: got %v, %v, want the notification %s", got, err, n.ID)
 		}
 	})
 }

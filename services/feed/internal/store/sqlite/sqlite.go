@@ -4,10 +4,25 @@
 // The tables mirror what the Oracle NoSQL adapter keeps: timeline, one row
 // per photo per reader, clustered on its key (reader_id, created_ts,
 // image_id) so that a page is one range scan; readers, one row per reader;
-// tailer, the single row of the posting-log cursor; and celebrities, one
-// row per account marked. Times are
-// nanoseconds since 1970. Where NoSQL writes the rows of one shard key with
-// one WriteMultiple, this adapter uses one transaction.
+// tailer, the single row of the posting-log cursor; activity_cursors, one
+// row per activity log tailed ("image", "user"); and celebrities, one row
+// per account marked. Times are nanoseconds since 1970. Where NoSQL writes
+// the rows of one shard key with one WriteMultiple, this adapter uses one
+// transaction.
+//
+// notifications holds the inboxes, one row per (recipient_id,
+// notification_id), tombstones (retracted = 1) included. A page of an inbox
+// is one range scan of notifications_by_time, an index of the live rows
+// only (WHERE retracted = 0) on (recipient_id, event_ts, notification_id),
+// so that LIMIT counts live rows and no tombstone is read. Each
+// ApplyNotifications writes every row with one upsert that changes a row
+// only when the event is newer by (event_ts, event_id), all in one
+// transaction, which first deletes a few rows past their retention by
+// event time: tombstones after store.TombstoneRetention, live rows after
+// store.NotificationRetention, found by seeks of notifications_by_age
+// (retracted, event_ts). Reads leave out live rows past their retention
+// that no sweep has reached yet. The read marks are a table of their own,
+// read_marks, one row per recipient who marked any.
 package sqlite
 
 import (
@@ -53,6 +68,30 @@ CREATE TABLE IF NOT EXISTS tailer (
 	id              INTEGER PRIMARY KEY CHECK (id = 1),
 	cursor_ts       INTEGER NOT NULL,
 	cursor_image_id TEXT NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS activity_cursors (
+	source          TEXT PRIMARY KEY,
+	cursor_ts       INTEGER NOT NULL,
+	cursor_event_id TEXT NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS notifications (
+	recipient_id      TEXT NOT NULL,
+	notification_id   TEXT NOT NULL,
+	kind              INTEGER NOT NULL,
+	actor_id          TEXT NOT NULL,
+	image_id          TEXT NOT NULL,
+	comment_id        TEXT NOT NULL,
+	notification_text TEXT NOT NULL,
+	event_ts          INTEGER NOT NULL,
+	event_id          TEXT NOT NULL,
+	retracted         INTEGER NOT NULL CHECK (retracted IN (0, 1)),
+	PRIMARY KEY (recipient_id, notification_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS notifications_by_time ON notifications (recipient_id, event_ts, notification_id) WHERE retracted = 0;
+CREATE INDEX IF NOT EXISTS notifications_by_age ON notifications (retracted, event_ts);
+CREATE TABLE IF NOT EXISTS read_marks (
+	recipient_id TEXT PRIMARY KEY,
+	read_ts      INTEGER NOT NULL
 ) STRICT;
 `
 

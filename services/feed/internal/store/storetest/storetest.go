@@ -1,6 +1,8 @@
 // Package storetest is the contract every store.Store implementation must
-// meet. Each adapter's tests call Run with a function that returns a new,
-// empty store.
+// meet: the timelines and their tailer (storetest.go), and the
+// notification inboxes, read marks and activity cursors
+// (notifications.go). Each adapter's tests call Run with a function that
+// returns a new, empty store.
 package storetest
 
 import (
@@ -27,6 +29,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("TailCursor", func(t *testing.T) { testTailCursor(t, newStore(t)) })
 	t.Run("TailCursorConcurrently", func(t *testing.T) { testTailCursorConcurrently(t, newStore(t)) })
 	t.Run("Celebrities", func(t *testing.T) { testCelebrities(t, newStore(t)) })
+	runNotifications(t, newStore)
 }
 
 // base is the time the photos of the tests are posted around.
