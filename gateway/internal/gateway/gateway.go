@@ -185,6 +185,9 @@ func (g *Gateway) buildMux(up Upstreams) error {
 		{"feed", func() error {
 			return feedv1.RegisterFeedServiceHandlerClient(ctx, g.mux, feedv1.NewFeedServiceClient(up.Feed))
 		}},
+		{"notifications", func() error {
+			return feedv1.RegisterNotificationServiceHandlerClient(ctx, g.mux, feedv1.NewNotificationServiceClient(up.Feed))
+		}},
 		{"image bytes", g.registerContentRoutes},
 	}
 	for _, r := range registrations {

@@ -11,6 +11,7 @@ import (
 	"github.com/fotogal/fotogal/pkg/ocilog"
 
 	"github.com/fotogal/fotogal/services/feed/internal/feed"
+	"github.com/fotogal/fotogal/services/feed/internal/inbox"
 )
 
 // Config is the feed binary's whole configuration, read from the
@@ -43,6 +44,8 @@ type Config struct {
 	Store StoreConfig
 	// Timeline says how they are kept.
 	Timeline TimelineConfig
+	// Notifications says how the inboxes are filled.
+	Notifications NotificationsConfig
 }
 
 // StoreConfig selects and places the store.
@@ -74,6 +77,18 @@ type TimelineConfig struct {
 	CelebrityFollowers int
 }
 
+// NotificationsConfig tunes the tailers of the activity logs that fill the
+// notification inboxes (see package inbox).
+type NotificationsConfig struct {
+	// ActivityInterval: FOTOGAL_FEED_ACTIVITY_INTERVAL (default 250ms), how
+	// often the image and user services' activity logs are read.
+	ActivityInterval time.Duration
+	// ActivityOverlap: FOTOGAL_FEED_ACTIVITY_OVERLAP (default 15s), how far
+	// behind their cursors the activity logs are re-read for events
+	// committed late.
+	ActivityOverlap time.Duration
+}
+
 // loadConfig reads the Config from the variables lookup (os.LookupEnv)
 // returns. Every bad value is reported, naming its variable.
 func loadConfig(lookup func(string) (string, bool)) (Config, error) {
@@ -102,6 +117,10 @@ func loadConfig(lookup func(string) (string, bool)) (Config, error) {
 			TailInterval:       l.PositiveDuration("FOTOGAL_FEED_TAIL_INTERVAL", feed.DefaultTailInterval),
 			TailOverlap:        l.PositiveDuration("FOTOGAL_FEED_TAIL_OVERLAP", feed.DefaultTailOverlap),
 			CelebrityFollowers: l.PositiveInt("FOTOGAL_FEED_CELEBRITY_FOLLOWERS", feed.DefaultCelebrityFollowers),
+		},
+		Notifications: NotificationsConfig{
+			ActivityInterval: l.PositiveDuration("FOTOGAL_FEED_ACTIVITY_INTERVAL", inbox.DefaultActivityInterval),
+			ActivityOverlap:  l.PositiveDuration("FOTOGAL_FEED_ACTIVITY_OVERLAP", inbox.DefaultActivityOverlap),
 		},
 	}
 	if cfg.Store.Backend == "nosql" {

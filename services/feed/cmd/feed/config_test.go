@@ -37,6 +37,9 @@ func TestLoadConfig(t *testing.T) {
 				if got, want := cfg.Timeline, (TimelineConfig{Backfill: 500, TailInterval: 250 * time.Millisecond, TailOverlap: 15 * time.Second, CelebrityFollowers: 10000}); got != want {
 					t.Errorf("Timeline = %+v, want %+v", got, want)
 				}
+				if got, want := cfg.Notifications, (NotificationsConfig{ActivityInterval: 250 * time.Millisecond, ActivityOverlap: 15 * time.Second}); got != want {
+					t.Errorf("Notifications = %+v, want %+v", got, want)
+				}
 			},
 		},
 		{
@@ -62,11 +65,24 @@ func TestLoadConfig(t *testing.T) {
 				}
 			},
 		},
+		{
+			name: "notification settings",
+			env: map[string]string{"FOTOGAL_SERVICE_SECRET": secret,
+				"FOTOGAL_FEED_ACTIVITY_INTERVAL": "100ms", "FOTOGAL_FEED_ACTIVITY_OVERLAP": "20s"},
+			check: func(t *testing.T, cfg Config) {
+				if got, want := cfg.Notifications, (NotificationsConfig{ActivityInterval: 100 * time.Millisecond, ActivityOverlap: 20 * time.Second}); got != want {
+					t.Errorf("Notifications = %+v, want %+v", got, want)
+				}
+			},
+		},
 		{name: "unknown store", env: map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_STORE": "mysql"}, wantErr: "FOTOGAL_STORE"},
 		{name: "bad backfill", env: map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_FEED_BACKFILL": "many"}, wantErr: "FOTOGAL_FEED_BACKFILL"},
 		{name: "zero backfill", env: map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_FEED_BACKFILL": "0"}, wantErr: "FOTOGAL_FEED_BACKFILL"},
 		{name: "zero tail interval", env: map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_FEED_TAIL_INTERVAL": "0s"}, wantErr: "FOTOGAL_FEED_TAIL_INTERVAL"},
 		{name: "negative tail overlap", env: map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_FEED_TAIL_OVERLAP": "-1s"}, wantErr: "FOTOGAL_FEED_TAIL_OVERLAP"},
+		{name: "bad activity interval", env: map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_FEED_ACTIVITY_INTERVAL": "often"}, wantErr: "FOTOGAL_FEED_ACTIVITY_INTERVAL"},
+		{name: "zero activity interval", env: map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_FEED_ACTIVITY_INTERVAL": "0s"}, wantErr: "FOTOGAL_FEED_ACTIVITY_INTERVAL"},
+		{name: "negative activity overlap", env: map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_FEED_ACTIVITY_OVERLAP": "-1s"}, wantErr: "FOTOGAL_FEED_ACTIVITY_OVERLAP"},
 		{name: "zero celebrity followers", env: map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_FEED_CELEBRITY_FOLLOWERS": "0"}, wantErr: "FOTOGAL_FEED_CELEBRITY_FOLLOWERS"},
 		{name: "missing secret", env: map[string]string{}, wantErr: "FOTOGAL_SERVICE_SECRET"},
 		{name: "short secret", env: map[string]string{"FOTOGAL_SERVICE_SECRET": "short"}, wantErr: "FOTOGAL_SERVICE_SECRET"},

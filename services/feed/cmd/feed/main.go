@@ -1,6 +1,8 @@
 // Command feed serves FotoGal's FeedService: a person's timeline,
 // materialised in its own store from the user and image services' internal
-// APIs, and kept up to date by tailing the image service's posting log.
+// APIs, and kept up to date by tailing the image service's posting log;
+// and its NotificationService: a person's inbox, kept in the same store,
+// filled by tailing the image and user services' activity logs.
 // Configuration is read from the environment (see Config).
 package main
 
@@ -31,6 +33,7 @@ import (
 	"github.com/fotogal/fotogal/pkg/nosqlclient"
 	"github.com/fotogal/fotogal/pkg/ocilog"
 	"github.com/fotogal/fotogal/services/feed/internal/feed"
+	"github.com/fotogal/fotogal/services/feed/internal/inbox"
 	"github.com/fotogal/fotogal/services/feed/internal/store"
 	"github.com/fotogal/fotogal/services/feed/internal/store/nosql"
 	"github.com/fotogal/fotogal/services/feed/internal/store/sqlite"
@@ -78,9 +81,9 @@ func main() {
 	}
 }
 
-// realMain opens the timeline store, dials the auth, user and image
-// services, and serves the FeedService while tailing the posting log, until
-// ctx is done.
+// realMain opens the feed's store, dials the auth, user and image
+// services, and serves the FeedService and the NotificationService while
+// tailing the posting log and the activity logs, until ctx is done.
 func realMain(ctx context.Context, cfg Config, logs *ocilog.Shipper) error {
 	logger := logging.FromContext(ctx)
 	st, err := openStore(ctx, cfg.Store)
@@ -112,9 +115,11 @@ func realMain(ctx context.Context, cfg Config, logs *ocilog.Shipper) error {
 	}
 	defer imageConn.Close()
 
+	users := userv1.NewUserInternalServiceClient(userConn)
+	images := imagev1.NewImageInternalServiceClient(imageConn)
 	timelines, err := feed.New(ctx, feed.Config{
-		Users:              userv1.NewUserInternalServiceClient(userConn),
-		Images:             imagev1.NewImageInternalServiceClient(imageConn),
+		Users:              users,
+		Images:             images,
 		Store:              st,
 		Backfill:           cfg.Timeline.Backfill,
 		TailInterval:       cfg.Timeline.TailInterval,
@@ -123,6 +128,16 @@ func realMain(ctx context.Context, cfg Config, logs *ocilog.Shipper) error {
 	})
 	if err != nil {
 		return fmt.Errorf("create feed: %w", err)
+	}
+	inboxes, err := inbox.New(inbox.Config{
+		Users:            users,
+		Images:           images,
+		Store:            st,
+		ActivityInterval: cfg.Notifications.ActivityInterval,
+		ActivityOverlap:  cfg.Notifications.ActivityOverlap,
+	})
+	if err != nil {
+		return fmt.Errorf("create inbox: %w", err)
 	}
 	policy := authn.Policy{
 		Validator:     authn.NewCachingValidator(authclient.NewValidator(authConn), sessionCacheTTL, sessionCacheEntries),
@@ -136,12 +151,16 @@ func realMain(ctx context.Context, cfg Config, logs *ocilog.Shipper) error {
 	}
 	srv.Registry().MustRegister(logs.Collector())
 	srv.Registry().MustRegister(timelines.Collectors()...)
+	srv.Registry().MustRegister(inboxes.Collectors()...)
 	feedv1.RegisterFeedServiceServer(srv.GRPC(), timelines)
+	feedv1.RegisterNotificationServiceServer(srv.GRPC(), inboxes)
 	srv.SetServing(feedv1.FeedService_ServiceDesc.ServiceName)
+	srv.SetServing(feedv1.NotificationService_ServiceDesc.ServiceName)
 
 	tailCtx, stopTailing := context.WithCancel(ctx)
 	var tailing sync.WaitGroup
 	tailing.Go(func() { timelines.Tail(tailCtx) })
+	tailing.Go(func() { inboxes.Tail(tailCtx) })
 	err = srv.Serve(ctx)
 	stopTailing()
 	tailing.Wait()
