@@ -2819,6 +2819,125 @@ func (x *ListActivityAfterResponse) GetEvents() []*v1.Event {
 	return nil
 }
 
+// ListTagImagesRequest names a tag and a page.
+type ListTagImagesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The tag, with or without its leading '#'.
+	Tag string `protobuf:"bytes,1,opt,name=tag,proto3" json:"tag,omitempty"`
+	// At most this many (default 20, at most 100).
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page; empty for the first.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListTagImagesRequest) Reset() {
+	*x = ListTagImagesRequest{}
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListTagImagesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListTagImagesRequest) ProtoMessage() {}
+
+func (x *ListTagImagesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListTagImagesRequest.ProtoReflect.Descriptor instead.
+func (*ListTagImagesRequest) Descriptor() ([]byte, []int) {
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *ListTagImagesRequest) GetTag() string {
+	if x != nil {
+		return x.Tag
+	}
+	return ""
+}
+
+func (x *ListTagImagesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListTagImagesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListTagImagesResponse is one page of a tag's photos.
+type ListTagImagesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The photos, newest first.
+	Images []*Image `protobuf:"bytes,1,rep,name=images,proto3" json:"images,omitempty"`
+	// Token for the next page; empty on the last.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListTagImagesResponse) Reset() {
+	*x = ListTagImagesResponse{}
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListTagImagesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListTagImagesResponse) ProtoMessage() {}
+
+func (x *ListTagImagesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListTagImagesResponse.ProtoReflect.Descriptor instead.
+func (*ListTagImagesResponse) Descriptor() ([]byte, []int) {
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *ListTagImagesResponse) GetImages() []*Image {
+	if x != nil {
+		return x.Images
+	}
+	return nil
+}
+
+func (x *ListTagImagesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 var File_fotogal_image_v1_image_proto protoreflect.FileDescriptor
 
 const file_fotogal_image_v1_image_proto_rawDesc = "" +
@@ -2996,12 +3115,20 @@ const file_fotogal_image_v1_image_proto_rawDesc = "" +
 	"\x05after\x18\x01 \x01(\v2\x1b.fotogal.activity.v1.CursorR\x05after\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\"O\n" +
 	"\x19ListActivityAfterResponse\x122\n" +
-	"\x06events\x18\x01 \x03(\v2\x1a.fotogal.activity.v1.EventR\x06events*n\n" +
+	"\x06events\x18\x01 \x03(\v2\x1a.fotogal.activity.v1.EventR\x06events\"d\n" +
+	"\x14ListTagImagesRequest\x12\x10\n" +
+	"\x03tag\x18\x01 \x01(\tR\x03tag\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"p\n" +
+	"\x15ListTagImagesResponse\x12/\n" +
+	"\x06images\x18\x01 \x03(\v2\x17.fotogal.image.v1.ImageR\x06images\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*n\n" +
 	"\tImageSize\x12\x1a\n" +
 	"\x16IMAGE_SIZE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10IMAGE_SIZE_THUMB\x10\x01\x12\x16\n" +
 	"\x12IMAGE_SIZE_DISPLAY\x10\x02\x12\x17\n" +
-	"\x13IMAGE_SIZE_ORIGINAL\x10\x032\x86\v\n" +
+	"\x13IMAGE_SIZE_ORIGINAL\x10\x032\xe8\v\n" +
 	"\fImageService\x12\\\n" +
 	"\vUploadImage\x12$.fotogal.image.v1.UploadImageRequest\x1a%.fotogal.image.v1.UploadImageResponse(\x01\x12Q\n" +
 	"\bGetImage\x12!.fotogal.image.v1.GetImageRequest\x1a\".fotogal.image.v1.GetImageResponse\x12Z\n" +
@@ -3018,7 +3145,8 @@ const file_fotogal_image_v1_image_proto_rawDesc = "" +
 	"\n" +
 	"AddComment\x12#.fotogal.image.v1.AddCommentRequest\x1a$.fotogal.image.v1.AddCommentResponse\x12]\n" +
 	"\fListComments\x12%.fotogal.image.v1.ListCommentsRequest\x1a&.fotogal.image.v1.ListCommentsResponse\x12`\n" +
-	"\rDeleteComment\x12&.fotogal.image.v1.DeleteCommentRequest\x1a'.fotogal.image.v1.DeleteCommentResponse2\x98\x04\n" +
+	"\rDeleteComment\x12&.fotogal.image.v1.DeleteCommentRequest\x1a'.fotogal.image.v1.DeleteCommentResponse\x12`\n" +
+	"\rListTagImages\x12&.fotogal.image.v1.ListTagImagesRequest\x1a'.fotogal.image.v1.ListTagImagesResponse2\x98\x04\n" +
 	"\x14ImageInternalService\x12i\n" +
 	"\x10ListOwnersImages\x12).fotogal.image.v1.ListOwnersImagesRequest\x1a*.fotogal.image.v1.ListOwnersImagesResponse\x12c\n" +
 	"\x0eBatchGetImages\x12'.fotogal.image.v1.BatchGetImagesRequest\x1a(.fotogal.image.v1.BatchGetImagesResponse\x12Z\n" +
@@ -3039,7 +3167,7 @@ func file_fotogal_image_v1_image_proto_rawDescGZIP() []byte {
 }
 
 var file_fotogal_image_v1_image_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_fotogal_image_v1_image_proto_msgTypes = make([]protoimpl.MessageInfo, 46)
+var file_fotogal_image_v1_image_proto_msgTypes = make([]protoimpl.MessageInfo, 48)
 var file_fotogal_image_v1_image_proto_goTypes = []any{
 	(ImageSize)(0),                    // 0: fotogal.image.v1.ImageSize
 	(*Image)(nil),                     // 1: fotogal.image.v1.Image
@@ -3087,16 +3215,18 @@ var file_fotogal_image_v1_image_proto_goTypes = []any{
 	(*DeleteCommentResponse)(nil),     // 43: fotogal.image.v1.DeleteCommentResponse
 	(*ListActivityAfterRequest)(nil),  // 44: fotogal.image.v1.ListActivityAfterRequest
 	(*ListActivityAfterResponse)(nil), // 45: fotogal.image.v1.ListActivityAfterResponse
-	nil,                               // 46: fotogal.image.v1.CountImagesResponse.CountsEntry
-	(*timestamppb.Timestamp)(nil),     // 47: google.protobuf.Timestamp
-	(*v1.Cursor)(nil),                 // 48: fotogal.activity.v1.Cursor
-	(*v1.Event)(nil),                  // 49: fotogal.activity.v1.Event
+	(*ListTagImagesRequest)(nil),      // 46: fotogal.image.v1.ListTagImagesRequest
+	(*ListTagImagesResponse)(nil),     // 47: fotogal.image.v1.ListTagImagesResponse
+	nil,                               // 48: fotogal.image.v1.CountImagesResponse.CountsEntry
+	(*timestamppb.Timestamp)(nil),     // 49: google.protobuf.Timestamp
+	(*v1.Cursor)(nil),                 // 50: fotogal.activity.v1.Cursor
+	(*v1.Event)(nil),                  // 51: fotogal.activity.v1.Event
 }
 var file_fotogal_image_v1_image_proto_depIdxs = []int32{
-	47, // 0: fotogal.image.v1.Image.create_time:type_name -> google.protobuf.Timestamp
-	47, // 1: fotogal.image.v1.Image.update_time:type_name -> google.protobuf.Timestamp
-	47, // 2: fotogal.image.v1.Comment.create_time:type_name -> google.protobuf.Timestamp
-	47, // 3: fotogal.image.v1.ContentInfo.modify_time:type_name -> google.protobuf.Timestamp
+	49, // 0: fotogal.image.v1.Image.create_time:type_name -> google.protobuf.Timestamp
+	49, // 1: fotogal.image.v1.Image.update_time:type_name -> google.protobuf.Timestamp
+	49, // 2: fotogal.image.v1.Comment.create_time:type_name -> google.protobuf.Timestamp
+	49, // 3: fotogal.image.v1.ContentInfo.modify_time:type_name -> google.protobuf.Timestamp
 	4,  // 4: fotogal.image.v1.UploadImageRequest.metadata:type_name -> fotogal.image.v1.UploadMetadata
 	1,  // 5: fotogal.image.v1.UploadImageResponse.image:type_name -> fotogal.image.v1.Image
 	1,  // 6: fotogal.image.v1.GetImageResponse.image:type_name -> fotogal.image.v1.Image
@@ -3110,62 +3240,65 @@ var file_fotogal_image_v1_image_proto_depIdxs = []int32{
 	1,  // 14: fotogal.image.v1.UndislikeImageResponse.image:type_name -> fotogal.image.v1.Image
 	4,  // 15: fotogal.image.v1.SetAvatarRequest.metadata:type_name -> fotogal.image.v1.UploadMetadata
 	3,  // 16: fotogal.image.v1.GetAvatarResponse.info:type_name -> fotogal.image.v1.ContentInfo
-	47, // 17: fotogal.image.v1.ImageCursor.create_time:type_name -> google.protobuf.Timestamp
+	49, // 17: fotogal.image.v1.ImageCursor.create_time:type_name -> google.protobuf.Timestamp
 	29, // 18: fotogal.image.v1.ListOwnersImagesRequest.before:type_name -> fotogal.image.v1.ImageCursor
 	1,  // 19: fotogal.image.v1.ListOwnersImagesResponse.images:type_name -> fotogal.image.v1.Image
 	1,  // 20: fotogal.image.v1.BatchGetImagesResponse.images:type_name -> fotogal.image.v1.Image
 	29, // 21: fotogal.image.v1.ListImagesAfterRequest.after:type_name -> fotogal.image.v1.ImageCursor
 	1,  // 22: fotogal.image.v1.ListImagesAfterResponse.images:type_name -> fotogal.image.v1.Image
-	46, // 23: fotogal.image.v1.CountImagesResponse.counts:type_name -> fotogal.image.v1.CountImagesResponse.CountsEntry
+	48, // 23: fotogal.image.v1.CountImagesResponse.counts:type_name -> fotogal.image.v1.CountImagesResponse.CountsEntry
 	2,  // 24: fotogal.image.v1.AddCommentResponse.comment:type_name -> fotogal.image.v1.Comment
 	2,  // 25: fotogal.image.v1.ListCommentsResponse.comments:type_name -> fotogal.image.v1.Comment
-	48, // 26: fotogal.image.v1.ListActivityAfterRequest.after:type_name -> fotogal.activity.v1.Cursor
-	49, // 27: fotogal.image.v1.ListActivityAfterResponse.events:type_name -> fotogal.activity.v1.Event
-	5,  // 28: fotogal.image.v1.ImageService.UploadImage:input_type -> fotogal.image.v1.UploadImageRequest
-	7,  // 29: fotogal.image.v1.ImageService.GetImage:input_type -> fotogal.image.v1.GetImageRequest
-	9,  // 30: fotogal.image.v1.ImageService.UpdateImage:input_type -> fotogal.image.v1.UpdateImageRequest
-	11, // 31: fotogal.image.v1.ImageService.DeleteImage:input_type -> fotogal.image.v1.DeleteImageRequest
-	13, // 32: fotogal.image.v1.ImageService.GetImageContent:input_type -> fotogal.image.v1.GetImageContentRequest
-	15, // 33: fotogal.image.v1.ImageService.ListUserImages:input_type -> fotogal.image.v1.ListUserImagesRequest
-	17, // 34: fotogal.image.v1.ImageService.LikeImage:input_type -> fotogal.image.v1.LikeImageRequest
-	19, // 35: fotogal.image.v1.ImageService.UnlikeImage:input_type -> fotogal.image.v1.UnlikeImageRequest
-	21, // 36: fotogal.image.v1.ImageService.DislikeImage:input_type -> fotogal.image.v1.DislikeImageRequest
-	23, // 37: fotogal.image.v1.ImageService.UndislikeImage:input_type -> fotogal.image.v1.UndislikeImageRequest
-	25, // 38: fotogal.image.v1.ImageService.SetAvatar:input_type -> fotogal.image.v1.SetAvatarRequest
-	27, // 39: fotogal.image.v1.ImageService.GetAvatar:input_type -> fotogal.image.v1.GetAvatarRequest
-	38, // 40: fotogal.image.v1.ImageService.AddComment:input_type -> fotogal.image.v1.AddCommentRequest
-	40, // 41: fotogal.image.v1.ImageService.ListComments:input_type -> fotogal.image.v1.ListCommentsRequest
-	42, // 42: fotogal.image.v1.ImageService.DeleteComment:input_type -> fotogal.image.v1.DeleteCommentRequest
-	30, // 43: fotogal.image.v1.ImageInternalService.ListOwnersImages:input_type -> fotogal.image.v1.ListOwnersImagesRequest
-	32, // 44: fotogal.image.v1.ImageInternalService.BatchGetImages:input_type -> fotogal.image.v1.BatchGetImagesRequest
-	36, // 45: fotogal.image.v1.ImageInternalService.CountImages:input_type -> fotogal.image.v1.CountImagesRequest
-	34, // 46: fotogal.image.v1.ImageInternalService.ListImagesAfter:input_type -> fotogal.image.v1.ListImagesAfterRequest
-	44, // 47: fotogal.image.v1.ImageInternalService.ListActivityAfter:input_type -> fotogal.image.v1.ListActivityAfterRequest
-	6,  // 48: fotogal.image.v1.ImageService.UploadImage:output_type -> fotogal.image.v1.UploadImageResponse
-	8,  // 49: fotogal.image.v1.ImageService.GetImage:output_type -> fotogal.image.v1.GetImageResponse
-	10, // 50: fotogal.image.v1.ImageService.UpdateImage:output_type -> fotogal.image.v1.UpdateImageResponse
-	12, // 51: fotogal.image.v1.ImageService.DeleteImage:output_type -> fotogal.image.v1.DeleteImageResponse
-	14, // 52: fotogal.image.v1.ImageService.GetImageContent:output_type -> fotogal.image.v1.GetImageContentResponse
-	16, // 53: fotogal.image.v1.ImageService.ListUserImages:output_type -> fotogal.image.v1.ListUserImagesResponse
-	18, // 54: fotogal.image.v1.ImageService.LikeImage:output_type -> fotogal.image.v1.LikeImageResponse
-	20, // 55: fotogal.image.v1.ImageService.UnlikeImage:output_type -> fotogal.image.v1.UnlikeImageResponse
-	22, // 56: fotogal.image.v1.ImageService.DislikeImage:output_type -> fotogal.image.v1.DislikeImageResponse
-	24, // 57: fotogal.image.v1.ImageService.UndislikeImage:output_type -> fotogal.image.v1.UndislikeImageResponse
-	26, // 58: fotogal.image.v1.ImageService.SetAvatar:output_type -> fotogal.image.v1.SetAvatarResponse
-	28, // 59: fotogal.image.v1.ImageService.GetAvatar:output_type -> fotogal.image.v1.GetAvatarResponse
-	39, // 60: fotogal.image.v1.ImageService.AddComment:output_type -> fotogal.image.v1.AddCommentResponse
-	41, // 61: fotogal.image.v1.ImageService.ListComments:output_type -> fotogal.image.v1.ListCommentsResponse
-	43, // 62: fotogal.image.v1.ImageService.DeleteComment:output_type -> fotogal.image.v1.DeleteCommentResponse
-	31, // 63: fotogal.image.v1.ImageInternalService.ListOwnersImages:output_type -> fotogal.image.v1.ListOwnersImagesResponse
-	33, // 64: fotogal.image.v1.ImageInternalService.BatchGetImages:output_type -> fotogal.image.v1.BatchGetImagesResponse
-	37, // 65: fotogal.image.v1.ImageInternalService.CountImages:output_type -> fotogal.image.v1.CountImagesResponse
-	35, // 66: fotogal.image.v1.ImageInternalService.ListImagesAfter:output_type -> fotogal.image.v1.ListImagesAfterResponse
-	45, // 67: fotogal.image.v1.ImageInternalService.ListActivityAfter:output_type -> fotogal.image.v1.ListActivityAfterResponse
-	48, // [48:68] is the sub-list for method output_type
-	28, // [28:48] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	50, // 26: fotogal.image.v1.ListActivityAfterRequest.after:type_name -> fotogal.activity.v1.Cursor
+	51, // 27: fotogal.image.v1.ListActivityAfterResponse.events:type_name -> fotogal.activity.v1.Event
+	1,  // 28: fotogal.image.v1.ListTagImagesResponse.images:type_name -> fotogal.image.v1.Image
+	5,  // 29: fotogal.image.v1.ImageService.UploadImage:input_type -> fotogal.image.v1.UploadImageRequest
+	7,  // 30: fotogal.image.v1.ImageService.GetImage:input_type -> fotogal.image.v1.GetImageRequest
+	9,  // 31: fotogal.image.v1.ImageService.UpdateImage:input_type -> fotogal.image.v1.UpdateImageRequest
+	11, // 32: fotogal.image.v1.ImageService.DeleteImage:input_type -> fotogal.image.v1.DeleteImageRequest
+	13, // 33: fotogal.image.v1.ImageService.GetImageContent:input_type -> fotogal.image.v1.GetImageContentRequest
+	15, // 34: fotogal.image.v1.ImageService.ListUserImages:input_type -> fotogal.image.v1.ListUserImagesRequest
+	17, // 35: fotogal.image.v1.ImageService.LikeImage:input_type -> fotogal.image.v1.LikeImageRequest
+	19, // 36: fotogal.image.v1.ImageService.UnlikeImage:input_type -> fotogal.image.v1.UnlikeImageRequest
+	21, // 37: fotogal.image.v1.ImageService.DislikeImage:input_type -> fotogal.image.v1.DislikeImageRequest
+	23, // 38: fotogal.image.v1.ImageService.UndislikeImage:input_type -> fotogal.image.v1.UndislikeImageRequest
+	25, // 39: fotogal.image.v1.ImageService.SetAvatar:input_type -> fotogal.image.v1.SetAvatarRequest
+	27, // 40: fotogal.image.v1.ImageService.GetAvatar:input_type -> fotogal.image.v1.GetAvatarRequest
+	38, // 41: fotogal.image.v1.ImageService.AddComment:input_type -> fotogal.image.v1.AddCommentRequest
+	40, // 42: fotogal.image.v1.ImageService.ListComments:input_type -> fotogal.image.v1.ListCommentsRequest
+	42, // 43: fotogal.image.v1.ImageService.DeleteComment:input_type -> fotogal.image.v1.DeleteCommentRequest
+	46, // 44: fotogal.image.v1.ImageService.ListTagImages:input_type -> fotogal.image.v1.ListTagImagesRequest
+	30, // 45: fotogal.image.v1.ImageInternalService.ListOwnersImages:input_type -> fotogal.image.v1.ListOwnersImagesRequest
+	32, // 46: fotogal.image.v1.ImageInternalService.BatchGetImages:input_type -> fotogal.image.v1.BatchGetImagesRequest
+	36, // 47: fotogal.image.v1.ImageInternalService.CountImages:input_type -> fotogal.image.v1.CountImagesRequest
+	34, // 48: fotogal.image.v1.ImageInternalService.ListImagesAfter:input_type -> fotogal.image.v1.ListImagesAfterRequest
+	44, // 49: fotogal.image.v1.ImageInternalService.ListActivityAfter:input_type -> fotogal.image.v1.ListActivityAfterRequest
+	6,  // 50: fotogal.image.v1.ImageService.UploadImage:output_type -> fotogal.image.v1.UploadImageResponse
+	8,  // 51: fotogal.image.v1.ImageService.GetImage:output_type -> fotogal.image.v1.GetImageResponse
+	10, // 52: fotogal.image.v1.ImageService.UpdateImage:output_type -> fotogal.image.v1.UpdateImageResponse
+	12, // 53: fotogal.image.v1.ImageService.DeleteImage:output_type -> fotogal.image.v1.DeleteImageResponse
+	14, // 54: fotogal.image.v1.ImageService.GetImageContent:output_type -> fotogal.image.v1.GetImageContentResponse
+	16, // 55: fotogal.image.v1.ImageService.ListUserImages:output_type -> fotogal.image.v1.ListUserImagesResponse
+	18, // 56: fotogal.image.v1.ImageService.LikeImage:output_type -> fotogal.image.v1.LikeImageResponse
+	20, // 57: fotogal.image.v1.ImageService.UnlikeImage:output_type -> fotogal.image.v1.UnlikeImageResponse
+	22, // 58: fotogal.image.v1.ImageService.DislikeImage:output_type -> fotogal.image.v1.DislikeImageResponse
+	24, // 59: fotogal.image.v1.ImageService.UndislikeImage:output_type -> fotogal.image.v1.UndislikeImageResponse
+	26, // 60: fotogal.image.v1.ImageService.SetAvatar:output_type -> fotogal.image.v1.SetAvatarResponse
+	28, // 61: fotogal.image.v1.ImageService.GetAvatar:output_type -> fotogal.image.v1.GetAvatarResponse
+	39, // 62: fotogal.image.v1.ImageService.AddComment:output_type -> fotogal.image.v1.AddCommentResponse
+	41, // 63: fotogal.image.v1.ImageService.ListComments:output_type -> fotogal.image.v1.ListCommentsResponse
+	43, // 64: fotogal.image.v1.ImageService.DeleteComment:output_type -> fotogal.image.v1.DeleteCommentResponse
+	47, // 65: fotogal.image.v1.ImageService.ListTagImages:output_type -> fotogal.image.v1.ListTagImagesResponse
+	31, // 66: fotogal.image.v1.ImageInternalService.ListOwnersImages:output_type -> fotogal.image.v1.ListOwnersImagesResponse
+	33, // 67: fotogal.image.v1.ImageInternalService.BatchGetImages:output_type -> fotogal.image.v1.BatchGetImagesResponse
+	37, // 68: fotogal.image.v1.ImageInternalService.CountImages:output_type -> fotogal.image.v1.CountImagesResponse
+	35, // 69: fotogal.image.v1.ImageInternalService.ListImagesAfter:output_type -> fotogal.image.v1.ListImagesAfterResponse
+	45, // 70: fotogal.image.v1.ImageInternalService.ListActivityAfter:output_type -> fotogal.image.v1.ListActivityAfterResponse
+	50, // [50:71] is the sub-list for method output_type
+	29, // [29:50] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_fotogal_image_v1_image_proto_init() }
@@ -3196,7 +3329,7 @@ func file_fotogal_image_v1_image_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_fotogal_image_v1_image_proto_rawDesc), len(file_fotogal_image_v1_image_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   46,
+			NumMessages:   48,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

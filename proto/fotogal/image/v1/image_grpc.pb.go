@@ -37,6 +37,7 @@ const (
 	ImageService_AddComment_FullMethodName      = "/fotogal.image.v1.ImageService/AddComment"
 	ImageService_ListComments_FullMethodName    = "/fotogal.image.v1.ImageService/ListComments"
 	ImageService_DeleteComment_FullMethodName   = "/fotogal.image.v1.ImageService/DeleteComment"
+	ImageService_ListTagImages_FullMethodName   = "/fotogal.image.v1.ImageService/ListTagImages"
 )
 
 // ImageServiceClient is the client API for ImageService service.
@@ -92,6 +93,10 @@ type ImageServiceClient interface {
 	// DeleteComment deletes a comment. Its author and the photo's owner may;
 	// anyone else who sees the photo gets PermissionDenied.
 	DeleteComment(ctx context.Context, in *DeleteCommentRequest, opts ...grpc.CallOption) (*DeleteCommentResponse, error)
+	// ListTagImages lists the photos whose caption carries a #tag, newest
+	// first, only those the caller may see. Tags are matched ignoring case
+	// and accents.
+	ListTagImages(ctx context.Context, in *ListTagImagesRequest, opts ...grpc.CallOption) (*ListTagImagesResponse, error)
 }
 
 type imageServiceClient struct {
@@ -276,6 +281,16 @@ func (c *imageServiceClient) DeleteComment(ctx context.Context, in *DeleteCommen
 	return out, nil
 }
 
+func (c *imageServiceClient) ListTagImages(ctx context.Context, in *ListTagImagesRequest, opts ...grpc.CallOption) (*ListTagImagesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListTagImagesResponse)
+	err := c.cc.Invoke(ctx, ImageService_ListTagImages_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ImageServiceServer is the server API for ImageService service.
 // All implementations must embed UnimplementedImageServiceServer
 // for forward compatibility.
@@ -329,6 +344,10 @@ type ImageServiceServer interface {
 	// DeleteComment deletes a comment. Its author and the photo's owner may;
 	// anyone else who sees the photo gets PermissionDenied.
 	DeleteComment(context.Context, *DeleteCommentRequest) (*DeleteCommentResponse, error)
+	// ListTagImages lists the photos whose caption carries a #tag, newest
+	// first, only those the caller may see. Tags are matched ignoring case
+	// and accents.
+	ListTagImages(context.Context, *ListTagImagesRequest) (*ListTagImagesResponse, error)
 	mustEmbedUnimplementedImageServiceServer()
 }
 
@@ -383,6 +402,9 @@ func (UnimplementedImageServiceServer) ListComments(context.Context, *ListCommen
 }
 func (UnimplementedImageServiceServer) DeleteComment(context.Context, *DeleteCommentRequest) (*DeleteCommentResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteComment not implemented")
+}
+func (UnimplementedImageServiceServer) ListTagImages(context.Context, *ListTagImagesRequest) (*ListTagImagesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListTagImages not implemented")
 }
 func (UnimplementedImageServiceServer) mustEmbedUnimplementedImageServiceServer() {}
 func (UnimplementedImageServiceServer) testEmbeddedByValue()                      {}
@@ -639,6 +661,24 @@ func _ImageService_DeleteComment_Handler(srv interface{}, ctx context.Context, d
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ImageService_ListTagImages_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListTagImagesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ImageServiceServer).ListTagImages(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ImageService_ListTagImages_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ImageServiceServer).ListTagImages(ctx, req.(*ListTagImagesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ImageService_ServiceDesc is the grpc.ServiceDesc for ImageService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -689,6 +729,10 @@ var ImageService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeleteComment",
 			Handler:    _ImageService_DeleteComment_Handler,
+		},
+		{
+			MethodName: "ListTagImages",
+			Handler:    _ImageService_ListTagImages_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

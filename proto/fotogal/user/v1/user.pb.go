@@ -263,7 +263,12 @@ type Profile struct {
 	// Whether this person follows the caller.
 	FollowsYou bool `protobuf:"varint,13,opt,name=follows_you,json=followsYou,proto3" json:"follows_you,omitempty"`
 	// Whether the caller may see this person's photos and lists.
-	CanView       bool `protobuf:"varint,14,opt,name=can_view,json=canView,proto3" json:"can_view,omitempty"`
+	CanView bool `protobuf:"varint,14,opt,name=can_view,json=canView,proto3" json:"can_view,omitempty"`
+	// Whether the caller blocked this person. Between two people on either
+	// side of a block, a profile shows the name and avatar only.
+	BlockedByYou bool `protobuf:"varint,15,opt,name=blocked_by_you,json=blockedByYou,proto3" json:"blocked_by_you,omitempty"`
+	// Whether the caller muted this person.
+	MutedByYou    bool `protobuf:"varint,16,opt,name=muted_by_you,json=mutedByYou,proto3" json:"muted_by_you,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -392,6 +397,20 @@ func (x *Profile) GetFollowsYou() bool {
 func (x *Profile) GetCanView() bool {
 	if x != nil {
 		return x.CanView
+	}
+	return false
+}
+
+func (x *Profile) GetBlockedByYou() bool {
+	if x != nil {
+		return x.BlockedByYou
+	}
+	return false
+}
+
+func (x *Profile) GetMutedByYou() bool {
+	if x != nil {
+		return x.MutedByYou
 	}
 	return false
 }
@@ -2886,6 +2905,845 @@ func (x *ListActivityAfterResponse) GetEvents() []*v1.Event {
 	return nil
 }
 
+// SearchUsersRequest carries a query.
+type SearchUsersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The start of a username or of a word of a full name; letter case and
+	// accents are ignored ("joao" finds "João"). 1 to 100 characters.
+	Q string `protobuf:"bytes,1,opt,name=q,proto3" json:"q,omitempty"`
+	// At most this many (default 20, at most 20).
+	PageSize      int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SearchUsersRequest) Reset() {
+	*x = SearchUsersRequest{}
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SearchUsersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SearchUsersRequest) ProtoMessage() {}
+
+func (x *SearchUsersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SearchUsersRequest.ProtoReflect.Descriptor instead.
+func (*SearchUsersRequest) Descriptor() ([]byte, []int) {
+	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *SearchUsersRequest) GetQ() string {
+	if x != nil {
+		return x.Q
+	}
+	return ""
+}
+
+func (x *SearchUsersRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+// SearchUsersResponse carries the people found.
+type SearchUsersResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Exact username matches first, then by username.
+	Users         []*UserSummary `protobuf:"bytes,1,rep,name=users,proto3" json:"users,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SearchUsersResponse) Reset() {
+	*x = SearchUsersResponse{}
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SearchUsersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SearchUsersResponse) ProtoMessage() {}
+
+func (x *SearchUsersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SearchUsersResponse.ProtoReflect.Descriptor instead.
+func (*SearchUsersResponse) Descriptor() ([]byte, []int) {
+	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{50}
+}
+
+func (x *SearchUsersResponse) GetUsers() []*UserSummary {
+	if x != nil {
+		return x.Users
+	}
+	return nil
+}
+
+// BlockUserRequest names the person to block.
+type BlockUserRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Their username; NotFound if there is no such person.
+	Username      string `protobuf:"bytes,1,opt,name=username,proto3" json:"username,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BlockUserRequest) Reset() {
+	*x = BlockUserRequest{}
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[51]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BlockUserRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BlockUserRequest) ProtoMessage() {}
+
+func (x *BlockUserRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[51]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BlockUserRequest.ProtoReflect.Descriptor instead.
+func (*BlockUserRequest) Descriptor() ([]byte, []int) {
+	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{51}
+}
+
+func (x *BlockUserRequest) GetUsername() string {
+	if x != nil {
+		return x.Username
+	}
+	return ""
+}
+
+// BlockUserResponse is empty.
+type BlockUserResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BlockUserResponse) Reset() {
+	*x = BlockUserResponse{}
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[52]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BlockUserResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BlockUserResponse) ProtoMessage() {}
+
+func (x *BlockUserResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[52]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BlockUserResponse.ProtoReflect.Descriptor instead.
+func (*BlockUserResponse) Descriptor() ([]byte, []int) {
+	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{52}
+}
+
+// UnblockUserRequest names the person to unblock.
+type UnblockUserRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Their username.
+	Username      string `protobuf:"bytes,1,opt,name=username,proto3" json:"username,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnblockUserRequest) Reset() {
+	*x = UnblockUserRequest{}
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[53]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnblockUserRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnblockUserRequest) ProtoMessage() {}
+
+func (x *UnblockUserRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[53]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnblockUserRequest.ProtoReflect.Descriptor instead.
+func (*UnblockUserRequest) Descriptor() ([]byte, []int) {
+	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{53}
+}
+
+func (x *UnblockUserRequest) GetUsername() string {
+	if x != nil {
+		return x.Username
+	}
+	return ""
+}
+
+// UnblockUserResponse is empty.
+type UnblockUserResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnblockUserResponse) Reset() {
+	*x = UnblockUserResponse{}
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[54]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnblockUserResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnblockUserResponse) ProtoMessage() {}
+
+func (x *UnblockUserResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[54]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnblockUserResponse.ProtoReflect.Descriptor instead.
+func (*UnblockUserResponse) Descriptor() ([]byte, []int) {
+	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{54}
+}
+
+// ListBlocksRequest asks for a page.
+type ListBlocksRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// At most this many (default 20, at most 100).
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page; empty for the first.
+	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListBlocksRequest) Reset() {
+	*x = ListBlocksRequest{}
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[55]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListBlocksRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListBlocksRequest) ProtoMessage() {}
+
+func (x *ListBlocksRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[55]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListBlocksRequest.ProtoReflect.Descriptor instead.
+func (*ListBlocksRequest) Descriptor() ([]byte, []int) {
+	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{55}
+}
+
+func (x *ListBlocksRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListBlocksRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListBlocksResponse is one page of blocked people.
+type ListBlocksResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The people blocked, most recent first.
+	Users []*UserSummary `protobuf:"bytes,1,rep,name=users,proto3" json:"users,omitempty"`
+	// Token for the next page; empty on the last.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListBlocksResponse) Reset() {
+	*x = ListBlocksResponse{}
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[56]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListBlocksResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListBlocksResponse) ProtoMessage() {}
+
+func (x *ListBlocksResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[56]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListBlocksResponse.ProtoReflect.Descriptor instead.
+func (*ListBlocksResponse) Descriptor() ([]byte, []int) {
+	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{56}
+}
+
+func (x *ListBlocksResponse) GetUsers() []*UserSummary {
+	if x != nil {
+		return x.Users
+	}
+	return nil
+}
+
+func (x *ListBlocksResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// MuteUserRequest names the person to mute.
+type MuteUserRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Their username; NotFound if there is no such person.
+	Username      string `protobuf:"bytes,1,opt,name=username,proto3" json:"username,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MuteUserRequest) Reset() {
+	*x = MuteUserRequest{}
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[57]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MuteUserRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MuteUserRequest) ProtoMessage() {}
+
+func (x *MuteUserRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[57]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MuteUserRequest.ProtoReflect.Descriptor instead.
+func (*MuteUserRequest) Descriptor() ([]byte, []int) {
+	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{57}
+}
+
+func (x *MuteUserRequest) GetUsername() string {
+	if x != nil {
+		return x.Username
+	}
+	return ""
+}
+
+// MuteUserResponse is empty.
+type MuteUserResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MuteUserResponse) Reset() {
+	*x = MuteUserResponse{}
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[58]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MuteUserResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MuteUserResponse) ProtoMessage() {}
+
+func (x *MuteUserResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[58]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MuteUserResponse.ProtoReflect.Descriptor instead.
+func (*MuteUserResponse) Descriptor() ([]byte, []int) {
+	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{58}
+}
+
+// UnmuteUserRequest names the person to unmute.
+type UnmuteUserRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Their username.
+	Username      string `protobuf:"bytes,1,opt,name=username,proto3" json:"username,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnmuteUserRequest) Reset() {
+	*x = UnmuteUserRequest{}
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[59]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnmuteUserRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnmuteUserRequest) ProtoMessage() {}
+
+func (x *UnmuteUserRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[59]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnmuteUserRequest.ProtoReflect.Descriptor instead.
+func (*UnmuteUserRequest) Descriptor() ([]byte, []int) {
+	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{59}
+}
+
+func (x *UnmuteUserRequest) GetUsername() string {
+	if x != nil {
+		return x.Username
+	}
+	return ""
+}
+
+// UnmuteUserResponse is empty.
+type UnmuteUserResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnmuteUserResponse) Reset() {
+	*x = UnmuteUserResponse{}
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnmuteUserResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnmuteUserResponse) ProtoMessage() {}
+
+func (x *UnmuteUserResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnmuteUserResponse.ProtoReflect.Descriptor instead.
+func (*UnmuteUserResponse) Descriptor() ([]byte, []int) {
+	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{60}
+}
+
+// ListMutesRequest asks for a page.
+type ListMutesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// At most this many (default 20, at most 100).
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page; empty for the first.
+	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMutesRequest) Reset() {
+	*x = ListMutesRequest{}
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[61]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMutesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMutesRequest) ProtoMessage() {}
+
+func (x *ListMutesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[61]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMutesRequest.ProtoReflect.Descriptor instead.
+func (*ListMutesRequest) Descriptor() ([]byte, []int) {
+	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{61}
+}
+
+func (x *ListMutesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListMutesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListMutesResponse is one page of muted people.
+type ListMutesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The people muted, most recent first.
+	Users []*UserSummary `protobuf:"bytes,1,rep,name=users,proto3" json:"users,omitempty"`
+	// Token for the next page; empty on the last.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMutesResponse) Reset() {
+	*x = ListMutesResponse{}
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[62]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMutesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMutesResponse) ProtoMessage() {}
+
+func (x *ListMutesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[62]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMutesResponse.ProtoReflect.Descriptor instead.
+func (*ListMutesResponse) Descriptor() ([]byte, []int) {
+	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{62}
+}
+
+func (x *ListMutesResponse) GetUsers() []*UserSummary {
+	if x != nil {
+		return x.Users
+	}
+	return nil
+}
+
+func (x *ListMutesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// ListMutedIdsRequest names a user.
+type ListMutedIdsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Whose mutes.
+	UserId        string `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMutedIdsRequest) Reset() {
+	*x = ListMutedIdsRequest{}
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[63]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMutedIdsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMutedIdsRequest) ProtoMessage() {}
+
+func (x *ListMutedIdsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[63]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMutedIdsRequest.ProtoReflect.Descriptor instead.
+func (*ListMutedIdsRequest) Descriptor() ([]byte, []int) {
+	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{63}
+}
+
+func (x *ListMutedIdsRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+// ListMutedIdsResponse carries the muted ids.
+type ListMutedIdsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Ids of the people muted, in no particular order.
+	UserIds       []string `protobuf:"bytes,1,rep,name=user_ids,json=userIds,proto3" json:"user_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMutedIdsResponse) Reset() {
+	*x = ListMutedIdsResponse{}
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[64]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMutedIdsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMutedIdsResponse) ProtoMessage() {}
+
+func (x *ListMutedIdsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[64]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMutedIdsResponse.ProtoReflect.Descriptor instead.
+func (*ListMutedIdsResponse) Descriptor() ([]byte, []int) {
+	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{64}
+}
+
+func (x *ListMutedIdsResponse) GetUserIds() []string {
+	if x != nil {
+		return x.UserIds
+	}
+	return nil
+}
+
+// ListBlockedIdsRequest names a user.
+type ListBlockedIdsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Whose blocks, both ways.
+	UserId        string `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListBlockedIdsRequest) Reset() {
+	*x = ListBlockedIdsRequest{}
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[65]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListBlockedIdsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListBlockedIdsRequest) ProtoMessage() {}
+
+func (x *ListBlockedIdsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[65]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListBlockedIdsRequest.ProtoReflect.Descriptor instead.
+func (*ListBlockedIdsRequest) Descriptor() ([]byte, []int) {
+	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{65}
+}
+
+func (x *ListBlockedIdsRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+// ListBlockedIdsResponse carries the ids across blocks.
+type ListBlockedIdsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Ids of the people the user blocked or who blocked the user, in no
+	// particular order.
+	UserIds       []string `protobuf:"bytes,1,rep,name=user_ids,json=userIds,proto3" json:"user_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListBlockedIdsResponse) Reset() {
+	*x = ListBlockedIdsResponse{}
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[66]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListBlockedIdsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListBlockedIdsResponse) ProtoMessage() {}
+
+func (x *ListBlockedIdsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[66]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListBlockedIdsResponse.ProtoReflect.Descriptor instead.
+func (*ListBlockedIdsResponse) Descriptor() ([]byte, []int) {
+	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{66}
+}
+
+func (x *ListBlockedIdsResponse) GetUserIds() []string {
+	if x != nil {
+		return x.UserIds
+	}
+	return nil
+}
+
 var File_fotogal_user_v1_user_proto protoreflect.FileDescriptor
 
 const file_fotogal_user_v1_user_proto_rawDesc = "" +
@@ -2908,7 +3766,7 @@ const file_fotogal_user_v1_user_proto_rawDesc = "" +
 	"\vcreate_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"\xda\x03\n" +
+	"updateTime\"\xa2\x04\n" +
 	"\aProfile\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x1a\n" +
 	"\busername\x18\x02 \x01(\tR\busername\x12\x1b\n" +
@@ -2928,7 +3786,10 @@ const file_fotogal_user_v1_user_proto_rawDesc = "" +
 	"\ffollow_state\x18\f \x01(\x0e2\x1c.fotogal.user.v1.FollowStateR\vfollowState\x12\x1f\n" +
 	"\vfollows_you\x18\r \x01(\bR\n" +
 	"followsYou\x12\x19\n" +
-	"\bcan_view\x18\x0e \x01(\bR\acanView\"\x87\x02\n" +
+	"\bcan_view\x18\x0e \x01(\bR\acanView\x12$\n" +
+	"\x0eblocked_by_you\x18\x0f \x01(\bR\fblockedByYou\x12 \n" +
+	"\fmuted_by_you\x18\x10 \x01(\bR\n" +
+	"mutedByYou\"\x87\x02\n" +
 	"\vUserSummary\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x1a\n" +
 	"\busername\x18\x02 \x01(\tR\busername\x12\x1b\n" +
@@ -3076,14 +3937,52 @@ const file_fotogal_user_v1_user_proto_rawDesc = "" +
 	"\x05after\x18\x01 \x01(\v2\x1b.fotogal.activity.v1.CursorR\x05after\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\"O\n" +
 	"\x19ListActivityAfterResponse\x122\n" +
-	"\x06events\x18\x01 \x03(\v2\x1a.fotogal.activity.v1.EventR\x06events*\x91\x01\n" +
+	"\x06events\x18\x01 \x03(\v2\x1a.fotogal.activity.v1.EventR\x06events\"?\n" +
+	"\x12SearchUsersRequest\x12\f\n" +
+	"\x01q\x18\x01 \x01(\tR\x01q\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\"I\n" +
+	"\x13SearchUsersResponse\x122\n" +
+	"\x05users\x18\x01 \x03(\v2\x1c.fotogal.user.v1.UserSummaryR\x05users\".\n" +
+	"\x10BlockUserRequest\x12\x1a\n" +
+	"\busername\x18\x01 \x01(\tR\busername\"\x13\n" +
+	"\x11BlockUserResponse\"0\n" +
+	"\x12UnblockUserRequest\x12\x1a\n" +
+	"\busername\x18\x01 \x01(\tR\busername\"\x15\n" +
+	"\x13UnblockUserResponse\"O\n" +
+	"\x11ListBlocksRequest\x12\x1b\n" +
+	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\"p\n" +
+	"\x12ListBlocksResponse\x122\n" +
+	"\x05users\x18\x01 \x03(\v2\x1c.fotogal.user.v1.UserSummaryR\x05users\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"-\n" +
+	"\x0fMuteUserRequest\x12\x1a\n" +
+	"\busername\x18\x01 \x01(\tR\busername\"\x12\n" +
+	"\x10MuteUserResponse\"/\n" +
+	"\x11UnmuteUserRequest\x12\x1a\n" +
+	"\busername\x18\x01 \x01(\tR\busername\"\x14\n" +
+	"\x12UnmuteUserResponse\"N\n" +
+	"\x10ListMutesRequest\x12\x1b\n" +
+	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\"o\n" +
+	"\x11ListMutesResponse\x122\n" +
+	"\x05users\x18\x01 \x03(\v2\x1c.fotogal.user.v1.UserSummaryR\x05users\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\".\n" +
+	"\x13ListMutedIdsRequest\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\"1\n" +
+	"\x14ListMutedIdsResponse\x12\x19\n" +
+	"\buser_ids\x18\x01 \x03(\tR\auserIds\"0\n" +
+	"\x15ListBlockedIdsRequest\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\"3\n" +
+	"\x16ListBlockedIdsResponse\x12\x19\n" +
+	"\buser_ids\x18\x01 \x03(\tR\auserIds*\x91\x01\n" +
 	"\vFollowState\x12\x1c\n" +
 	"\x18FOLLOW_STATE_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11FOLLOW_STATE_NONE\x10\x01\x12\x1a\n" +
 	"\x16FOLLOW_STATE_REQUESTED\x10\x02\x12\x1a\n" +
 	"\x16FOLLOW_STATE_FOLLOWING\x10\x03\x12\x15\n" +
-	"\x11FOLLOW_STATE_SELF\x10\x042\xb8\n" +
-	"\n" +
+	"\x11FOLLOW_STATE_SELF\x10\x042\x93\x0f\n" +
 	"\vUserService\x12O\n" +
 	"\bRegister\x12 .fotogal.user.v1.RegisterRequest\x1a!.fotogal.user.v1.RegisterResponse\x12F\n" +
 	"\x05GetMe\x12\x1d.fotogal.user.v1.GetMeRequest\x1a\x1e.fotogal.user.v1.GetMeResponse\x12^\n" +
@@ -3099,7 +3998,16 @@ const file_fotogal_user_v1_user_proto_rawDesc = "" +
 	"\x13AcceptFollowRequest\x12+.fotogal.user.v1.AcceptFollowRequestRequest\x1a,.fotogal.user.v1.AcceptFollowRequestResponse\x12p\n" +
 	"\x13RejectFollowRequest\x12+.fotogal.user.v1.RejectFollowRequestRequest\x1a,.fotogal.user.v1.RejectFollowRequestResponse\x12a\n" +
 	"\x0eRemoveFollower\x12&.fotogal.user.v1.RemoveFollowerRequest\x1a'.fotogal.user.v1.RemoveFollowerResponse\x12d\n" +
-	"\x0fListSuggestions\x12'.fotogal.user.v1.ListSuggestionsRequest\x1a(.fotogal.user.v1.ListSuggestionsResponse2\x84\a\n" +
+	"\x0fListSuggestions\x12'.fotogal.user.v1.ListSuggestionsRequest\x1a(.fotogal.user.v1.ListSuggestionsResponse\x12X\n" +
+	"\vSearchUsers\x12#.fotogal.user.v1.SearchUsersRequest\x1a$.fotogal.user.v1.SearchUsersResponse\x12R\n" +
+	"\tBlockUser\x12!.fotogal.user.v1.BlockUserRequest\x1a\".fotogal.user.v1.BlockUserResponse\x12X\n" +
+	"\vUnblockUser\x12#.fotogal.user.v1.UnblockUserRequest\x1a$.fotogal.user.v1.UnblockUserResponse\x12U\n" +
+	"\n" +
+	"ListBlocks\x12\".fotogal.user.v1.ListBlocksRequest\x1a#.fotogal.user.v1.ListBlocksResponse\x12O\n" +
+	"\bMuteUser\x12 .fotogal.user.v1.MuteUserRequest\x1a!.fotogal.user.v1.MuteUserResponse\x12U\n" +
+	"\n" +
+	"UnmuteUser\x12\".fotogal.user.v1.UnmuteUserRequest\x1a#.fotogal.user.v1.UnmuteUserResponse\x12R\n" +
+	"\tListMutes\x12!.fotogal.user.v1.ListMutesRequest\x1a\".fotogal.user.v1.ListMutesResponse2\xc4\b\n" +
 	"\x13UserInternalService\x12g\n" +
 	"\x10CheckCredentials\x12(.fotogal.user.v1.CheckCredentialsRequest\x1a).fotogal.user.v1.CheckCredentialsResponse\x12^\n" +
 	"\rBatchGetUsers\x12%.fotogal.user.v1.BatchGetUsersRequest\x1a&.fotogal.user.v1.BatchGetUsersResponse\x12L\n" +
@@ -3109,7 +4017,9 @@ const file_fotogal_user_v1_user_proto_rawDesc = "" +
 	"\x0eCountFollowers\x12&.fotogal.user.v1.CountFollowersRequest\x1a'.fotogal.user.v1.CountFollowersResponse\x12d\n" +
 	"\x0fFilterFollowing\x12'.fotogal.user.v1.FilterFollowingRequest\x1a(.fotogal.user.v1.FilterFollowingResponse\x12R\n" +
 	"\tSetAvatar\x12!.fotogal.user.v1.SetAvatarRequest\x1a\".fotogal.user.v1.SetAvatarResponse\x12j\n" +
-	"\x11ListActivityAfter\x12).fotogal.user.v1.ListActivityAfterRequest\x1a*.fotogal.user.v1.ListActivityAfterResponseB9Z7github.com/fotogal/fotogal/proto/fotogal/user/v1;userv1b\x06proto3"
+	"\x11ListActivityAfter\x12).fotogal.user.v1.ListActivityAfterRequest\x1a*.fotogal.user.v1.ListActivityAfterResponse\x12[\n" +
+	"\fListMutedIds\x12$.fotogal.user.v1.ListMutedIdsRequest\x1a%.fotogal.user.v1.ListMutedIdsResponse\x12a\n" +
+	"\x0eListBlockedIds\x12&.fotogal.user.v1.ListBlockedIdsRequest\x1a'.fotogal.user.v1.ListBlockedIdsResponseB9Z7github.com/fotogal/fotogal/proto/fotogal/user/v1;userv1b\x06proto3"
 
 var (
 	file_fotogal_user_v1_user_proto_rawDescOnce sync.Once
@@ -3124,7 +4034,7 @@ func file_fotogal_user_v1_user_proto_rawDescGZIP() []byte {
 }
 
 var file_fotogal_user_v1_user_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_fotogal_user_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 49)
+var file_fotogal_user_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 67)
 var file_fotogal_user_v1_user_proto_goTypes = []any{
 	(FollowState)(0),                    // 0: fotogal.user.v1.FollowState
 	(*User)(nil),                        // 1: fotogal.user.v1.User
@@ -3176,13 +4086,31 @@ var file_fotogal_user_v1_user_proto_goTypes = []any{
 	(*SetAvatarResponse)(nil),           // 47: fotogal.user.v1.SetAvatarResponse
 	(*ListActivityAfterRequest)(nil),    // 48: fotogal.user.v1.ListActivityAfterRequest
 	(*ListActivityAfterResponse)(nil),   // 49: fotogal.user.v1.ListActivityAfterResponse
-	(*timestamppb.Timestamp)(nil),       // 50: google.protobuf.Timestamp
-	(*v1.Cursor)(nil),                   // 51: fotogal.activity.v1.Cursor
-	(*v1.Event)(nil),                    // 52: fotogal.activity.v1.Event
+	(*SearchUsersRequest)(nil),          // 50: fotogal.user.v1.SearchUsersRequest
+	(*SearchUsersResponse)(nil),         // 51: fotogal.user.v1.SearchUsersResponse
+	(*BlockUserRequest)(nil),            // 52: fotogal.user.v1.BlockUserRequest
+	(*BlockUserResponse)(nil),           // 53: fotogal.user.v1.BlockUserResponse
+	(*UnblockUserRequest)(nil),          // 54: fotogal.user.v1.UnblockUserRequest
+	(*UnblockUserResponse)(nil),         // 55: fotogal.user.v1.UnblockUserResponse
+	(*ListBlocksRequest)(nil),           // 56: fotogal.user.v1.ListBlocksRequest
+	(*ListBlocksResponse)(nil),          // 57: fotogal.user.v1.ListBlocksResponse
+	(*MuteUserRequest)(nil),             // 58: fotogal.user.v1.MuteUserRequest
+	(*MuteUserResponse)(nil),            // 59: fotogal.user.v1.MuteUserResponse
+	(*UnmuteUserRequest)(nil),           // 60: fotogal.user.v1.UnmuteUserRequest
+	(*UnmuteUserResponse)(nil),          // 61: fotogal.user.v1.UnmuteUserResponse
+	(*ListMutesRequest)(nil),            // 62: fotogal.user.v1.ListMutesRequest
+	(*ListMutesResponse)(nil),           // 63: fotogal.user.v1.ListMutesResponse
+	(*ListMutedIdsRequest)(nil),         // 64: fotogal.user.v1.ListMutedIdsRequest
+	(*ListMutedIdsResponse)(nil),        // 65: fotogal.user.v1.ListMutedIdsResponse
+	(*ListBlockedIdsRequest)(nil),       // 66: fotogal.user.v1.ListBlockedIdsRequest
+	(*ListBlockedIdsResponse)(nil),      // 67: fotogal.user.v1.ListBlockedIdsResponse
+	(*timestamppb.Timestamp)(nil),       // 68: google.protobuf.Timestamp
+	(*v1.Cursor)(nil),                   // 69: fotogal.activity.v1.Cursor
+	(*v1.Event)(nil),                    // 70: fotogal.activity.v1.Event
 }
 var file_fotogal_user_v1_user_proto_depIdxs = []int32{
-	50, // 0: fotogal.user.v1.User.create_time:type_name -> google.protobuf.Timestamp
-	50, // 1: fotogal.user.v1.User.update_time:type_name -> google.protobuf.Timestamp
+	68, // 0: fotogal.user.v1.User.create_time:type_name -> google.protobuf.Timestamp
+	68, // 1: fotogal.user.v1.User.update_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: fotogal.user.v1.Profile.follow_state:type_name -> fotogal.user.v1.FollowState
 	0,  // 3: fotogal.user.v1.UserSummary.follow_state:type_name -> fotogal.user.v1.FollowState
 	1,  // 4: fotogal.user.v1.RegisterResponse.user:type_name -> fotogal.user.v1.User
@@ -3197,61 +4125,82 @@ var file_fotogal_user_v1_user_proto_depIdxs = []int32{
 	3,  // 13: fotogal.user.v1.ListSuggestionsResponse.users:type_name -> fotogal.user.v1.UserSummary
 	1,  // 14: fotogal.user.v1.CheckCredentialsResponse.user:type_name -> fotogal.user.v1.User
 	3,  // 15: fotogal.user.v1.BatchGetUsersResponse.users:type_name -> fotogal.user.v1.UserSummary
-	50, // 16: fotogal.user.v1.ListFollowingIdsRequest.followed_after:type_name -> google.protobuf.Timestamp
-	50, // 17: fotogal.user.v1.ListFollowingIdsResponse.read_time:type_name -> google.protobuf.Timestamp
-	51, // 18: fotogal.user.v1.ListActivityAfterRequest.after:type_name -> fotogal.activity.v1.Cursor
-	52, // 19: fotogal.user.v1.ListActivityAfterResponse.events:type_name -> fotogal.activity.v1.Event
-	4,  // 20: fotogal.user.v1.UserService.Register:input_type -> fotogal.user.v1.RegisterRequest
-	6,  // 21: fotogal.user.v1.UserService.GetMe:input_type -> fotogal.user.v1.GetMeRequest
-	8,  // 22: fotogal.user.v1.UserService.UpdateProfile:input_type -> fotogal.user.v1.UpdateProfileRequest
-	10, // 23: fotogal.user.v1.UserService.ChangePassword:input_type -> fotogal.user.v1.ChangePasswordRequest
-	12, // 24: fotogal.user.v1.UserService.GetProfile:input_type -> fotogal.user.v1.GetProfileRequest
-	14, // 25: fotogal.user.v1.UserService.Follow:input_type -> fotogal.user.v1.FollowRequest
-	16, // 26: fotogal.user.v1.UserService.Unfollow:input_type -> fotogal.user.v1.UnfollowRequest
-	18, // 27: fotogal.user.v1.UserService.ListFollowers:input_type -> fotogal.user.v1.ListFollowersRequest
-	20, // 28: fotogal.user.v1.UserService.ListFollowing:input_type -> fotogal.user.v1.ListFollowingRequest
-	22, // 29: fotogal.user.v1.UserService.ListFollowRequests:input_type -> fotogal.user.v1.ListFollowRequestsRequest
-	24, // 30: fotogal.user.v1.UserService.AcceptFollowRequest:input_type -> fotogal.user.v1.AcceptFollowRequestRequest
-	26, // 31: fotogal.user.v1.UserService.RejectFollowRequest:input_type -> fotogal.user.v1.RejectFollowRequestRequest
-	28, // 32: fotogal.user.v1.UserService.RemoveFollower:input_type -> fotogal.user.v1.RemoveFollowerRequest
-	30, // 33: fotogal.user.v1.UserService.ListSuggestions:input_type -> fotogal.user.v1.ListSuggestionsRequest
-	32, // 34: fotogal.user.v1.UserInternalService.CheckCredentials:input_type -> fotogal.user.v1.CheckCredentialsRequest
-	34, // 35: fotogal.user.v1.UserInternalService.BatchGetUsers:input_type -> fotogal.user.v1.BatchGetUsersRequest
-	36, // 36: fotogal.user.v1.UserInternalService.CanView:input_type -> fotogal.user.v1.CanViewRequest
-	38, // 37: fotogal.user.v1.UserInternalService.ListFollowingIds:input_type -> fotogal.user.v1.ListFollowingIdsRequest
-	40, // 38: fotogal.user.v1.UserInternalService.ListFollowerIds:input_type -> fotogal.user.v1.ListFollowerIdsRequest
-	42, // 39: fotogal.user.v1.UserInternalService.CountFollowers:input_type -> fotogal.user.v1.CountFollowersRequest
-	44, // 40: fotogal.user.v1.UserInternalService.FilterFollowing:input_type -> fotogal.user.v1.FilterFollowingRequest
-	46, // 41: fotogal.user.v1.UserInternalService.SetAvatar:input_type -> fotogal.user.v1.SetAvatarRequest
-	48, // 42: fotogal.user.v1.UserInternalService.ListActivityAfter:input_type -> fotogal.user.v1.ListActivityAfterRequest
-	5,  // 43: fotogal.user.v1.UserService.Register:output_type -> fotogal.user.v1.RegisterResponse
-	7,  // 44: fotogal.user.v1.UserService.GetMe:output_type -> fotogal.user.v1.GetMeResponse
-	9,  // 45: fotogal.user.v1.UserService.UpdateProfile:output_type -> fotogal.user.v1.UpdateProfileResponse
-	11, // 46: fotogal.user.v1.UserService.ChangePassword:output_type -> fotogal.user.v1.ChangePasswordResponse
-	13, // 47: fotogal.user.v1.UserService.GetProfile:output_type -> fotogal.user.v1.GetProfileResponse
-	15, // 48: fotogal.user.v1.UserService.Follow:output_type -> fotogal.user.v1.FollowResponse
-	17, // 49: fotogal.user.v1.UserService.Unfollow:output_type -> fotogal.user.v1.UnfollowResponse
-	19, // 50: fotogal.user.v1.UserService.ListFollowers:output_type -> fotogal.user.v1.ListFollowersResponse
-	21, // 51: fotogal.user.v1.UserService.ListFollowing:output_type -> fotogal.user.v1.ListFollowingResponse
-	23, // 52: fotogal.user.v1.UserService.ListFollowRequests:output_type -> fotogal.user.v1.ListFollowRequestsResponse
-	25, // 53: fotogal.user.v1.UserService.AcceptFollowRequest:output_type -> fotogal.user.v1.AcceptFollowRequestResponse
-	27, // 54: fotogal.user.v1.UserService.RejectFollowRequest:output_type -> fotogal.user.v1.RejectFollowRequestResponse
-	29, // 55: fotogal.user.v1.UserService.RemoveFollower:output_type -> fotogal.user.v1.RemoveFollowerResponse
-	31, // 56: fotogal.user.v1.UserService.ListSuggestions:output_type -> fotogal.user.v1.ListSuggestionsResponse
-	33, // 57: fotogal.user.v1.UserInternalService.CheckCredentials:output_type -> fotogal.user.v1.CheckCredentialsResponse
-	35, // 58: fotogal.user.v1.UserInternalService.BatchGetUsers:output_type -> fotogal.user.v1.BatchGetUsersResponse
-	37, // 59: fotogal.user.v1.UserInternalService.CanView:output_type -> fotogal.user.v1.CanViewResponse
-	39, // 60: fotogal.user.v1.UserInternalService.ListFollowingIds:output_type -> fotogal.user.v1.ListFollowingIdsResponse
-	41, // 61: fotogal.user.v1.UserInternalService.ListFollowerIds:output_type -> fotogal.user.v1.ListFollowerIdsResponse
-	43, // 62: fotogal.user.v1.UserInternalService.CountFollowers:output_type -> fotogal.user.v1.CountFollowersResponse
-	45, // 63: fotogal.user.v1.UserInternalService.FilterFollowing:output_type -> fotogal.user.v1.FilterFollowingResponse
-	47, // 64: fotogal.user.v1.UserInternalService.SetAvatar:output_type -> fotogal.user.v1.SetAvatarResponse
-	49, // 65: fotogal.user.v1.UserInternalService.ListActivityAfter:output_type -> fotogal.user.v1.ListActivityAfterResponse
-	43, // [43:66] is the sub-list for method output_type
-	20, // [20:43] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	68, // 16: fotogal.user.v1.ListFollowingIdsRequest.followed_after:type_name -> google.protobuf.Timestamp
+	68, // 17: fotogal.user.v1.ListFollowingIdsResponse.read_time:type_name -> google.protobuf.Timestamp
+	69, // 18: fotogal.user.v1.ListActivityAfterRequest.after:type_name -> fotogal.activity.v1.Cursor
+	70, // 19: fotogal.user.v1.ListActivityAfterResponse.events:type_name -> fotogal.activity.v1.Event
+	3,  // 20: fotogal.user.v1.SearchUsersResponse.users:type_name -> fotogal.user.v1.UserSummary
+	3,  // 21: fotogal.user.v1.ListBlocksResponse.users:type_name -> fotogal.user.v1.UserSummary
+	3,  // 22: fotogal.user.v1.ListMutesResponse.users:type_name -> fotogal.user.v1.UserSummary
+	4,  // 23: fotogal.user.v1.UserService.Register:input_type -> fotogal.user.v1.RegisterRequest
+	6,  // 24: fotogal.user.v1.UserService.GetMe:input_type -> fotogal.user.v1.GetMeRequest
+	8,  // 25: fotogal.user.v1.UserService.UpdateProfile:input_type -> fotogal.user.v1.UpdateProfileRequest
+	10, // 26: fotogal.user.v1.UserService.ChangePassword:input_type -> fotogal.user.v1.ChangePasswordRequest
+	12, // 27: fotogal.user.v1.UserService.GetProfile:input_type -> fotogal.user.v1.GetProfileRequest
+	14, // 28: fotogal.user.v1.UserService.Follow:input_type -> fotogal.user.v1.FollowRequest
+	16, // 29: fotogal.user.v1.UserService.Unfollow:input_type -> fotogal.user.v1.UnfollowRequest
+	18, // 30: fotogal.user.v1.UserService.ListFollowers:input_type -> fotogal.user.v1.ListFollowersRequest
+	20, // 31: fotogal.user.v1.UserService.ListFollowing:input_type -> fotogal.user.v1.ListFollowingRequest
+	22, // 32: fotogal.user.v1.UserService.ListFollowRequests:input_type -> fotogal.user.v1.ListFollowRequestsRequest
+	24, // 33: fotogal.user.v1.UserService.AcceptFollowRequest:input_type -> fotogal.user.v1.AcceptFollowRequestRequest
+	26, // 34: fotogal.user.v1.UserService.RejectFollowRequest:input_type -> fotogal.user.v1.RejectFollowRequestRequest
+	28, // 35: fotogal.user.v1.UserService.RemoveFollower:input_type -> fotogal.user.v1.RemoveFollowerRequest
+	30, // 36: fotogal.user.v1.UserService.ListSuggestions:input_type -> fotogal.user.v1.ListSuggestionsRequest
+	50, // 37: fotogal.user.v1.UserService.SearchUsers:input_type -> fotogal.user.v1.SearchUsersRequest
+	52, // 38: fotogal.user.v1.UserService.BlockUser:input_type -> fotogal.user.v1.BlockUserRequest
+	54, // 39: fotogal.user.v1.UserService.UnblockUser:input_type -> fotogal.user.v1.UnblockUserRequest
+	56, // 40: fotogal.user.v1.UserService.ListBlocks:input_type -> fotogal.user.v1.ListBlocksRequest
+	58, // 41: fotogal.user.v1.UserService.MuteUser:input_type -> fotogal.user.v1.MuteUserRequest
+	60, // 42: fotogal.user.v1.UserService.UnmuteUser:input_type -> fotogal.user.v1.UnmuteUserRequest
+	62, // 43: fotogal.user.v1.UserService.ListMutes:input_type -> fotogal.user.v1.ListMutesRequest
+	32, // 44: fotogal.user.v1.UserInternalService.CheckCredentials:input_type -> fotogal.user.v1.CheckCredentialsRequest
+	34, // 45: fotogal.user.v1.UserInternalService.BatchGetUsers:input_type -> fotogal.user.v1.BatchGetUsersRequest
+	36, // 46: fotogal.user.v1.UserInternalService.CanView:input_type -> fotogal.user.v1.CanViewRequest
+	38, // 47: fotogal.user.v1.UserInternalService.ListFollowingIds:input_type -> fotogal.user.v1.ListFollowingIdsRequest
+	40, // 48: fotogal.user.v1.UserInternalService.ListFollowerIds:input_type -> fotogal.user.v1.ListFollowerIdsRequest
+	42, // 49: fotogal.user.v1.UserInternalService.CountFollowers:input_type -> fotogal.user.v1.CountFollowersRequest
+	44, // 50: fotogal.user.v1.UserInternalService.FilterFollowing:input_type -> fotogal.user.v1.FilterFollowingRequest
+	46, // 51: fotogal.user.v1.UserInternalService.SetAvatar:input_type -> fotogal.user.v1.SetAvatarRequest
+	48, // 52: fotogal.user.v1.UserInternalService.ListActivityAfter:input_type -> fotogal.user.v1.ListActivityAfterRequest
+	64, // 53: fotogal.user.v1.UserInternalService.ListMutedIds:input_type -> fotogal.user.v1.ListMutedIdsRequest
+	66, // 54: fotogal.user.v1.UserInternalService.ListBlockedIds:input_type -> fotogal.user.v1.ListBlockedIdsRequest
+	5,  // 55: fotogal.user.v1.UserService.Register:output_type -> fotogal.user.v1.RegisterResponse
+	7,  // 56: fotogal.user.v1.UserService.GetMe:output_type -> fotogal.user.v1.GetMeResponse
+	9,  // 57: fotogal.user.v1.UserService.UpdateProfile:output_type -> fotogal.user.v1.UpdateProfileResponse
+	11, // 58: fotogal.user.v1.UserService.ChangePassword:output_type -> fotogal.user.v1.ChangePasswordResponse
+	13, // 59: fotogal.user.v1.UserService.GetProfile:output_type -> fotogal.user.v1.GetProfileResponse
+	15, // 60: fotogal.user.v1.UserService.Follow:output_type -> fotogal.user.v1.FollowResponse
+	17, // 61: fotogal.user.v1.UserService.Unfollow:output_type -> fotogal.user.v1.UnfollowResponse
+	19, // 62: fotogal.user.v1.UserService.ListFollowers:output_type -> fotogal.user.v1.ListFollowersResponse
+	21, // 63: fotogal.user.v1.UserService.ListFollowing:output_type -> fotogal.user.v1.ListFollowingResponse
+	23, // 64: fotogal.user.v1.UserService.ListFollowRequests:output_type -> fotogal.user.v1.ListFollowRequestsResponse
+	25, // 65: fotogal.user.v1.UserService.AcceptFollowRequest:output_type -> fotogal.user.v1.AcceptFollowRequestResponse
+	27, // 66: fotogal.user.v1.UserService.RejectFollowRequest:output_type -> fotogal.user.v1.RejectFollowRequestResponse
+	29, // 67: fotogal.user.v1.UserService.RemoveFollower:output_type -> fotogal.user.v1.RemoveFollowerResponse
+	31, // 68: fotogal.user.v1.UserService.ListSuggestions:output_type -> fotogal.user.v1.ListSuggestionsResponse
+	51, // 69: fotogal.user.v1.UserService.SearchUsers:output_type -> fotogal.user.v1.SearchUsersResponse
+	53, // 70: fotogal.user.v1.UserService.BlockUser:output_type -> fotogal.user.v1.BlockUserResponse
+	55, // 71: fotogal.user.v1.UserService.UnblockUser:output_type -> fotogal.user.v1.UnblockUserResponse
+	57, // 72: fotogal.user.v1.UserService.ListBlocks:output_type -> fotogal.user.v1.ListBlocksResponse
+	59, // 73: fotogal.user.v1.UserService.MuteUser:output_type -> fotogal.user.v1.MuteUserResponse
+	61, // 74: fotogal.user.v1.UserService.UnmuteUser:output_type -> fotogal.user.v1.UnmuteUserResponse
+	63, // 75: fotogal.user.v1.UserService.ListMutes:output_type -> fotogal.user.v1.ListMutesResponse
+	33, // 76: fotogal.user.v1.UserInternalService.CheckCredentials:output_type -> fotogal.user.v1.CheckCredentialsResponse
+	35, // 77: fotogal.user.v1.UserInternalService.BatchGetUsers:output_type -> fotogal.user.v1.BatchGetUsersResponse
+	37, // 78: fotogal.user.v1.UserInternalService.CanView:output_type -> fotogal.user.v1.CanViewResponse
+	39, // 79: fotogal.user.v1.UserInternalService.ListFollowingIds:output_type -> fotogal.user.v1.ListFollowingIdsResponse
+	41, // 80: fotogal.user.v1.UserInternalService.ListFollowerIds:output_type -> fotogal.user.v1.ListFollowerIdsResponse
+	43, // 81: fotogal.user.v1.UserInternalService.CountFollowers:output_type -> fotogal.user.v1.CountFollowersResponse
+	45, // 82: fotogal.user.v1.UserInternalService.FilterFollowing:output_type -> fotogal.user.v1.FilterFollowingResponse
+	47, // 83: fotogal.user.v1.UserInternalService.SetAvatar:output_type -> fotogal.user.v1.SetAvatarResponse
+	49, // 84: fotogal.user.v1.UserInternalService.ListActivityAfter:output_type -> fotogal.user.v1.ListActivityAfterResponse
+	65, // 85: fotogal.user.v1.UserInternalService.ListMutedIds:output_type -> fotogal.user.v1.ListMutedIdsResponse
+	67, // 86: fotogal.user.v1.UserInternalService.ListBlockedIds:output_type -> fotogal.user.v1.ListBlockedIdsResponse
+	55, // [55:87] is the sub-list for method output_type
+	23, // [23:55] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_fotogal_user_v1_user_proto_init() }
@@ -3266,7 +4215,7 @@ func file_fotogal_user_v1_user_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_fotogal_user_v1_user_proto_rawDesc), len(file_fotogal_user_v1_user_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   49,
+			NumMessages:   67,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -36,6 +36,13 @@ const (
 	UserService_RejectFollowRequest_FullMethodName = "/fotogal.user.v1.UserService/RejectFollowRequest"
 	UserService_RemoveFollower_FullMethodName      = "/fotogal.user.v1.UserService/RemoveFollower"
 	UserService_ListSuggestions_FullMethodName     = "/fotogal.user.v1.UserService/ListSuggestions"
+	UserService_SearchUsers_FullMethodName         = "/fotogal.user.v1.UserService/SearchUsers"
+	UserService_BlockUser_FullMethodName           = "/fotogal.user.v1.UserService/BlockUser"
+	UserService_UnblockUser_FullMethodName         = "/fotogal.user.v1.UserService/UnblockUser"
+	UserService_ListBlocks_FullMethodName          = "/fotogal.user.v1.UserService/ListBlocks"
+	UserService_MuteUser_FullMethodName            = "/fotogal.user.v1.UserService/MuteUser"
+	UserService_UnmuteUser_FullMethodName          = "/fotogal.user.v1.UserService/UnmuteUser"
+	UserService_ListMutes_FullMethodName           = "/fotogal.user.v1.UserService/ListMutes"
 )
 
 // UserServiceClient is the client API for UserService service.
@@ -87,6 +94,26 @@ type UserServiceClient interface {
 	// ListSuggestions proposes public accounts to follow, professional ones
 	// first; never the caller nor anyone the caller follows or asked.
 	ListSuggestions(ctx context.Context, in *ListSuggestionsRequest, opts ...grpc.CallOption) (*ListSuggestionsResponse, error)
+	// SearchUsers finds people whose username, or any word of whose full
+	// name, starts with the query, ignoring case and accents. Private
+	// accounts are found too; people on either side of a block are not.
+	SearchUsers(ctx context.Context, in *SearchUsersRequest, opts ...grpc.CallOption) (*SearchUsersResponse, error)
+	// BlockUser blocks a person: the follows and requests between the two
+	// end, in both directions, and each is to the other as a stranger to a
+	// private account, who cannot follow, comment or mention. Repeating it
+	// changes nothing.
+	BlockUser(ctx context.Context, in *BlockUserRequest, opts ...grpc.CallOption) (*BlockUserResponse, error)
+	// UnblockUser lifts a block; the follows it ended stay ended.
+	UnblockUser(ctx context.Context, in *UnblockUserRequest, opts ...grpc.CallOption) (*UnblockUserResponse, error)
+	// ListBlocks lists the people the caller blocked, most recent first.
+	ListBlocks(ctx context.Context, in *ListBlocksRequest, opts ...grpc.CallOption) (*ListBlocksResponse, error)
+	// MuteUser takes a person's posts out of the caller's timeline; nothing
+	// else changes. Repeating it changes nothing.
+	MuteUser(ctx context.Context, in *MuteUserRequest, opts ...grpc.CallOption) (*MuteUserResponse, error)
+	// UnmuteUser brings a muted person's posts back.
+	UnmuteUser(ctx context.Context, in *UnmuteUserRequest, opts ...grpc.CallOption) (*UnmuteUserResponse, error)
+	// ListMutes lists the people the caller muted, most recent first.
+	ListMutes(ctx context.Context, in *ListMutesRequest, opts ...grpc.CallOption) (*ListMutesResponse, error)
 }
 
 type userServiceClient struct {
@@ -237,6 +264,76 @@ func (c *userServiceClient) ListSuggestions(ctx context.Context, in *ListSuggest
 	return out, nil
 }
 
+func (c *userServiceClient) SearchUsers(ctx context.Context, in *SearchUsersRequest, opts ...grpc.CallOption) (*SearchUsersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SearchUsersResponse)
+	err := c.cc.Invoke(ctx, UserService_SearchUsers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *userServiceClient) BlockUser(ctx context.Context, in *BlockUserRequest, opts ...grpc.CallOption) (*BlockUserResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BlockUserResponse)
+	err := c.cc.Invoke(ctx, UserService_BlockUser_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *userServiceClient) UnblockUser(ctx context.Context, in *UnblockUserRequest, opts ...grpc.CallOption) (*UnblockUserResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UnblockUserResponse)
+	err := c.cc.Invoke(ctx, UserService_UnblockUser_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *userServiceClient) ListBlocks(ctx context.Context, in *ListBlocksRequest, opts ...grpc.CallOption) (*ListBlocksResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListBlocksResponse)
+	err := c.cc.Invoke(ctx, UserService_ListBlocks_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *userServiceClient) MuteUser(ctx context.Context, in *MuteUserRequest, opts ...grpc.CallOption) (*MuteUserResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(MuteUserResponse)
+	err := c.cc.Invoke(ctx, UserService_MuteUser_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *userServiceClient) UnmuteUser(ctx context.Context, in *UnmuteUserRequest, opts ...grpc.CallOption) (*UnmuteUserResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UnmuteUserResponse)
+	err := c.cc.Invoke(ctx, UserService_UnmuteUser_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *userServiceClient) ListMutes(ctx context.Context, in *ListMutesRequest, opts ...grpc.CallOption) (*ListMutesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListMutesResponse)
+	err := c.cc.Invoke(ctx, UserService_ListMutes_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // UserServiceServer is the server API for UserService service.
 // All implementations must embed UnimplementedUserServiceServer
 // for forward compatibility.
@@ -286,6 +383,26 @@ type UserServiceServer interface {
 	// ListSuggestions proposes public accounts to follow, professional ones
 	// first; never the caller nor anyone the caller follows or asked.
 	ListSuggestions(context.Context, *ListSuggestionsRequest) (*ListSuggestionsResponse, error)
+	// SearchUsers finds people whose username, or any word of whose full
+	// name, starts with the query, ignoring case and accents. Private
+	// accounts are found too; people on either side of a block are not.
+	SearchUsers(context.Context, *SearchUsersRequest) (*SearchUsersResponse, error)
+	// BlockUser blocks a person: the follows and requests between the two
+	// end, in both directions, and each is to the other as a stranger to a
+	// private account, who cannot follow, comment or mention. Repeating it
+	// changes nothing.
+	BlockUser(context.Context, *BlockUserRequest) (*BlockUserResponse, error)
+	// UnblockUser lifts a block; the follows it ended stay ended.
+	UnblockUser(context.Context, *UnblockUserRequest) (*UnblockUserResponse, error)
+	// ListBlocks lists the people the caller blocked, most recent first.
+	ListBlocks(context.Context, *ListBlocksRequest) (*ListBlocksResponse, error)
+	// MuteUser takes a person's posts out of the caller's timeline; nothing
+	// else changes. Repeating it changes nothing.
+	MuteUser(context.Context, *MuteUserRequest) (*MuteUserResponse, error)
+	// UnmuteUser brings a muted person's posts back.
+	UnmuteUser(context.Context, *UnmuteUserRequest) (*UnmuteUserResponse, error)
+	// ListMutes lists the people the caller muted, most recent first.
+	ListMutes(context.Context, *ListMutesRequest) (*ListMutesResponse, error)
 	mustEmbedUnimplementedUserServiceServer()
 }
 
@@ -337,6 +454,27 @@ func (UnimplementedUserServiceServer) RemoveFollower(context.Context, *RemoveFol
 }
 func (UnimplementedUserServiceServer) ListSuggestions(context.Context, *ListSuggestionsRequest) (*ListSuggestionsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListSuggestions not implemented")
+}
+func (UnimplementedUserServiceServer) SearchUsers(context.Context, *SearchUsersRequest) (*SearchUsersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SearchUsers not implemented")
+}
+func (UnimplementedUserServiceServer) BlockUser(context.Context, *BlockUserRequest) (*BlockUserResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BlockUser not implemented")
+}
+func (UnimplementedUserServiceServer) UnblockUser(context.Context, *UnblockUserRequest) (*UnblockUserResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UnblockUser not implemented")
+}
+func (UnimplementedUserServiceServer) ListBlocks(context.Context, *ListBlocksRequest) (*ListBlocksResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListBlocks not implemented")
+}
+func (UnimplementedUserServiceServer) MuteUser(context.Context, *MuteUserRequest) (*MuteUserResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method MuteUser not implemented")
+}
+func (UnimplementedUserServiceServer) UnmuteUser(context.Context, *UnmuteUserRequest) (*UnmuteUserResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UnmuteUser not implemented")
+}
+func (UnimplementedUserServiceServer) ListMutes(context.Context, *ListMutesRequest) (*ListMutesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListMutes not implemented")
 }
 func (UnimplementedUserServiceServer) mustEmbedUnimplementedUserServiceServer() {}
 func (UnimplementedUserServiceServer) testEmbeddedByValue()                     {}
@@ -611,6 +749,132 @@ func _UserService_ListSuggestions_Handler(srv interface{}, ctx context.Context, 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _UserService_SearchUsers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SearchUsersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UserServiceServer).SearchUsers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UserService_SearchUsers_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UserServiceServer).SearchUsers(ctx, req.(*SearchUsersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UserService_BlockUser_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BlockUserRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UserServiceServer).BlockUser(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UserService_BlockUser_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UserServiceServer).BlockUser(ctx, req.(*BlockUserRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UserService_UnblockUser_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UnblockUserRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UserServiceServer).UnblockUser(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UserService_UnblockUser_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UserServiceServer).UnblockUser(ctx, req.(*UnblockUserRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UserService_ListBlocks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListBlocksRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UserServiceServer).ListBlocks(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UserService_ListBlocks_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UserServiceServer).ListBlocks(ctx, req.(*ListBlocksRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UserService_MuteUser_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MuteUserRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UserServiceServer).MuteUser(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UserService_MuteUser_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UserServiceServer).MuteUser(ctx, req.(*MuteUserRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UserService_UnmuteUser_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UnmuteUserRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UserServiceServer).UnmuteUser(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UserService_UnmuteUser_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UserServiceServer).UnmuteUser(ctx, req.(*UnmuteUserRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UserService_ListMutes_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListMutesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UserServiceServer).ListMutes(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UserService_ListMutes_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UserServiceServer).ListMutes(ctx, req.(*ListMutesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // UserService_ServiceDesc is the grpc.ServiceDesc for UserService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -674,6 +938,34 @@ var UserService_ServiceDesc = grpc.ServiceDesc{
 			MethodName: "ListSuggestions",
 			Handler:    _UserService_ListSuggestions_Handler,
 		},
+		{
+			MethodName: "SearchUsers",
+			Handler:    _UserService_SearchUsers_Handler,
+		},
+		{
+			MethodName: "BlockUser",
+			Handler:    _UserService_BlockUser_Handler,
+		},
+		{
+			MethodName: "UnblockUser",
+			Handler:    _UserService_UnblockUser_Handler,
+		},
+		{
+			MethodName: "ListBlocks",
+			Handler:    _UserService_ListBlocks_Handler,
+		},
+		{
+			MethodName: "MuteUser",
+			Handler:    _UserService_MuteUser_Handler,
+		},
+		{
+			MethodName: "UnmuteUser",
+			Handler:    _UserService_UnmuteUser_Handler,
+		},
+		{
+			MethodName: "ListMutes",
+			Handler:    _UserService_ListMutes_Handler,
+		},
 	},
 	Streams:  []grpc.StreamDesc{},
 	Metadata: "fotogal/user/v1/user.proto",
@@ -689,6 +981,8 @@ const (
 	UserInternalService_FilterFollowing_FullMethodName   = "/fotogal.user.v1.UserInternalService/FilterFollowing"
 	UserInternalService_SetAvatar_FullMethodName         = "/fotogal.user.v1.UserInternalService/SetAvatar"
 	UserInternalService_ListActivityAfter_FullMethodName = "/fotogal.user.v1.UserInternalService/ListActivityAfter"
+	UserInternalService_ListMutedIds_FullMethodName      = "/fotogal.user.v1.UserInternalService/ListMutedIds"
+	UserInternalService_ListBlockedIds_FullMethodName    = "/fotogal.user.v1.UserInternalService/ListBlockedIds"
 )
 
 // UserInternalServiceClient is the client API for UserInternalService service.
@@ -730,6 +1024,13 @@ type UserInternalServiceClient interface {
 	// notifications. An event may be committed after a newer one, so a
 	// tailer re-reads a few seconds behind its cursor.
 	ListActivityAfter(ctx context.Context, in *ListActivityAfterRequest, opts ...grpc.CallOption) (*ListActivityAfterResponse, error)
+	// ListMutedIds returns the ids of everyone a user muted, for the feed
+	// to leave their posts out of the user's timeline.
+	ListMutedIds(ctx context.Context, in *ListMutedIdsRequest, opts ...grpc.CallOption) (*ListMutedIdsResponse, error)
+	// ListBlockedIds returns the ids of everyone on the other side of a
+	// block with a user: those the user blocked and those who blocked the
+	// user.
+	ListBlockedIds(ctx context.Context, in *ListBlockedIdsRequest, opts ...grpc.CallOption) (*ListBlockedIdsResponse, error)
 }
 
 type userInternalServiceClient struct {
@@ -830,6 +1131,26 @@ func (c *userInternalServiceClient) ListActivityAfter(ctx context.Context, in *L
 	return out, nil
 }
 
+func (c *userInternalServiceClient) ListMutedIds(ctx context.Context, in *ListMutedIdsRequest, opts ...grpc.CallOption) (*ListMutedIdsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListMutedIdsResponse)
+	err := c.cc.Invoke(ctx, UserInternalService_ListMutedIds_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *userInternalServiceClient) ListBlockedIds(ctx context.Context, in *ListBlockedIdsRequest, opts ...grpc.CallOption) (*ListBlockedIdsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListBlockedIdsResponse)
+	err := c.cc.Invoke(ctx, UserInternalService_ListBlockedIds_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // UserInternalServiceServer is the server API for UserInternalService service.
 // All implementations must embed UnimplementedUserInternalServiceServer
 // for forward compatibility.
@@ -869,6 +1190,13 @@ type UserInternalServiceServer interface {
 	// notifications. An event may be committed after a newer one, so a
 	// tailer re-reads a few seconds behind its cursor.
 	ListActivityAfter(context.Context, *ListActivityAfterRequest) (*ListActivityAfterResponse, error)
+	// ListMutedIds returns the ids of everyone a user muted, for the feed
+	// to leave their posts out of the user's timeline.
+	ListMutedIds(context.Context, *ListMutedIdsRequest) (*ListMutedIdsResponse, error)
+	// ListBlockedIds returns the ids of everyone on the other side of a
+	// block with a user: those the user blocked and those who blocked the
+	// user.
+	ListBlockedIds(context.Context, *ListBlockedIdsRequest) (*ListBlockedIdsResponse, error)
 	mustEmbedUnimplementedUserInternalServiceServer()
 }
 
@@ -905,6 +1233,12 @@ func (UnimplementedUserInternalServiceServer) SetAvatar(context.Context, *SetAva
 }
 func (UnimplementedUserInternalServiceServer) ListActivityAfter(context.Context, *ListActivityAfterRequest) (*ListActivityAfterResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListActivityAfter not implemented")
+}
+func (UnimplementedUserInternalServiceServer) ListMutedIds(context.Context, *ListMutedIdsRequest) (*ListMutedIdsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListMutedIds not implemented")
+}
+func (UnimplementedUserInternalServiceServer) ListBlockedIds(context.Context, *ListBlockedIdsRequest) (*ListBlockedIdsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListBlockedIds not implemented")
 }
 func (UnimplementedUserInternalServiceServer) mustEmbedUnimplementedUserInternalServiceServer() {}
 func (UnimplementedUserInternalServiceServer) testEmbeddedByValue()                             {}
@@ -1089,6 +1423,42 @@ func _UserInternalService_ListActivityAfter_Handler(srv interface{}, ctx context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _UserInternalService_ListMutedIds_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListMutedIdsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UserInternalServiceServer).ListMutedIds(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UserInternalService_ListMutedIds_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UserInternalServiceServer).ListMutedIds(ctx, req.(*ListMutedIdsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UserInternalService_ListBlockedIds_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListBlockedIdsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UserInternalServiceServer).ListBlockedIds(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UserInternalService_ListBlockedIds_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UserInternalServiceServer).ListBlockedIds(ctx, req.(*ListBlockedIdsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // UserInternalService_ServiceDesc is the grpc.ServiceDesc for UserInternalService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1131,6 +1501,14 @@ var UserInternalService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListActivityAfter",
 			Handler:    _UserInternalService_ListActivityAfter_Handler,
+		},
+		{
+			MethodName: "ListMutedIds",
+			Handler:    _UserInternalService_ListMutedIds_Handler,
+		},
+		{
+			MethodName: "ListBlockedIds",
+			Handler:    _UserInternalService_ListBlockedIds_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
