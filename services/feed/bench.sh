@@ -17,6 +17,11 @@
 # many accounts; the star posts once at the end, and feed-bench prints the
 # timeline entries that cost.
 #
+# Last, the first reader posts a photo and BENCH_COMMENTS comments
+# (default 10,000; 0 for none) are added under it: feed-bench prints the
+# p50 and p99 of its first page of comments, oldest and newest first, and
+# of adding one more.
+#
 # Settings (environment): BENCH_FOLLOWING (followed accounts, e.g.
 # "10,100,1000"), BENCH_PHOTOS (photos per followed account, e.g. "10,100"),
 # BENCH_PEOPLE (long-tail accounts), BENCH_FILL_READERS (readers per cell
@@ -39,6 +44,7 @@ star_following=${BENCH_STAR_FOLLOWING:-10,100,1000}
 requests=${BENCH_REQUESTS:-200}
 concurrency=${BENCH_CONCURRENCY:-4}
 deep_page=${BENCH_DEEP_PAGE:-50}
+comments=${BENCH_COMMENTS:-10000}
 base=${BENCH_PORT_BASE:-19090}
 
 work=$(mktemp -d)
@@ -87,7 +93,7 @@ FOTOGAL_METRICS_ADDR="127.0.0.1:$((base + 14))" start feed "$FOTOGAL_FEED_ADDR"
 
 echo "bench: measuring" >&2
 if ! "$work/bin/feed-bench" -manifest "$data/seed.json" -requests "$requests" \
-	-concurrency "$concurrency" -deep-page "$deep_page" \
+	-concurrency "$concurrency" -deep-page "$deep_page" -comments "$comments" \
 	-feed-metrics "http://127.0.0.1:$((base + 14))/metrics"; then
 	for name in auth user image feed; do
 		echo "--- $name.log (last lines)" >&2

@@ -15,6 +15,11 @@
 // the feed's tailer wrote meanwhile (fotogal_feed_tailer_entries_written_total
 // on -feed-metrics).
 //
+// Last, the first reader posts a photo and -comments comments are added
+// under it: feed-bench times its first page of comments, oldest first and
+// newest first, and adding one more, and prints them as a second table
+// (comments.go).
+//
 //	feed-bench -manifest var/seed.json -requests 200 -concurrency 4
 package main
 
@@ -84,6 +89,7 @@ type options struct {
 	concurrency int
 	pageSize    int
 	deepPage    int
+	comments    int
 	wait        time.Duration
 	waitFor     []string
 }
@@ -184,35 +190,44 @@ func realMain(ctx context.Context, args []string, out io.Writer) error {
 		rows = append(rows, res)
 		fmt.Fprintf(os.Stderr, "feed-bench: %s done\n", r.Username)
 	}
-	if m.Star == nil || len(fans) == 0 {
-		printTable(out, o, rows)
-		return nil
-	}
-	// The star posts once the fans have timelines: the tailer then marks
-	// it a celebrity, and the fans' pages are timed with its photos merged
-	// in when read.
 	imageConn, err := dial(o.imageAddr)
 	if err != nil {
 		return fmt.Errorf("dial image: %w", err)
 	}
 	defer imageConn.Close()
-	post, err := postAsStar(ctx, m, auth, imagev1.NewImageServiceClient(imageConn), feed, fans, o)
-	if err != nil {
-		return fmt.Errorf("the star's post: %w", err)
-	}
-	for _, f := range fans {
-		res, err := measure(f.ctx, feed, o)
-		if err != nil {
-			return fmt.Errorf("reader %s: %w", f.reader.Username, err)
+	images := imagev1.NewImageServiceClient(imageConn)
+	var post starPost
+	if m.Star != nil && len(fans) > 0 {
+		// The star posts once the fans have timelines: the tailer then
+		// marks it a celebrity, and the fans' pages are timed with its
+		// photos merged in when read.
+		if post, err = postAsStar(ctx, m, auth, images, feed, fans, o); err != nil {
+			return fmt.Errorf("the star's post: %w", err)
 		}
-		res.reader, res.fills = f.reader, []time.Duration{f.fill}
-		rows = append(rows, res)
-		fmt.Fprintf(os.Stderr, "feed-bench: %s done\n", f.reader.Username)
+		for _, f := range fans {
+			res, err := measure(f.ctx, feed, o)
+			if err != nil {
+				return fmt.Errorf("reader %s: %w", f.reader.Username, err)
+			}
+			res.reader, res.fills = f.reader, []time.Duration{f.fill}
+			rows = append(rows, res)
+			fmt.Fprintf(os.Stderr, "feed-bench: %s done\n", f.reader.Username)
+		}
 	}
 	printTable(out, o, rows)
-	printStarRatios(out, rows)
-	fmt.Fprintf(out, "\nA post by %s (%d followers, %d of them with a timeline): %d timeline entries written; on their first pages %s after the upload.\n",
-		m.Star.Username, m.Star.Followers, len(fans), post.written, ms(post.shown))
+	if m.Star != nil && len(fans) > 0 {
+		printStarRatios(out, rows)
+		fmt.Fprintf(out, "\nA post by %s (%d followers, %d of them with a timeline): %d timeline entries written; on their first pages %s after the upload.\n",
+			m.Star.Username, m.Star.Followers, len(fans), post.written, ms(post.shown))
+	}
+	if o.comments == 0 || len(m.Readers) == 0 {
+		return nil
+	}
+	c, err := benchComments(ctx, m, auth, images, o)
+	if err != nil {
+		return fmt.Errorf("the comments row: %w", err)
+	}
+	printComments(out, o, c)
 	return nil
 }
 
@@ -351,6 +366,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.concurrency, "concurrency", 4, "requests in flight at once")
 	fs.IntVar(&o.pageSize, "page-size", 20, "page size")
 	fs.IntVar(&o.deepPage, "deep-page", 50, "the deep page to time (1 is the first)")
+	fs.IntVar(&o.comments, "comments", 10000, "comments under the photo of the comments row (0: no comments row)")
 	fs.DurationVar(&o.wait, "wait", time.Minute, "how long to wait for the services to be serving")
 	waitFor := fs.String("wait-for", strings.Join([]string{
 		envOr("FOTOGAL_AUTH_ADDR", "127.0.0.1:9091"),
@@ -362,8 +378,8 @@ func parseFlags(args []string) (options, error) {
 		return options{}, err
 	}
 	o.waitFor = strings.Split(*waitFor, ",")
-	if o.requests < 1 || o.concurrency < 1 || o.pageSize < 1 || o.deepPage < 2 {
-		return options{}, errors.New("-requests, -concurrency and -page-size must be positive, -deep-page at least 2")
+	if o.requests < 1 || o.concurrency < 1 || o.pageSize < 1 || o.deepPage < 2 || o.comments < 0 {
+		return options{}, errors.New("-requests, -concurrency and -page-size must be positive, -deep-page at least 2, -comments at least 0")
 	}
 	return o, nil
 }
@@ -439,8 +455,17 @@ func measure(ctx context.Context, feed feedv1.FeedServiceClient, o options) (row
 // timeRequests sends req o.requests times, o.concurrency at once, after a
 // few untimed ones to warm caches and connections.
 func timeRequests(ctx context.Context, feed feedv1.FeedServiceClient, req *feedv1.GetFeedRequest, o options) (stats, error) {
+	return timeCalls(ctx, o, func(ctx context.Context) error {
+		_, err := feed.GetFeed(ctx, req)
+		return err
+	})
+}
+
+// timeCalls makes call o.requests times, o.concurrency at once, after a
+// few untimed ones to warm caches and connections.
+func timeCalls(ctx context.Context, o options, call func(context.Context) error) (stats, error) {
 	for range min(10, o.requests) {
-		if _, err := feed.GetFeed(ctx, req); err != nil {
+		if err := call(ctx); err != nil {
 			return stats{}, err
 		}
 	}
@@ -456,7 +481,7 @@ func timeRequests(ctx context.Context, feed feedv1.FeedServiceClient, req *feedv
 		wg.Go(func() {
 			for i := range jobs {
 				t := time.Now()
-				_, err := feed.GetFeed(ctx, req)
+				err := call(ctx)
 				latencies[i] = time.Since(t)
 				if err != nil {
 					mu.Lock()
