@@ -10,11 +10,13 @@
 //                             was opened from, or over its owner's profile)
 //   /settings                 edit profile, profile photo, password
 //   /requests                 follow requests received
+//   /notifications            the inbox: likes, comments, mentions, follows
 //   /sessions                 one's sessions
 //
 // Stable hooks for browser tests (data-testid unless marked #id):
 //   layout     nav, nav-home, nav-upload, nav-requests, requests-badge
-//              (data-count),
+//              (data-count), nav-notifications, notifications-badge
+//              (data-count; "99+" above 99),
 //              nav-profile, nav-settings, nav-sessions, logout, lang-select,
 //              toast, #main
 //   login      login-form, login-email, login-password, login-submit,
@@ -27,7 +29,17 @@
 //              dislike-count (in .reactions, aria-busy while a reaction
 //              is being saved), feed-empty (data-reason), suggestion
 //              (data-username), follow-button (data-state, data-username),
-//              feed-refresh, list-end, pager-status
+//              feed-refresh, list-end, pager-status, mention (a link in a
+//              caption or comment), plus the comment hooks below
+//   comments   comments (data-image-id), comment-count, comments-view-all,
+//              comment-list, comment (data-comment-id), comment-author,
+//              comment-text, comment-delete, comments-more, comment-form,
+//              comment-input, comment-submit, comment-error, comments-off
+//   inbox      notifications, notification (data-kind, data-unread,
+//              data-notification-id), notification-actor,
+//              notification-text, notification-time, notification-thumb,
+//              notification-requests, notifications-more,
+//              notifications-empty
 //   upload     upload-form, upload-drop, upload-file (#upload-file),
 //              upload-preview, upload-caption, upload-submit, upload-cancel,
 //              upload-progress, upload-status, upload-error
@@ -51,13 +63,16 @@
 //   viewer     viewer (the <dialog>), viewer-image, viewer-caption,
 //              viewer-close, viewer-edit-caption, viewer-caption-input,
 //              viewer-caption-save, viewer-delete, viewer-delete-confirm,
-//              plus the reaction hooks above
+//              viewer-toggle-comments (data-disabled), viewer-prev,
+//              viewer-next, plus the reaction and comment hooks above
 
 import { h, icon, replace } from './js/dom.js';
 import { t, language, setLanguage, LANGUAGES } from './js/i18n.js';
 import { request, setUnauthenticatedHandler, ApiError } from './js/api.js';
 import { session, onNavigate, navigate, rerender } from './js/router.js';
-import { errorMessage, isAbort, report, refreshRequestsBadge } from './js/ui.js';
+import {
+  errorMessage, isAbort, report, refreshRequestsBadge, notificationsBadge, watchNotifications, refreshTimes,
+} from './js/ui.js';
 import { loginView, registerView } from './js/views/auth.js';
 import { timelineView } from './js/views/timeline.js';
 import { uploadView } from './js/views/upload.js';
@@ -66,6 +81,7 @@ import { peopleView } from './js/views/people.js';
 import { requestsView } from './js/views/requests.js';
 import { settingsView } from './js/views/settings.js';
 import { sessionsView } from './js/views/sessions.js';
+import { notificationsView } from './js/views/notifications.js';
 import { openViewer, closeViewer, viewerIsOpen } from './js/viewer.js';
 
 const ROUTES = [
@@ -79,7 +95,12 @@ const ROUTES = [
   { pattern: /^\/settings$/, view: settingsView },
   { pattern: /^\/requests$/, view: requestsView },
   { pattern: /^\/sessions$/, view: sessionsView },
+  { pattern: /^\/notifications$/, view: notificationsView },
 ];
+
+// RELATIVE_TIMES_MS is how often the times shown ("3 minutes ago") are
+// brought up to date.
+const RELATIVE_TIMES_MS = 60 * 1000;
 
 const PHOTO_ROUTE = /^\/p\/([^/]+)$/;
 
@@ -134,7 +155,10 @@ function render({ push = false, force = false } = {}) {
   const photo = PHOTO_ROUTE.exec(path);
   if (!photo && viewerIsOpen()) closeViewer();
   renderHeader();
-  if (session.me) refreshRequestsBadge();
+  if (session.me) {
+    refreshRequestsBadge();
+    watchNotifications();
+  }
 
   if (photo) {
     if (force && mounted.path) remountBackground();
@@ -217,6 +241,7 @@ function nav() {
       item('/', 'home', t('nav.home'), 'nav-home'),
       item('/upload', 'plus', t('nav.upload'), 'nav-upload'),
       item('/requests', 'requests', t('nav.requests'), 'nav-requests', badge),
+      item('/notifications', 'bell', t('nav.notifications'), 'nav-notifications', notificationsBadge()),
       item(`/u/${encodeURIComponent(me.username)}`, 'user', t('nav.profile'), 'nav-profile'),
       item('/settings', 'settings', t('nav.settings'), 'nav-settings'),
       item('/sessions', 'sessions', t('nav.sessions'), 'nav-sessions'),
@@ -266,6 +291,8 @@ setUnauthenticatedHandler(() => {
 });
 
 onNavigate(render);
+
+setInterval(refreshTimes, RELATIVE_TIMES_MS);
 
 async function boot() {
   setLanguage(language());

@@ -67,6 +67,10 @@ const ICONS = {
   camera: [['rect', { x: 2.5, y: 6.5, width: 19, height: 14, rx: 3 }], ['path', { d: 'M8.5 6.5 10 3.5h4l1.5 3' }], ['circle', { cx: 12, cy: 13.5, r: 4 }]],
   upload: [['path', { d: 'M12 15.5V4M7 8.5 12 3.5l5 5M4 15v3.5A2.5 2.5 0 0 0 6.5 21h11a2.5 2.5 0 0 0 2.5-2.5V15' }]],
   image: [['rect', { x: 3, y: 3, width: 18, height: 18, rx: 3 }], ['circle', { cx: 9, cy: 9, r: 2 }], ['path', { d: 'M21 15.5l-5-5L5 21' }]],
+  bell: [['path', { d: 'M6 16.5V11a6 6 0 0 1 12 0v5.5l1.5 2h-15zM10 20.5a2.2 2.2 0 0 0 4 0' }]],
+  comment: [['path', { d: 'M20.5 11.5a8 8 0 0 1-11.6 7.2L3.5 20.5l1.8-4.9A8 8 0 1 1 20.5 11.5z' }]],
+  chevronLeft: [['path', { d: 'M15 5l-7 7 7 7' }]],
+  chevronRight: [['path', { d: 'M9 5l7 7-7 7' }]],
 };
 
 // icon returns a decorative SVG icon (hidden from assistive technology: the
@@ -102,7 +106,7 @@ export function avatar(user, size = 'sm') {
   return el;
 }
 
-const AVATAR_PX = { sm: 32, md: 44, lg: 96 };
+const AVATAR_PX = { xs: 24, sm: 32, md: 44, lg: 96 };
 
 function hue(s) {
   let n = 0;

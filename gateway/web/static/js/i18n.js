@@ -20,6 +20,8 @@ const MESSAGES = {
     'nav.upload': 'New photo',
     'nav.requests': 'Requests',
     'nav.requestsCount': { one: '{n} follow request', other: '{n} follow requests' },
+    'nav.notifications': 'Notifications',
+    'nav.notificationsCount': { one: '{n} unread notification', other: '{n} unread notifications' },
     'nav.profile': 'Profile',
     'nav.settings': 'Settings',
     'nav.sessions': 'Sessions',
@@ -179,6 +181,37 @@ const MESSAGES = {
     'viewer.captionSaved': 'Caption saved.',
     'viewer.notFound': 'This photo is not available.',
     'viewer.openOriginal': 'Original size',
+    'viewer.previous': 'Previous photo',
+    'viewer.next': 'Next photo',
+
+    'comments.label': 'Comments',
+    'comments.count': { one: '{n} comment', other: '{n} comments' },
+    'comments.viewAll': { one: 'View {n} comment', other: 'View all {n} comments' },
+    'comments.more': 'Load more comments',
+    'comments.inputLabel': 'Add a comment',
+    'comments.placeholder': 'Add a comment…',
+    'comments.submit': 'Post',
+    'comments.off': 'Comments are turned off for this photo.',
+    'comments.invalid': 'Write 1 to {n} characters.',
+    'comments.delete': 'Delete comment',
+    'comments.deleted': 'Comment deleted.',
+    'comments.turnOff': 'Turn comments off',
+    'comments.turnOn': 'Turn comments on',
+    'comments.turnedOff': 'Comments turned off.',
+    'comments.turnedOn': 'Comments turned on.',
+
+    'notifications.title': 'Notifications',
+    'notifications.empty': 'Nothing yet. Likes, comments, mentions and new followers show up here.',
+    'notifications.more': 'Load more',
+    'notifications.unread': 'Unread',
+    'notifications.photo': 'The photo',
+    'notifications.like': '{name} liked your photo.',
+    'notifications.comment': '{name} commented: {text}',
+    'notifications.mention': '{name} mentioned you: {text}',
+    'notifications.follow': '{name} started following you.',
+    'notifications.followRequest': '{name} asked to follow you.',
+    'notifications.requestAccepted': '{name} accepted your follow request.',
+    'notifications.seeRequests': 'See requests',
   },
   'pt-BR': {
     'app.tagline': 'Compartilhe suas fotos com quem importa.',
@@ -189,6 +222,8 @@ const MESSAGES = {
     'nav.upload': 'Nova foto',
     'nav.requests': 'Solicitações',
     'nav.requestsCount': { one: '{n} solicitação para seguir', other: '{n} solicitações para seguir' },
+    'nav.notifications': 'Notificações',
+    'nav.notificationsCount': { one: '{n} notificação não lida', other: '{n} notificações não lidas' },
     'nav.profile': 'Perfil',
     'nav.settings': 'Configurações',
     'nav.sessions': 'Sessões',
@@ -348,6 +383,37 @@ const MESSAGES = {
     'viewer.captionSaved': 'Legenda salva.',
     'viewer.notFound': 'Esta foto não está disponível.',
     'viewer.openOriginal': 'Tamanho original',
+    'viewer.previous': 'Foto anterior',
+    'viewer.next': 'Próxima foto',
+
+    'comments.label': 'Comentários',
+    'comments.count': { one: '{n} comentário', other: '{n} comentários' },
+    'comments.viewAll': { one: 'Ver {n} comentário', other: 'Ver todos os {n} comentários' },
+    'comments.more': 'Carregar mais comentários',
+    'comments.inputLabel': 'Adicione um comentário',
+    'comments.placeholder': 'Adicione um comentário…',
+    'comments.submit': 'Publicar',
+    'comments.off': 'Os comentários estão desativados para esta foto.',
+    'comments.invalid': 'Escreva de 1 a {n} caracteres.',
+    'comments.delete': 'Excluir comentário',
+    'comments.deleted': 'Comentário excluído.',
+    'comments.turnOff': 'Desativar comentários',
+    'comments.turnOn': 'Ativar comentários',
+    'comments.turnedOff': 'Comentários desativados.',
+    'comments.turnedOn': 'Comentários ativados.',
+
+    'notifications.title': 'Notificações',
+    'notifications.empty': 'Nada ainda. Curtidas, comentários, menções e novos seguidores aparecem aqui.',
+    'notifications.more': 'Carregar mais',
+    'notifications.unread': 'Não lida',
+    'notifications.photo': 'A foto',
+    'notifications.like': '{name} curtiu sua foto.',
+    'notifications.comment': '{name} comentou: {text}',
+    'notifications.mention': '{name} mencionou você: {text}',
+    'notifications.follow': '{name} começou a seguir você.',
+    'notifications.followRequest': '{name} pediu para seguir você.',
+    'notifications.requestAccepted': '{name} aceitou sua solicitação para seguir.',
+    'notifications.seeRequests': 'Ver solicitações',
   },
 };
 
@@ -397,6 +463,17 @@ export function t(key, vars = {}) {
     if (!(name in vars)) return whole;
     return name === 'n' ? formatNumber(vars.n) : String(vars[name]);
   });
+}
+
+// tParts is t for a message whose placeholders are filled with nodes (a link
+// to a person, a text with mentions): it returns the message as a list of
+// strings and the values of vars, in order, for dom.js's h or append.
+export function tParts(key, vars = {}) {
+  let msg = MESSAGES[lang][key] ?? MESSAGES.en[key] ?? key;
+  if (typeof msg === 'object') msg = msg.other;
+  return msg.split(/\{(\w+)\}/)
+    .map((part, i) => (i % 2 === 0 ? part : vars[part] ?? `{${part}}`))
+    .filter((part) => part !== '');
 }
 
 // formatNumber formats a count for the current language (int64 counts

@@ -4,6 +4,7 @@
 import { h, icon, avatar, visuallyHidden, replace } from './dom.js';
 import { t, relativeTime, formatDateTime, formatNumber } from './i18n.js';
 import { ApiError, NetworkError, request, enc } from './api.js';
+import { session } from './router.js';
 
 // toast announces a short message (polite live region, fades by itself).
 export function toast(message, kind = 'info') {
@@ -86,9 +87,53 @@ export function showFieldErrors(fields, errors) {
 }
 
 // timeAgo is a <time> saying how long ago, with the full date as a tooltip.
-export function timeAgo(iso, testid) {
+// key (optional) names a message that puts the time in a sentence
+// ("Started {t}"). refreshTimes keeps what it says current.
+export function timeAgo(iso, testid, key = '') {
   if (!iso) return null;
-  return h('time', { datetime: iso, title: formatDateTime(iso), class: 'muted', testid }, relativeTime(iso));
+  return h('time', { datetime: iso, title: formatDateTime(iso), class: 'muted', testid, dataset: { relative: key } },
+    relativeText(iso, key));
+}
+
+function relativeText(iso, key) {
+  const ago = relativeTime(iso);
+  return key ? t(key, { t: ago }) : ago;
+}
+
+// refreshTimes brings every time that timeAgo shows up to date (the app
+// calls it every minute, so that "now" becomes "1 minute ago").
+export function refreshTimes() {
+  for (const el of document.querySelectorAll('time[data-relative]')) {
+    el.textContent = relativeText(el.dateTime, el.dataset.relative);
+  }
+}
+
+// MENTION is the server's rule for a mention: an @ that no letter, digit or
+// underscore (of any script) precedes, then a whole run of username
+// characters of a username's length (4 to 30). Only the first
+// MAX_MENTIONS people a text names are mentioned.
+const MENTION = /(?<![\p{L}\p{Nd}_])@([A-Za-z0-9_]+)/gu;
+const MAX_MENTIONS = 20;
+
+// withMentions splits a caption or comment into text and links to the
+// profiles it mentions, for h or append: the text stays text nodes.
+export function withMentions(text) {
+  const parts = [];
+  const names = new Set();
+  let last = 0;
+  for (const m of (text || '').matchAll(MENTION)) {
+    const name = m[1].toLowerCase();
+    if (m[1].length < 4 || m[1].length > 30) continue;
+    if (!names.has(name)) {
+      if (names.size === MAX_MENTIONS) continue;
+      names.add(name);
+    }
+    if (m.index > last) parts.push(text.slice(last, m.index));
+    parts.push(h('a', { class: 'mention', testid: 'mention', href: `/u/${enc(m[1])}` }, m[0]));
+    last = m.index + m[0].length;
+  }
+  if (last < (text || '').length) parts.push(text.slice(last));
+  return parts;
 }
 
 // photoAlt is the text alternative of a photo: its caption, or who posted it.
@@ -260,6 +305,9 @@ function pickReactions(img) {
   };
 }
 
+// The pagers on screen and how to ask each for its next page (loadNextPage).
+const pagers = new WeakMap();
+
 // pager fills a list page by page while its end scrolls into view.
 // load(pageToken) resolves to { items, nextPageToken }; renderItem(item)
 // returns a node (or null) appended to list. onEmpty runs when the very first
@@ -271,7 +319,7 @@ export function pager({ list, load, renderItem, onEmpty, endText, signal }) {
   const el = h('div', { class: 'pager' }, list, status, sentinel);
   let token = '';
   let first = true;
-  let busy = false;
+  let inflight = null;
   let done = false;
 
   const observer = new IntersectionObserver((entries) => {
@@ -279,9 +327,14 @@ export function pager({ list, load, renderItem, onEmpty, endText, signal }) {
   }, { rootMargin: '800px 0px' });
   signal.addEventListener('abort', () => observer.disconnect());
 
-  async function more() {
-    if (busy || done || signal.aborted) return;
-    busy = true;
+  // more loads the next page, or joins the load in flight.
+  function more() {
+    if (!inflight) inflight = loadPage().finally(() => { inflight = null; });
+    return inflight;
+  }
+
+  async function loadPage() {
+    if (done || signal.aborted) return;
     replace(status, h('p', { class: 'muted loading', role: 'status' }, t('loading')));
     try {
       const page = await load(token);
@@ -299,10 +352,8 @@ export function pager({ list, load, renderItem, onEmpty, endText, signal }) {
       replace(status,
         h('p', { class: 'form-error', role: 'alert' }, errorMessage(err)),
         h('button', { type: 'button', class: 'btn btn-secondary', onclick: () => more() }, t('retry')));
-      busy = false;
       return;
     }
-    busy = false;
     if (done) {
       observer.disconnect();
     } else {
@@ -318,6 +369,66 @@ export function pager({ list, load, renderItem, onEmpty, endText, signal }) {
   }
 
   observer.observe(sentinel);
+  pagers.set(el, { more, hasMore: () => !done });
+  return el;
+}
+
+// loadNextPage asks the pager el for its next page; it resolves to whether
+// more pages remain after it.
+export async function loadNextPage(el) {
+  const p = pagers.get(el);
+  if (!p || !p.hasMore()) return false;
+  await p.more();
+  return p.hasMore();
+}
+
+// hasNextPage tells whether the pager el has pages it has not loaded.
+export function hasNextPage(el) {
+  const p = pagers.get(el);
+  return Boolean(p && p.hasMore());
+}
+
+// moreButton fills a list page by page, each after a click on its "load
+// more" button (moreLabel, moreTestid). load, renderItem, onEmpty and signal
+// are as for pager; onPage(page) runs after each page is shown. It returns
+// the list followed by its status and button.
+export function moreButton({ list, load, renderItem, onEmpty, onPage, moreLabel, moreTestid, signal }) {
+  const status = h('div', { class: 'pager-status' });
+  const button = h('button', { type: 'button', class: 'btn btn-secondary', testid: moreTestid, hidden: true }, moreLabel);
+  const el = h('div', { class: 'pager' }, list, status, h('div', { class: 'row center' }, button));
+  let token = '';
+  let first = true;
+
+  async function more() {
+    button.disabled = true;
+    replace(status, h('p', { class: 'muted loading', role: 'status' }, t('loading')));
+    try {
+      const page = await load(token);
+      if (signal.aborted) return;
+      const items = page.items || [];
+      for (const item of items) {
+        const node = renderItem(item);
+        if (node) list.append(node);
+      }
+      token = page.nextPageToken || '';
+      replace(status);
+      button.textContent = moreLabel;
+      button.hidden = !token;
+      if (first && items.length === 0 && onEmpty) onEmpty(page);
+      first = false;
+      if (onPage) onPage(page);
+    } catch (err) {
+      if (isAbort(err)) return;
+      replace(status, h('p', { class: 'form-error', role: 'alert' }, errorMessage(err)));
+      button.textContent = first ? t('retry') : moreLabel;
+      button.hidden = false;
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  button.addEventListener('click', () => more());
+  more();
   return el;
 }
 
@@ -335,4 +446,74 @@ export async function refreshRequestsBadge() {
   } catch (err) {
     if (!isAbort(err) && !(err instanceof ApiError)) report(err);
   }
+}
+
+// UNREAD_POLL_MS is how often the app asks how many notifications are
+// unread while it is open.
+const UNREAD_POLL_MS = 30 * 1000;
+
+// The unread count last heard (0 until then) and whose it is.
+const unread = { count: 0, userId: null, watching: false };
+
+// notificationsBadge is the bell's badge, showing the unread count last
+// heard; refreshNotificationsBadge brings it up to date.
+export function notificationsBadge() {
+  const badge = h('span', { class: 'badge', testid: 'notifications-badge', id: 'notifications-badge' });
+  paintUnread(badge);
+  return badge;
+}
+
+function paintUnread(badge) {
+  const n = unread.count;
+  badge.hidden = n === 0;
+  badge.dataset.count = String(n);
+  // The server counts up to 100; "99+" says "a hundred or more".
+  replace(badge, n > 99 ? '99+' : formatNumber(n), visuallyHidden(` ${t('nav.notificationsCount', { n })}`));
+}
+
+// refreshNotificationsBadge asks how many notifications are unread and
+// shows it on the bell.
+export async function refreshNotificationsBadge() {
+  if (!session.me) return;
+  const userId = session.me.userId;
+  try {
+    const res = await request('GET', '/v1/notifications:unreadCount');
+    if (!session.me || session.me.userId !== userId) return;
+    unread.count = Number(res.unreadCount) || 0;
+    unread.userId = userId;
+    const badge = document.getElementById('notifications-badge');
+    if (badge) paintUnread(badge);
+  } catch (err) {
+    if (!isAbort(err) && !(err instanceof ApiError)) report(err);
+  }
+}
+
+// clearNotificationsBadge hides the bell's badge at once (the inbox was
+// opened and marked read).
+export function clearNotificationsBadge() {
+  unread.count = 0;
+  const badge = document.getElementById('notifications-badge');
+  if (badge) paintUnread(badge);
+}
+
+// watchNotifications keeps the bell current for the logged-in person: it
+// asks at once when they are new to it, then every 30 seconds while the
+// page is visible, and whenever the window gets the focus back or the page
+// becomes visible again.
+export function watchNotifications() {
+  if (!session.me) return;
+  if (unread.userId !== session.me.userId) {
+    unread.count = 0;
+    unread.userId = session.me.userId;
+    refreshNotificationsBadge();
+  }
+  if (unread.watching) return;
+  unread.watching = true;
+  setInterval(() => {
+    if (document.visibilityState === 'visible') refreshNotificationsBadge();
+  }, UNREAD_POLL_MS);
+  window.addEventListener('focus', () => refreshNotificationsBadge());
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') refreshNotificationsBadge();
+  });
 }

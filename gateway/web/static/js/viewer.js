@@ -1,11 +1,14 @@
 // The photo viewer: a modal <dialog> with the display size, the caption, the
-// reactions, and for the owner editing the caption and deleting the photo.
+// reactions, the comments, for the owner editing the caption, turning
+// comments off and deleting the photo, and buttons (and the arrow keys) to
+// walk the photos of the screen it was opened from.
 
 import { h, icon, replace } from './dom.js';
 import { t } from './i18n.js';
 import { request, enc, ApiError } from './api.js';
 import { session } from './router.js';
-import { reactions, timeAgo, userLink, photoAlt, toast, report, errorMessage, isAbort } from './ui.js';
+import { reactions, timeAgo, userLink, photoAlt, withMentions, toast, report, errorMessage, isAbort } from './ui.js';
+import { commentsSection, setCommentsDisabled } from './comments.js';
 
 const CAPTION_MAX = 2200;
 
@@ -16,23 +19,39 @@ export const IMAGE_DELETED = 'fotogal:image-deleted';
 let dialog = null;
 let onClose = null;
 let controller = null;
-// closing tells the close handler that the app (not the person) closed it.
-let closing = false;
+// The photo shown, and the previous and next buttons.
+let shown = { imageId: null, prev: null, next: null };
+// The photos of the screen under the viewer (see offerPhotoList), and
+// whether a step to another one is under way.
+let photoList = null;
+let walking = false;
 
 function ensureDialog() {
   if (dialog) return dialog;
   dialog = h('dialog', { class: 'viewer', testid: 'viewer', 'aria-labelledby': 'viewer-title' });
+  // The close event comes a moment after the dialog closed: by then it may
+  // show another photo already.
   dialog.addEventListener('close', () => {
+    if (dialog.open) return;
     if (controller) controller.abort();
     replace(dialog);
+    shown = { imageId: null, prev: null, next: null };
     const fn = onClose;
     onClose = null;
-    if (!closing && fn) fn();
+    if (fn) fn();
   });
   // A click on the backdrop (the dialog element itself, outside its content)
   // closes it, as Esc does.
   dialog.addEventListener('click', (e) => {
     if (e.target === dialog) dialog.close();
+  });
+  // ← and → walk the photos, unless they move the caret in a field.
+  document.addEventListener('keydown', (e) => {
+    if (!viewerIsOpen() || e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
+    if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
+    if (e.target instanceof Element && e.target.closest('input, textarea, select, [contenteditable]')) return;
+    e.preventDefault();
+    walk(e.key === 'ArrowLeft' ? -1 : 1);
   });
   document.body.append(dialog);
   return dialog;
@@ -47,15 +66,76 @@ export function viewerIsOpen() {
 // already going elsewhere).
 export function closeViewer() {
   if (!viewerIsOpen()) return;
-  closing = true;
+  onClose = null;
   dialog.close();
-  closing = false;
+}
+
+// offerPhotoList makes list the photos the viewer walks while the screen
+// showing them is up (until signal aborts). list.entries() returns the
+// photos in order as { image, owner }; list.hasMore() tells whether pages
+// remain and list.more() loads the next one. The screen calls
+// photoListChanged when it shows more photos.
+export function offerPhotoList(list, signal) {
+  photoList = list;
+  signal.addEventListener('abort', () => {
+    if (photoList === list) photoList = null;
+  });
+}
+
+// photoListChanged shows or hides the previous and next buttons again, now
+// that the photos under the viewer changed.
+export function photoListChanged() {
+  if (viewerIsOpen()) updateNav();
+}
+
+function position() {
+  const entries = photoList ? photoList.entries() : [];
+  return { entries, index: entries.findIndex((e) => e.image.imageId === shown.imageId) };
+}
+
+function updateNav() {
+  if (!shown.prev) return;
+  const { entries, index } = position();
+  shown.prev.hidden = index <= 0;
+  shown.next.hidden = index < 0 || (index >= entries.length - 1 && !photoList.hasMore());
+}
+
+// walk shows the photo delta steps away in the list under the viewer,
+// loading its next page when needed. The address follows, in place of the
+// current one: closing still goes back to the list.
+async function walk(delta) {
+  if (walking || !photoList) return;
+  const from = shown.imageId;
+  let { entries, index } = position();
+  if (index < 0 || index + delta < 0) return;
+  walking = true;
+  try {
+    if (index + delta >= entries.length) {
+      if (!photoList.hasMore()) return;
+      await photoList.more();
+      if (!viewerIsOpen() || shown.imageId !== from) return;
+      ({ entries, index } = position());
+      if (index < 0 || index + delta >= entries.length) {
+        updateNav();
+        return;
+      }
+    }
+    const { image, owner } = entries[index + delta];
+    const state = history.state && history.state.overlay ? { ...history.state, image, owner } : history.state;
+    history.replaceState(state, '', `/p/${enc(image.imageId)}`);
+    openViewer(image.imageId, { image, owner, onClose, focus: delta < 0 ? 'prev' : 'next' });
+  } catch (err) {
+    report(err);
+  } finally {
+    walking = false;
+  }
 }
 
 // openViewer shows a photo. image and owner (a UserSummary-like object) are
 // shown at once when known; the photo is then fetched afresh. onClose runs
-// when the person closes the viewer.
-export function openViewer(imageId, { image, owner, onClose: whenClosed } = {}) {
+// when the person closes the viewer. focus ('prev' or 'next') puts the focus
+// on that button, after a step with it.
+export function openViewer(imageId, { image, owner, onClose: whenClosed, focus } = {}) {
   const d = ensureDialog();
   if (controller) controller.abort();
   controller = new AbortController();
@@ -65,9 +145,22 @@ export function openViewer(imageId, { image, owner, onClose: whenClosed } = {}) 
     type: 'button', class: 'icon-btn viewer-close', testid: 'viewer-close',
     'aria-label': t('viewer.close'), title: t('viewer.close'), onclick: () => d.close(),
   }, icon('close'));
+  const navButton = (delta, testid, label, iconName) => h('button', {
+    type: 'button', class: `icon-btn viewer-nav ${testid}`, testid, hidden: true,
+    'aria-label': label, title: label, onclick: () => walk(delta),
+  }, icon(iconName));
+  const prev = navButton(-1, 'viewer-prev', t('viewer.previous'), 'chevronLeft');
+  const next = navButton(1, 'viewer-next', t('viewer.next'), 'chevronRight');
+  shown = { imageId, prev, next };
   const body = h('div', { class: 'viewer-body' });
-  replace(d, closeButton, h('h2', { id: 'viewer-title', class: 'visually-hidden' }, t('viewer.label')), body);
+  replace(d, closeButton, h('h2', { id: 'viewer-title', class: 'visually-hidden' }, t('viewer.label')), body, prev, next);
   if (!d.open) d.showModal();
+  updateNav();
+  if (focus) {
+    const wanted = focus === 'prev' ? prev : next;
+    const other = focus === 'prev' ? next : prev;
+    (!wanted.hidden ? wanted : !other.hidden ? other : closeButton).focus();
+  }
 
   if (image) fill(body, image, owner, signal);
   else replace(body, h('p', { class: 'muted loading viewer-loading', role: 'status' }, t('loading')));
@@ -102,7 +195,7 @@ async function ownerOf(image, signal) {
 function fill(body, image, owner, signal) {
   owner = owner || { username: image.ownerUsername };
   const mine = session.me && image.ownerId === session.me.userId;
-  const caption = h('p', { class: 'caption viewer-caption', testid: 'viewer-caption' }, image.caption || '');
+  const caption = h('p', { class: 'caption viewer-caption', testid: 'viewer-caption' }, withMentions(image.caption));
   caption.hidden = !image.caption;
   const img = h('img', {
     class: 'viewer-image', testid: 'viewer-image', src: image.displayUrl,
@@ -114,15 +207,53 @@ function fill(body, image, owner, signal) {
     caption,
     timeAgo(image.createTime),
     reactions(image),
+    comments(body, image, signal),
     mine ? ownerTools(image, caption, signal) : null);
   replace(body, h('figure', { class: 'viewer-figure' }, img), side);
+}
+
+// comments keeps the comments already shown for this photo when the fresh
+// copy of it says the same (a comment being typed is not lost).
+function comments(body, image, signal) {
+  const existing = body.querySelector('[data-testid="comments"]');
+  if (existing && existing.dataset.imageId === image.imageId &&
+    existing.dataset.count === String(Number(image.commentCount) || 0) &&
+    existing.dataset.disabled === String(Boolean(image.commentsDisabled))) {
+    return existing;
+  }
+  const section = commentsSection(image, { signal });
+  section.dataset.count = String(Number(image.commentCount) || 0);
+  section.dataset.disabled = String(Boolean(image.commentsDisabled));
+  return section;
 }
 
 function ownerTools(image, caption, signal) {
   const tools = h('div', { class: 'viewer-tools' });
   const editButton = h('button', { type: 'button', class: 'btn btn-secondary', testid: 'viewer-edit-caption' }, t('viewer.editCaption'));
   const deleteButton = h('button', { type: 'button', class: 'btn btn-danger', testid: 'viewer-delete' }, t('viewer.delete'));
-  const actions = h('div', { class: 'row' }, editButton, deleteButton);
+  const commentsButton = h('button', { type: 'button', class: 'btn btn-secondary', testid: 'viewer-toggle-comments' });
+  const showCommentsButton = () => {
+    commentsButton.textContent = t(image.commentsDisabled ? 'comments.turnOn' : 'comments.turnOff');
+    commentsButton.dataset.disabled = String(Boolean(image.commentsDisabled));
+  };
+  showCommentsButton();
+  const actions = h('div', { class: 'row' }, editButton, commentsButton, deleteButton);
+
+  commentsButton.addEventListener('click', async () => {
+    const wanted = !image.commentsDisabled;
+    commentsButton.disabled = true;
+    try {
+      const res = await request('PATCH', `/v1/images/${enc(image.imageId)}`, { body: { commentsDisabled: wanted }, signal });
+      image.commentsDisabled = Boolean(res.image ? res.image.commentsDisabled : wanted);
+      showCommentsButton();
+      setCommentsDisabled(image.imageId, image.commentsDisabled);
+      toast(t(image.commentsDisabled ? 'comments.turnedOff' : 'comments.turnedOn'));
+    } catch (err) {
+      if (!isAbort(err)) report(err);
+    } finally {
+      commentsButton.disabled = false;
+    }
+  });
 
   editButton.addEventListener('click', () => {
     const input = h('textarea', {
@@ -140,7 +271,7 @@ function ownerTools(image, caption, signal) {
         try {
           const res = await request('PATCH', `/v1/images/${enc(image.imageId)}`, { body: { caption: input.value }, signal });
           image.caption = (res.image && res.image.caption) ?? input.value;
-          caption.textContent = image.caption;
+          replace(caption, withMentions(image.caption));
           caption.hidden = !image.caption;
           updateCaptionElsewhere(image);
           replace(tools, actions);
@@ -191,7 +322,7 @@ function updateCaptionElsewhere(image) {
   for (const el of document.querySelectorAll(`#main [data-image-id="${CSS.escape(image.imageId)}"]`)) {
     const text = el.querySelector('[data-testid="caption"]');
     if (text) {
-      text.textContent = image.caption;
+      replace(text, withMentions(image.caption));
       text.closest('.caption').hidden = !image.caption;
     }
     const img = el.querySelector('img[data-role="photo"]');

@@ -5,8 +5,8 @@ import { h, icon, avatar, replace } from '../dom.js';
 import { t, formatNumber } from '../i18n.js';
 import { request, query, enc, ApiError } from '../api.js';
 import { session, navigate } from '../router.js';
-import { IMAGE_DELETED } from '../viewer.js';
-import { pager, followButton, photoAlt, errorMessage, isAbort } from '../ui.js';
+import { IMAGE_DELETED, offerPhotoList, photoListChanged } from '../viewer.js';
+import { pager, loadNextPage, hasNextPage, followButton, photoAlt, errorMessage, isAbort } from '../ui.js';
 
 const PAGE_SIZE = 24;
 
@@ -72,24 +72,37 @@ function profileBody(p, signal, reload) {
       h('p', { class: 'muted' }, t('profile.privateText')))];
   }
   const grid = h('ul', { class: 'grid', testid: 'profile-grid', 'aria-label': t('profile.photos') });
-  return [header, pager({
+  const ownerSummary = { username: p.username, fullName: p.fullName, avatarUrl: p.avatarUrl };
+  // The photos shown, in order, for the viewer to walk.
+  const photos = [];
+  const photoPager = pager({
     list: grid,
     signal,
     load: async (pageToken) => {
       const page = await request('GET', `/v1/users/${enc(p.username)}/images${query({ pageSize: PAGE_SIZE, pageToken })}`, { signal });
       return { items: page.images || [], nextPageToken: page.nextPageToken };
     },
-    renderItem: (image) => gridItem(image, p),
+    renderItem: (image) => {
+      const item = gridItem(image, p, ownerSummary);
+      photos.push({ el: item, image, owner: ownerSummary });
+      queueMicrotask(photoListChanged);
+      return item;
+    },
     onEmpty: () => grid.replaceWith(h('div', { class: 'empty-state', testid: 'profile-empty' },
       icon('image', 'icon icon-xl'),
       h('p', { class: 'muted' }, t('profile.noPosts')),
       self ? h('a', { class: 'btn btn-primary', href: '/upload' }, t('feed.shareFirst')) : null)),
-  })];
+  });
+  offerPhotoList({
+    entries: () => photos.filter((photo) => photo.el.isConnected),
+    hasMore: () => hasNextPage(photoPager),
+    more: () => loadNextPage(photoPager),
+  }, signal);
+  return [header, photoPager];
 }
 
-function gridItem(image, owner) {
+function gridItem(image, owner, ownerSummary) {
   const href = `/p/${enc(image.imageId)}`;
-  const ownerSummary = { username: owner.username, fullName: owner.fullName, avatarUrl: owner.avatarUrl };
   return h('li', { class: 'grid-item', testid: 'grid-item', dataset: { imageId: image.imageId } },
     h('a', {
       href,

@@ -1,10 +1,10 @@
 // One's sessions (where one is logged in), with a way to end each.
 
 import { h, replace } from '../dom.js';
-import { t, relativeTime, formatDateTime } from '../i18n.js';
+import { t } from '../i18n.js';
 import { request, enc } from '../api.js';
 import { session, navigate } from '../router.js';
-import { toast, report, errorMessage, isAbort } from '../ui.js';
+import { toast, report, errorMessage, isAbort, timeAgo } from '../ui.js';
 
 // sessionsView shows /sessions.
 export function sessionsView({ signal }) {
@@ -27,7 +27,7 @@ export function sessionsView({ signal }) {
 }
 
 function sessionItem(s) {
-  const when = (key, iso) => (iso ? h('span', { title: formatDateTime(iso) }, t(key, { t: relativeTime(iso) })) : null);
+  const when = (key, iso) => timeAgo(iso, null, key);
   const revoke = h('button', { type: 'button', class: s.current ? 'btn btn-secondary' : 'btn btn-danger', testid: 'session-revoke' },
     s.current ? t('nav.logout') : t('sessions.revoke'));
   const li = h('li', { class: 'session', testid: 'session-item', dataset: { sessionId: s.sessionId, current: String(Boolean(s.current)) } },

@@ -5,7 +5,9 @@ import { h, replace } from '../dom.js';
 import { t } from '../i18n.js';
 import { request, query, enc } from '../api.js';
 import { navigate, rerender } from '../router.js';
-import { pager, reactions, timeAgo, userLink, photoAlt, followButton, errorMessage, isAbort } from '../ui.js';
+import { pager, loadNextPage, hasNextPage, reactions, timeAgo, userLink, photoAlt, withMentions, followButton, errorMessage, isAbort } from '../ui.js';
+import { offerPhotoList, photoListChanged } from '../viewer.js';
+import { commentsSection } from '../comments.js';
 
 const PAGE_SIZE = 10;
 
@@ -14,24 +16,41 @@ export function timelineView({ signal }) {
   const list = h('div', { class: 'feed' });
   const node = h('section', { class: 'page timeline', testid: 'timeline' },
     h('h1', { class: 'visually-hidden' }, t('feed.title')));
-  node.append(pager({
+  // The photos shown, in order, for the viewer to walk.
+  const photos = [];
+  const feed = pager({
     list,
     signal,
     load: async (pageToken) => {
       const page = await request('GET', `/v1/feed${query({ pageSize: PAGE_SIZE, pageToken })}`, { signal });
       return { ...page, items: page.items || [] };
     },
-    renderItem: feedCard,
+    renderItem: (item) => {
+      const card = feedCard(item, signal);
+      photos.push({ el: card, image: item.image, owner: ownerOf(item) });
+      queueMicrotask(photoListChanged);
+      return card;
+    },
     onEmpty: (page) => replace(list, emptyTimeline(page.emptyReason, signal)),
     endText: t('feed.end'),
-  }));
+  });
+  node.append(feed);
+  offerPhotoList({
+    entries: () => photos.filter((p) => p.el.isConnected),
+    hasMore: () => hasNextPage(feed),
+    more: () => loadNextPage(feed),
+  }, signal);
   return { title: t('feed.title'), node };
 }
 
+function ownerOf(item) {
+  return { username: item.ownerUsername || item.image.ownerUsername, fullName: item.ownerFullName, avatarUrl: item.ownerAvatarUrl };
+}
+
 // feedCard is one photo of the timeline.
-function feedCard(item) {
+function feedCard(item, signal) {
   const image = item.image;
-  const owner = { username: item.ownerUsername || image.ownerUsername, fullName: item.ownerFullName, avatarUrl: item.ownerAvatarUrl };
+  const owner = ownerOf(item);
   const alt = photoAlt(image, owner.fullName || owner.username);
   const href = `/p/${enc(image.imageId)}`;
   const open = (e) => {
@@ -48,13 +67,14 @@ function feedCard(item) {
       })),
     h('div', { class: 'card-body' },
       reactions(image),
-      caption(owner.username, image.caption)));
+      caption(owner.username, image.caption),
+      commentsSection(image, { viewAll: { href, onclick: open }, signal })));
 }
 
 function caption(username, text) {
   const p = h('p', { class: 'caption' },
     h('a', { class: 'username', href: `/u/${enc(username)}` }, username), ' ',
-    h('span', { testid: 'caption' }, text || ''));
+    h('span', { testid: 'caption' }, withMentions(text)));
   p.hidden = !text;
   return p;
 }
