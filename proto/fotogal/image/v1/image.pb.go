@@ -26,6 +26,59 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// ReactionKind is a person's reaction to a photo.
+type ReactionKind int32
+
+const (
+	// Not set.
+	ReactionKind_REACTION_KIND_UNSPECIFIED ReactionKind = 0
+	// A like.
+	ReactionKind_REACTION_KIND_LIKE ReactionKind = 1
+	// A dislike.
+	ReactionKind_REACTION_KIND_DISLIKE ReactionKind = 2
+)
+
+// Enum value maps for ReactionKind.
+var (
+	ReactionKind_name = map[int32]string{
+		0: "REACTION_KIND_UNSPECIFIED",
+		1: "REACTION_KIND_LIKE",
+		2: "REACTION_KIND_DISLIKE",
+	}
+	ReactionKind_value = map[string]int32{
+		"REACTION_KIND_UNSPECIFIED": 0,
+		"REACTION_KIND_LIKE":        1,
+		"REACTION_KIND_DISLIKE":     2,
+	}
+)
+
+func (x ReactionKind) Enum() *ReactionKind {
+	p := new(ReactionKind)
+	*p = x
+	return p
+}
+
+func (x ReactionKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ReactionKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_fotogal_image_v1_image_proto_enumTypes[0].Descriptor()
+}
+
+func (ReactionKind) Type() protoreflect.EnumType {
+	return &file_fotogal_image_v1_image_proto_enumTypes[0]
+}
+
+func (x ReactionKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ReactionKind.Descriptor instead.
+func (ReactionKind) EnumDescriptor() ([]byte, []int) {
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{0}
+}
+
 // ImageSize names one of a photo's variants.
 type ImageSize int32
 
@@ -67,11 +120,11 @@ func (x ImageSize) String() string {
 }
 
 func (ImageSize) Descriptor() protoreflect.EnumDescriptor {
-	return file_fotogal_image_v1_image_proto_enumTypes[0].Descriptor()
+	return file_fotogal_image_v1_image_proto_enumTypes[1].Descriptor()
 }
 
 func (ImageSize) Type() protoreflect.EnumType {
-	return &file_fotogal_image_v1_image_proto_enumTypes[0]
+	return &file_fotogal_image_v1_image_proto_enumTypes[1]
 }
 
 func (x ImageSize) Number() protoreflect.EnumNumber {
@@ -80,7 +133,7 @@ func (x ImageSize) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ImageSize.Descriptor instead.
 func (ImageSize) EnumDescriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{0}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{1}
 }
 
 // Image is a photo's metadata as its viewer sees it.
@@ -2938,6 +2991,290 @@ func (x *ListTagImagesResponse) GetNextPageToken() string {
 	return ""
 }
 
+// ListMyCommentsRequest asks for a page.
+type ListMyCommentsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// At most this many (default 20, at most 100).
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page; empty for the first.
+	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMyCommentsRequest) Reset() {
+	*x = ListMyCommentsRequest{}
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMyCommentsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMyCommentsRequest) ProtoMessage() {}
+
+func (x *ListMyCommentsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMyCommentsRequest.ProtoReflect.Descriptor instead.
+func (*ListMyCommentsRequest) Descriptor() ([]byte, []int) {
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *ListMyCommentsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListMyCommentsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListMyCommentsResponse is one page of the caller's comments.
+type ListMyCommentsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The comments, newest first.
+	Comments []*Comment `protobuf:"bytes,1,rep,name=comments,proto3" json:"comments,omitempty"`
+	// Token for the next page; empty on the last.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMyCommentsResponse) Reset() {
+	*x = ListMyCommentsResponse{}
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMyCommentsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMyCommentsResponse) ProtoMessage() {}
+
+func (x *ListMyCommentsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMyCommentsResponse.ProtoReflect.Descriptor instead.
+func (*ListMyCommentsResponse) Descriptor() ([]byte, []int) {
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *ListMyCommentsResponse) GetComments() []*Comment {
+	if x != nil {
+		return x.Comments
+	}
+	return nil
+}
+
+func (x *ListMyCommentsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// Reaction is one person's reaction to one photo.
+type Reaction struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The photo's id.
+	ImageId string `protobuf:"bytes,1,opt,name=image_id,json=imageId,proto3" json:"image_id,omitempty"`
+	// Like or dislike.
+	Kind ReactionKind `protobuf:"varint,2,opt,name=kind,proto3,enum=fotogal.image.v1.ReactionKind" json:"kind,omitempty"`
+	// When it was given.
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Reaction) Reset() {
+	*x = Reaction{}
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Reaction) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Reaction) ProtoMessage() {}
+
+func (x *Reaction) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Reaction.ProtoReflect.Descriptor instead.
+func (*Reaction) Descriptor() ([]byte, []int) {
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *Reaction) GetImageId() string {
+	if x != nil {
+		return x.ImageId
+	}
+	return ""
+}
+
+func (x *Reaction) GetKind() ReactionKind {
+	if x != nil {
+		return x.Kind
+	}
+	return ReactionKind_REACTION_KIND_UNSPECIFIED
+}
+
+func (x *Reaction) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+// ListMyReactionsRequest asks for a page.
+type ListMyReactionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// At most this many (default 20, at most 100).
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page; empty for the first.
+	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMyReactionsRequest) Reset() {
+	*x = ListMyReactionsRequest{}
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMyReactionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMyReactionsRequest) ProtoMessage() {}
+
+func (x *ListMyReactionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMyReactionsRequest.ProtoReflect.Descriptor instead.
+func (*ListMyReactionsRequest) Descriptor() ([]byte, []int) {
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{50}
+}
+
+func (x *ListMyReactionsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListMyReactionsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListMyReactionsResponse is one page of the caller's reactions.
+type ListMyReactionsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The reactions, newest first.
+	Reactions []*Reaction `protobuf:"bytes,1,rep,name=reactions,proto3" json:"reactions,omitempty"`
+	// Token for the next page; empty on the last.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMyReactionsResponse) Reset() {
+	*x = ListMyReactionsResponse{}
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[51]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMyReactionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMyReactionsResponse) ProtoMessage() {}
+
+func (x *ListMyReactionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[51]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMyReactionsResponse.ProtoReflect.Descriptor instead.
+func (*ListMyReactionsResponse) Descriptor() ([]byte, []int) {
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{51}
+}
+
+func (x *ListMyReactionsResponse) GetReactions() []*Reaction {
+	if x != nil {
+		return x.Reactions
+	}
+	return nil
+}
+
+func (x *ListMyReactionsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 var File_fotogal_image_v1_image_proto protoreflect.FileDescriptor
 
 const file_fotogal_image_v1_image_proto_rawDesc = "" +
@@ -3123,12 +3460,35 @@ const file_fotogal_image_v1_image_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\"p\n" +
 	"\x15ListTagImagesResponse\x12/\n" +
 	"\x06images\x18\x01 \x03(\v2\x17.fotogal.image.v1.ImageR\x06images\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*n\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"S\n" +
+	"\x15ListMyCommentsRequest\x12\x1b\n" +
+	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\"w\n" +
+	"\x16ListMyCommentsResponse\x125\n" +
+	"\bcomments\x18\x01 \x03(\v2\x19.fotogal.image.v1.CommentR\bcomments\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x96\x01\n" +
+	"\bReaction\x12\x19\n" +
+	"\bimage_id\x18\x01 \x01(\tR\aimageId\x122\n" +
+	"\x04kind\x18\x02 \x01(\x0e2\x1e.fotogal.image.v1.ReactionKindR\x04kind\x12;\n" +
+	"\vcreate_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\"T\n" +
+	"\x16ListMyReactionsRequest\x12\x1b\n" +
+	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\"{\n" +
+	"\x17ListMyReactionsResponse\x128\n" +
+	"\treactions\x18\x01 \x03(\v2\x1a.fotogal.image.v1.ReactionR\treactions\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*`\n" +
+	"\fReactionKind\x12\x1d\n" +
+	"\x19REACTION_KIND_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12REACTION_KIND_LIKE\x10\x01\x12\x19\n" +
+	"\x15REACTION_KIND_DISLIKE\x10\x02*n\n" +
 	"\tImageSize\x12\x1a\n" +
 	"\x16IMAGE_SIZE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10IMAGE_SIZE_THUMB\x10\x01\x12\x16\n" +
 	"\x12IMAGE_SIZE_DISPLAY\x10\x02\x12\x17\n" +
-	"\x13IMAGE_SIZE_ORIGINAL\x10\x032\xe8\v\n" +
+	"\x13IMAGE_SIZE_ORIGINAL\x10\x032\xb5\r\n" +
 	"\fImageService\x12\\\n" +
 	"\vUploadImage\x12$.fotogal.image.v1.UploadImageRequest\x1a%.fotogal.image.v1.UploadImageResponse(\x01\x12Q\n" +
 	"\bGetImage\x12!.fotogal.image.v1.GetImageRequest\x1a\".fotogal.image.v1.GetImageResponse\x12Z\n" +
@@ -3146,7 +3506,9 @@ const file_fotogal_image_v1_image_proto_rawDesc = "" +
 	"AddComment\x12#.fotogal.image.v1.AddCommentRequest\x1a$.fotogal.image.v1.AddCommentResponse\x12]\n" +
 	"\fListComments\x12%.fotogal.image.v1.ListCommentsRequest\x1a&.fotogal.image.v1.ListCommentsResponse\x12`\n" +
 	"\rDeleteComment\x12&.fotogal.image.v1.DeleteCommentRequest\x1a'.fotogal.image.v1.DeleteCommentResponse\x12`\n" +
-	"\rListTagImages\x12&.fotogal.image.v1.ListTagImagesRequest\x1a'.fotogal.image.v1.ListTagImagesResponse2\x98\x04\n" +
+	"\rListTagImages\x12&.fotogal.image.v1.ListTagImagesRequest\x1a'.fotogal.image.v1.ListTagImagesResponse\x12c\n" +
+	"\x0eListMyComments\x12'.fotogal.image.v1.ListMyCommentsRequest\x1a(.fotogal.image.v1.ListMyCommentsResponse\x12f\n" +
+	"\x0fListMyReactions\x12(.fotogal.image.v1.ListMyReactionsRequest\x1a).fotogal.image.v1.ListMyReactionsResponse2\x98\x04\n" +
 	"\x14ImageInternalService\x12i\n" +
 	"\x10ListOwnersImages\x12).fotogal.image.v1.ListOwnersImagesRequest\x1a*.fotogal.image.v1.ListOwnersImagesResponse\x12c\n" +
 	"\x0eBatchGetImages\x12'.fotogal.image.v1.BatchGetImagesRequest\x1a(.fotogal.image.v1.BatchGetImagesResponse\x12Z\n" +
@@ -3166,139 +3528,153 @@ func file_fotogal_image_v1_image_proto_rawDescGZIP() []byte {
 	return file_fotogal_image_v1_image_proto_rawDescData
 }
 
-var file_fotogal_image_v1_image_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_fotogal_image_v1_image_proto_msgTypes = make([]protoimpl.MessageInfo, 48)
+var file_fotogal_image_v1_image_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_fotogal_image_v1_image_proto_msgTypes = make([]protoimpl.MessageInfo, 53)
 var file_fotogal_image_v1_image_proto_goTypes = []any{
-	(ImageSize)(0),                    // 0: fotogal.image.v1.ImageSize
-	(*Image)(nil),                     // 1: fotogal.image.v1.Image
-	(*Comment)(nil),                   // 2: fotogal.image.v1.Comment
-	(*ContentInfo)(nil),               // 3: fotogal.image.v1.ContentInfo
-	(*UploadMetadata)(nil),            // 4: fotogal.image.v1.UploadMetadata
-	(*UploadImageRequest)(nil),        // 5: fotogal.image.v1.UploadImageRequest
-	(*UploadImageResponse)(nil),       // 6: fotogal.image.v1.UploadImageResponse
-	(*GetImageRequest)(nil),           // 7: fotogal.image.v1.GetImageRequest
-	(*GetImageResponse)(nil),          // 8: fotogal.image.v1.GetImageResponse
-	(*UpdateImageRequest)(nil),        // 9: fotogal.image.v1.UpdateImageRequest
-	(*UpdateImageResponse)(nil),       // 10: fotogal.image.v1.UpdateImageResponse
-	(*DeleteImageRequest)(nil),        // 11: fotogal.image.v1.DeleteImageRequest
-	(*DeleteImageResponse)(nil),       // 12: fotogal.image.v1.DeleteImageResponse
-	(*GetImageContentRequest)(nil),    // 13: fotogal.image.v1.GetImageContentRequest
-	(*GetImageContentResponse)(nil),   // 14: fotogal.image.v1.GetImageContentResponse
-	(*ListUserImagesRequest)(nil),     // 15: fotogal.image.v1.ListUserImagesRequest
-	(*ListUserImagesResponse)(nil),    // 16: fotogal.image.v1.ListUserImagesResponse
-	(*LikeImageRequest)(nil),          // 17: fotogal.image.v1.LikeImageRequest
-	(*LikeImageResponse)(nil),         // 18: fotogal.image.v1.LikeImageResponse
-	(*UnlikeImageRequest)(nil),        // 19: fotogal.image.v1.UnlikeImageRequest
-	(*UnlikeImageResponse)(nil),       // 20: fotogal.image.v1.UnlikeImageResponse
-	(*DislikeImageRequest)(nil),       // 21: fotogal.image.v1.DislikeImageRequest
-	(*DislikeImageResponse)(nil),      // 22: fotogal.image.v1.DislikeImageResponse
-	(*UndislikeImageRequest)(nil),     // 23: fotogal.image.v1.UndislikeImageRequest
-	(*UndislikeImageResponse)(nil),    // 24: fotogal.image.v1.UndislikeImageResponse
-	(*SetAvatarRequest)(nil),          // 25: fotogal.image.v1.SetAvatarRequest
-	(*SetAvatarResponse)(nil),         // 26: fotogal.image.v1.SetAvatarResponse
-	(*GetAvatarRequest)(nil),          // 27: fotogal.image.v1.GetAvatarRequest
-	(*GetAvatarResponse)(nil),         // 28: fotogal.image.v1.GetAvatarResponse
-	(*ImageCursor)(nil),               // 29: fotogal.image.v1.ImageCursor
-	(*ListOwnersImagesRequest)(nil),   // 30: fotogal.image.v1.ListOwnersImagesRequest
-	(*ListOwnersImagesResponse)(nil),  // 31: fotogal.image.v1.ListOwnersImagesResponse
-	(*BatchGetImagesRequest)(nil),     // 32: fotogal.image.v1.BatchGetImagesRequest
-	(*BatchGetImagesResponse)(nil),    // 33: fotogal.image.v1.BatchGetImagesResponse
-	(*ListImagesAfterRequest)(nil),    // 34: fotogal.image.v1.ListImagesAfterRequest
-	(*ListImagesAfterResponse)(nil),   // 35: fotogal.image.v1.ListImagesAfterResponse
-	(*CountImagesRequest)(nil),        // 36: fotogal.image.v1.CountImagesRequest
-	(*CountImagesResponse)(nil),       // 37: fotogal.image.v1.CountImagesResponse
-	(*AddCommentRequest)(nil),         // 38: fotogal.image.v1.AddCommentRequest
-	(*AddCommentResponse)(nil),        // 39: fotogal.image.v1.AddCommentResponse
-	(*ListCommentsRequest)(nil),       // 40: fotogal.image.v1.ListCommentsRequest
-	(*ListCommentsResponse)(nil),      // 41: fotogal.image.v1.ListCommentsResponse
-	(*DeleteCommentRequest)(nil),      // 42: fotogal.image.v1.DeleteCommentRequest
-	(*DeleteCommentResponse)(nil),     // 43: fotogal.image.v1.DeleteCommentResponse
-	(*ListActivityAfterRequest)(nil),  // 44: fotogal.image.v1.ListActivityAfterRequest
-	(*ListActivityAfterResponse)(nil), // 45: fotogal.image.v1.ListActivityAfterResponse
-	(*ListTagImagesRequest)(nil),      // 46: fotogal.image.v1.ListTagImagesRequest
-	(*ListTagImagesResponse)(nil),     // 47: fotogal.image.v1.ListTagImagesResponse
-	nil,                               // 48: fotogal.image.v1.CountImagesResponse.CountsEntry
-	(*timestamppb.Timestamp)(nil),     // 49: google.protobuf.Timestamp
-	(*v1.Cursor)(nil),                 // 50: fotogal.activity.v1.Cursor
-	(*v1.Event)(nil),                  // 51: fotogal.activity.v1.Event
+	(ReactionKind)(0),                 // 0: fotogal.image.v1.ReactionKind
+	(ImageSize)(0),                    // 1: fotogal.image.v1.ImageSize
+	(*Image)(nil),                     // 2: fotogal.image.v1.Image
+	(*Comment)(nil),                   // 3: fotogal.image.v1.Comment
+	(*ContentInfo)(nil),               // 4: fotogal.image.v1.ContentInfo
+	(*UploadMetadata)(nil),            // 5: fotogal.image.v1.UploadMetadata
+	(*UploadImageRequest)(nil),        // 6: fotogal.image.v1.UploadImageRequest
+	(*UploadImageResponse)(nil),       // 7: fotogal.image.v1.UploadImageResponse
+	(*GetImageRequest)(nil),           // 8: fotogal.image.v1.GetImageRequest
+	(*GetImageResponse)(nil),          // 9: fotogal.image.v1.GetImageResponse
+	(*UpdateImageRequest)(nil),        // 10: fotogal.image.v1.UpdateImageRequest
+	(*UpdateImageResponse)(nil),       // 11: fotogal.image.v1.UpdateImageResponse
+	(*DeleteImageRequest)(nil),        // 12: fotogal.image.v1.DeleteImageRequest
+	(*DeleteImageResponse)(nil),       // 13: fotogal.image.v1.DeleteImageResponse
+	(*GetImageContentRequest)(nil),    // 14: fotogal.image.v1.GetImageContentRequest
+	(*GetImageContentResponse)(nil),   // 15: fotogal.image.v1.GetImageContentResponse
+	(*ListUserImagesRequest)(nil),     // 16: fotogal.image.v1.ListUserImagesRequest
+	(*ListUserImagesResponse)(nil),    // 17: fotogal.image.v1.ListUserImagesResponse
+	(*LikeImageRequest)(nil),          // 18: fotogal.image.v1.LikeImageRequest
+	(*LikeImageResponse)(nil),         // 19: fotogal.image.v1.LikeImageResponse
+	(*UnlikeImageRequest)(nil),        // 20: fotogal.image.v1.UnlikeImageRequest
+	(*UnlikeImageResponse)(nil),       // 21: fotogal.image.v1.UnlikeImageResponse
+	(*DislikeImageRequest)(nil),       // 22: fotogal.image.v1.DislikeImageRequest
+	(*DislikeImageResponse)(nil),      // 23: fotogal.image.v1.DislikeImageResponse
+	(*UndislikeImageRequest)(nil),     // 24: fotogal.image.v1.UndislikeImageRequest
+	(*UndislikeImageResponse)(nil),    // 25: fotogal.image.v1.UndislikeImageResponse
+	(*SetAvatarRequest)(nil),          // 26: fotogal.image.v1.SetAvatarRequest
+	(*SetAvatarResponse)(nil),         // 27: fotogal.image.v1.SetAvatarResponse
+	(*GetAvatarRequest)(nil),          // 28: fotogal.image.v1.GetAvatarRequest
+	(*GetAvatarResponse)(nil),         // 29: fotogal.image.v1.GetAvatarResponse
+	(*ImageCursor)(nil),               // 30: fotogal.image.v1.ImageCursor
+	(*ListOwnersImagesRequest)(nil),   // 31: fotogal.image.v1.ListOwnersImagesRequest
+	(*ListOwnersImagesResponse)(nil),  // 32: fotogal.image.v1.ListOwnersImagesResponse
+	(*BatchGetImagesRequest)(nil),     // 33: fotogal.image.v1.BatchGetImagesRequest
+	(*BatchGetImagesResponse)(nil),    // 34: fotogal.image.v1.BatchGetImagesResponse
+	(*ListImagesAfterRequest)(nil),    // 35: fotogal.image.v1.ListImagesAfterRequest
+	(*ListImagesAfterResponse)(nil),   // 36: fotogal.image.v1.ListImagesAfterResponse
+	(*CountImagesRequest)(nil),        // 37: fotogal.image.v1.CountImagesRequest
+	(*CountImagesResponse)(nil),       // 38: fotogal.image.v1.CountImagesResponse
+	(*AddCommentRequest)(nil),         // 39: fotogal.image.v1.AddCommentRequest
+	(*AddCommentResponse)(nil),        // 40: fotogal.image.v1.AddCommentResponse
+	(*ListCommentsRequest)(nil),       // 41: fotogal.image.v1.ListCommentsRequest
+	(*ListCommentsResponse)(nil),      // 42: fotogal.image.v1.ListCommentsResponse
+	(*DeleteCommentRequest)(nil),      // 43: fotogal.image.v1.DeleteCommentRequest
+	(*DeleteCommentResponse)(nil),     // 44: fotogal.image.v1.DeleteCommentResponse
+	(*ListActivityAfterRequest)(nil),  // 45: fotogal.image.v1.ListActivityAfterRequest
+	(*ListActivityAfterResponse)(nil), // 46: fotogal.image.v1.ListActivityAfterResponse
+	(*ListTagImagesRequest)(nil),      // 47: fotogal.image.v1.ListTagImagesRequest
+	(*ListTagImagesResponse)(nil),     // 48: fotogal.image.v1.ListTagImagesResponse
+	(*ListMyCommentsRequest)(nil),     // 49: fotogal.image.v1.ListMyCommentsRequest
+	(*ListMyCommentsResponse)(nil),    // 50: fotogal.image.v1.ListMyCommentsResponse
+	(*Reaction)(nil),                  // 51: fotogal.image.v1.Reaction
+	(*ListMyReactionsRequest)(nil),    // 52: fotogal.image.v1.ListMyReactionsRequest
+	(*ListMyReactionsResponse)(nil),   // 53: fotogal.image.v1.ListMyReactionsResponse
+	nil,                               // 54: fotogal.image.v1.CountImagesResponse.CountsEntry
+	(*timestamppb.Timestamp)(nil),     // 55: google.protobuf.Timestamp
+	(*v1.Cursor)(nil),                 // 56: fotogal.activity.v1.Cursor
+	(*v1.Event)(nil),                  // 57: fotogal.activity.v1.Event
 }
 var file_fotogal_image_v1_image_proto_depIdxs = []int32{
-	49, // 0: fotogal.image.v1.Image.create_time:type_name -> google.protobuf.Timestamp
-	49, // 1: fotogal.image.v1.Image.update_time:type_name -> google.protobuf.Timestamp
-	49, // 2: fotogal.image.v1.Comment.create_time:type_name -> google.protobuf.Timestamp
-	49, // 3: fotogal.image.v1.ContentInfo.modify_time:type_name -> google.protobuf.Timestamp
-	4,  // 4: fotogal.image.v1.UploadImageRequest.metadata:type_name -> fotogal.image.v1.UploadMetadata
-	1,  // 5: fotogal.image.v1.UploadImageResponse.image:type_name -> fotogal.image.v1.Image
-	1,  // 6: fotogal.image.v1.GetImageResponse.image:type_name -> fotogal.image.v1.Image
-	1,  // 7: fotogal.image.v1.UpdateImageResponse.image:type_name -> fotogal.image.v1.Image
-	0,  // 8: fotogal.image.v1.GetImageContentRequest.size:type_name -> fotogal.image.v1.ImageSize
-	3,  // 9: fotogal.image.v1.GetImageContentResponse.info:type_name -> fotogal.image.v1.ContentInfo
-	1,  // 10: fotogal.image.v1.ListUserImagesResponse.images:type_name -> fotogal.image.v1.Image
-	1,  // 11: fotogal.image.v1.LikeImageResponse.image:type_name -> fotogal.image.v1.Image
-	1,  // 12: fotogal.image.v1.UnlikeImageResponse.image:type_name -> fotogal.image.v1.Image
-	1,  // 13: fotogal.image.v1.DislikeImageResponse.image:type_name -> fotogal.image.v1.Image
-	1,  // 14: fotogal.image.v1.UndislikeImageResponse.image:type_name -> fotogal.image.v1.Image
-	4,  // 15: fotogal.image.v1.SetAvatarRequest.metadata:type_name -> fotogal.image.v1.UploadMetadata
-	3,  // 16: fotogal.image.v1.GetAvatarResponse.info:type_name -> fotogal.image.v1.ContentInfo
-	49, // 17: fotogal.image.v1.ImageCursor.create_time:type_name -> google.protobuf.Timestamp
-	29, // 18: fotogal.image.v1.ListOwnersImagesRequest.before:type_name -> fotogal.image.v1.ImageCursor
-	1,  // 19: fotogal.image.v1.ListOwnersImagesResponse.images:type_name -> fotogal.image.v1.Image
-	1,  // 20: fotogal.image.v1.BatchGetImagesResponse.images:type_name -> fotogal.image.v1.Image
-	29, // 21: fotogal.image.v1.ListImagesAfterRequest.after:type_name -> fotogal.image.v1.ImageCursor
-	1,  // 22: fotogal.image.v1.ListImagesAfterResponse.images:type_name -> fotogal.image.v1.Image
-	48, // 23: fotogal.image.v1.CountImagesResponse.counts:type_name -> fotogal.image.v1.CountImagesResponse.CountsEntry
-	2,  // 24: fotogal.image.v1.AddCommentResponse.comment:type_name -> fotogal.image.v1.Comment
-	2,  // 25: fotogal.image.v1.ListCommentsResponse.comments:type_name -> fotogal.image.v1.Comment
-	50, // 26: fotogal.image.v1.ListActivityAfterRequest.after:type_name -> fotogal.activity.v1.Cursor
-	51, // 27: fotogal.image.v1.ListActivityAfterResponse.events:type_name -> fotogal.activity.v1.Event
-	1,  // 28: fotogal.image.v1.ListTagImagesResponse.images:type_name -> fotogal.image.v1.Image
-	5,  // 29: fotogal.image.v1.ImageService.UploadImage:input_type -> fotogal.image.v1.UploadImageRequest
-	7,  // 30: fotogal.image.v1.ImageService.GetImage:input_type -> fotogal.image.v1.GetImageRequest
-	9,  // 31: fotogal.image.v1.ImageService.UpdateImage:input_type -> fotogal.image.v1.UpdateImageRequest
-	11, // 32: fotogal.image.v1.ImageService.DeleteImage:input_type -> fotogal.image.v1.DeleteImageRequest
-	13, // 33: fotogal.image.v1.ImageService.GetImageContent:input_type -> fotogal.image.v1.GetImageContentRequest
-	15, // 34: fotogal.image.v1.ImageService.ListUserImages:input_type -> fotogal.image.v1.ListUserImagesRequest
-	17, // 35: fotogal.image.v1.ImageService.LikeImage:input_type -> fotogal.image.v1.LikeImageRequest
-	19, // 36: fotogal.image.v1.ImageService.UnlikeImage:input_type -> fotogal.image.v1.UnlikeImageRequest
-	21, // 37: fotogal.image.v1.ImageService.DislikeImage:input_type -> fotogal.image.v1.DislikeImageRequest
-	23, // 38: fotogal.image.v1.ImageService.UndislikeImage:input_type -> fotogal.image.v1.UndislikeImageRequest
-	25, // 39: fotogal.image.v1.ImageService.SetAvatar:input_type -> fotogal.image.v1.SetAvatarRequest
-	27, // 40: fotogal.image.v1.ImageService.GetAvatar:input_type -> fotogal.image.v1.GetAvatarRequest
-	38, // 41: fotogal.image.v1.ImageService.AddComment:input_type -> fotogal.image.v1.AddCommentRequest
-	40, // 42: fotogal.image.v1.ImageService.ListComments:input_type -> fotogal.image.v1.ListCommentsRequest
-	42, // 43: fotogal.image.v1.ImageService.DeleteComment:input_type -> fotogal.image.v1.DeleteCommentRequest
-	46, // 44: fotogal.image.v1.ImageService.ListTagImages:input_type -> fotogal.image.v1.ListTagImagesRequest
-	30, // 45: fotogal.image.v1.ImageInternalService.ListOwnersImages:input_type -> fotogal.image.v1.ListOwnersImagesRequest
-	32, // 46: fotogal.image.v1.ImageInternalService.BatchGetImages:input_type -> fotogal.image.v1.BatchGetImagesRequest
-	36, // 47: fotogal.image.v1.ImageInternalService.CountImages:input_type -> fotogal.image.v1.CountImagesRequest
-	34, // 48: fotogal.image.v1.ImageInternalService.ListImagesAfter:input_type -> fotogal.image.v1.ListImagesAfterRequest
-	44, // 49: fotogal.image.v1.ImageInternalService.ListActivityAfter:input_type -> fotogal.image.v1.ListActivityAfterRequest
-	6,  // 50: fotogal.image.v1.ImageService.UploadImage:output_type -> fotogal.image.v1.UploadImageResponse
-	8,  // 51: fotogal.image.v1.ImageService.GetImage:output_type -> fotogal.image.v1.GetImageResponse
-	10, // 52: fotogal.image.v1.ImageService.UpdateImage:output_type -> fotogal.image.v1.UpdateImageResponse
-	12, // 53: fotogal.image.v1.ImageService.DeleteImage:output_type -> fotogal.image.v1.DeleteImageResponse
-	14, // 54: fotogal.image.v1.ImageService.GetImageContent:output_type -> fotogal.image.v1.GetImageContentResponse
-	16, // 55: fotogal.image.v1.ImageService.ListUserImages:output_type -> fotogal.image.v1.ListUserImagesResponse
-	18, // 56: fotogal.image.v1.ImageService.LikeImage:output_type -> fotogal.image.v1.LikeImageResponse
-	20, // 57: fotogal.image.v1.ImageService.UnlikeImage:output_type -> fotogal.image.v1.UnlikeImageResponse
-	22, // 58: fotogal.image.v1.ImageService.DislikeImage:output_type -> fotogal.image.v1.DislikeImageResponse
-	24, // 59: fotogal.image.v1.ImageService.UndislikeImage:output_type -> fotogal.image.v1.UndislikeImageResponse
-	26, // 60: fotogal.image.v1.ImageService.SetAvatar:output_type -> fotogal.image.v1.SetAvatarResponse
-	28, // 61: fotogal.image.v1.ImageService.GetAvatar:output_type -> fotogal.image.v1.GetAvatarResponse
-	39, // 62: fotogal.image.v1.ImageService.AddComment:output_type -> fotogal.image.v1.AddCommentResponse
-	41, // 63: fotogal.image.v1.ImageService.ListComments:output_type -> fotogal.image.v1.ListCommentsResponse
-	43, // 64: fotogal.image.v1.ImageService.DeleteComment:output_type -> fotogal.image.v1.DeleteCommentResponse
-	47, // 65: fotogal.image.v1.ImageService.ListTagImages:output_type -> fotogal.image.v1.ListTagImagesResponse
-	31, // 66: fotogal.image.v1.ImageInternalService.ListOwnersImages:output_type -> fotogal.image.v1.ListOwnersImagesResponse
-	33, // 67: fotogal.image.v1.ImageInternalService.BatchGetImages:output_type -> fotogal.image.v1.BatchGetImagesResponse
-	37, // 68: fotogal.image.v1.ImageInternalService.CountImages:output_type -> fotogal.image.v1.CountImagesResponse
-	35, // 69: fotogal.image.v1.ImageInternalService.ListImagesAfter:output_type -> fotogal.image.v1.ListImagesAfterResponse
-	45, // 70: fotogal.image.v1.ImageInternalService.ListActivityAfter:output_type -> fotogal.image.v1.ListActivityAfterResponse
-	50, // [50:71] is the sub-list for method output_type
-	29, // [29:50] is the sub-list for method input_type
-	29, // [29:29] is the sub-list for extension type_name
-	29, // [29:29] is the sub-list for extension extendee
-	0,  // [0:29] is the sub-list for field type_name
+	55, // 0: fotogal.image.v1.Image.create_time:type_name -> google.protobuf.Timestamp
+	55, // 1: fotogal.image.v1.Image.update_time:type_name -> google.protobuf.Timestamp
+	55, // 2: fotogal.image.v1.Comment.create_time:type_name -> google.protobuf.Timestamp
+	55, // 3: fotogal.image.v1.ContentInfo.modify_time:type_name -> google.protobuf.Timestamp
+	5,  // 4: fotogal.image.v1.UploadImageRequest.metadata:type_name -> fotogal.image.v1.UploadMetadata
+	2,  // 5: fotogal.image.v1.UploadImageResponse.image:type_name -> fotogal.image.v1.Image
+	2,  // 6: fotogal.image.v1.GetImageResponse.image:type_name -> fotogal.image.v1.Image
+	2,  // 7: fotogal.image.v1.UpdateImageResponse.image:type_name -> fotogal.image.v1.Image
+	1,  // 8: fotogal.image.v1.GetImageContentRequest.size:type_name -> fotogal.image.v1.ImageSize
+	4,  // 9: fotogal.image.v1.GetImageContentResponse.info:type_name -> fotogal.image.v1.ContentInfo
+	2,  // 10: fotogal.image.v1.ListUserImagesResponse.images:type_name -> fotogal.image.v1.Image
+	2,  // 11: fotogal.image.v1.LikeImageResponse.image:type_name -> fotogal.image.v1.Image
+	2,  // 12: fotogal.image.v1.UnlikeImageResponse.image:type_name -> fotogal.image.v1.Image
+	2,  // 13: fotogal.image.v1.DislikeImageResponse.image:type_name -> fotogal.image.v1.Image
+	2,  // 14: fotogal.image.v1.UndislikeImageResponse.image:type_name -> fotogal.image.v1.Image
+	5,  // 15: fotogal.image.v1.SetAvatarRequest.metadata:type_name -> fotogal.image.v1.UploadMetadata
+	4,  // 16: fotogal.image.v1.GetAvatarResponse.info:type_name -> fotogal.image.v1.ContentInfo
+	55, // 17: fotogal.image.v1.ImageCursor.create_time:type_name -> google.protobuf.Timestamp
+	30, // 18: fotogal.image.v1.ListOwnersImagesRequest.before:type_name -> fotogal.image.v1.ImageCursor
+	2,  // 19: fotogal.image.v1.ListOwnersImagesResponse.images:type_name -> fotogal.image.v1.Image
+	2,  // 20: fotogal.image.v1.BatchGetImagesResponse.images:type_name -> fotogal.image.v1.Image
+	30, // 21: fotogal.image.v1.ListImagesAfterRequest.after:type_name -> fotogal.image.v1.ImageCursor
+	2,  // 22: fotogal.image.v1.ListImagesAfterResponse.images:type_name -> fotogal.image.v1.Image
+	54, // 23: fotogal.image.v1.CountImagesResponse.counts:type_name -> fotogal.image.v1.CountImagesResponse.CountsEntry
+	3,  // 24: fotogal.image.v1.AddCommentResponse.comment:type_name -> fotogal.image.v1.Comment
+	3,  // 25: fotogal.image.v1.ListCommentsResponse.comments:type_name -> fotogal.image.v1.Comment
+	56, // 26: fotogal.image.v1.ListActivityAfterRequest.after:type_name -> fotogal.activity.v1.Cursor
+	57, // 27: fotogal.image.v1.ListActivityAfterResponse.events:type_name -> fotogal.activity.v1.Event
+	2,  // 28: fotogal.image.v1.ListTagImagesResponse.images:type_name -> fotogal.image.v1.Image
+	3,  // 29: fotogal.image.v1.ListMyCommentsResponse.comments:type_name -> fotogal.image.v1.Comment
+	0,  // 30: fotogal.image.v1.Reaction.kind:type_name -> fotogal.image.v1.ReactionKind
+	55, // 31: fotogal.image.v1.Reaction.create_time:type_name -> google.protobuf.Timestamp
+	51, // 32: fotogal.image.v1.ListMyReactionsResponse.reactions:type_name -> fotogal.image.v1.Reaction
+	6,  // 33: fotogal.image.v1.ImageService.UploadImage:input_type -> fotogal.image.v1.UploadImageRequest
+	8,  // 34: fotogal.image.v1.ImageService.GetImage:input_type -> fotogal.image.v1.GetImageRequest
+	10, // 35: fotogal.image.v1.ImageService.UpdateImage:input_type -> fotogal.image.v1.UpdateImageRequest
+	12, // 36: fotogal.image.v1.ImageService.DeleteImage:input_type -> fotogal.image.v1.DeleteImageRequest
+	14, // 37: fotogal.image.v1.ImageService.GetImageContent:input_type -> fotogal.image.v1.GetImageContentRequest
+	16, // 38: fotogal.image.v1.ImageService.ListUserImages:input_type -> fotogal.image.v1.ListUserImagesRequest
+	18, // 39: fotogal.image.v1.ImageService.LikeImage:input_type -> fotogal.image.v1.LikeImageRequest
+	20, // 40: fotogal.image.v1.ImageService.UnlikeImage:input_type -> fotogal.image.v1.UnlikeImageRequest
+	22, // 41: fotogal.image.v1.ImageService.DislikeImage:input_type -> fotogal.image.v1.DislikeImageRequest
+	24, // 42: fotogal.image.v1.ImageService.UndislikeImage:input_type -> fotogal.image.v1.UndislikeImageRequest
+	26, // 43: fotogal.image.v1.ImageService.SetAvatar:input_type -> fotogal.image.v1.SetAvatarRequest
+	28, // 44: fotogal.image.v1.ImageService.GetAvatar:input_type -> fotogal.image.v1.GetAvatarRequest
+	39, // 45: fotogal.image.v1.ImageService.AddComment:input_type -> fotogal.image.v1.AddCommentRequest
+	41, // 46: fotogal.image.v1.ImageService.ListComments:input_type -> fotogal.image.v1.ListCommentsRequest
+	43, // 47: fotogal.image.v1.ImageService.DeleteComment:input_type -> fotogal.image.v1.DeleteCommentRequest
+	47, // 48: fotogal.image.v1.ImageService.ListTagImages:input_type -> fotogal.image.v1.ListTagImagesRequest
+	49, // 49: fotogal.image.v1.ImageService.ListMyComments:input_type -> fotogal.image.v1.ListMyCommentsRequest
+	52, // 50: fotogal.image.v1.ImageService.ListMyReactions:input_type -> fotogal.image.v1.ListMyReactionsRequest
+	31, // 51: fotogal.image.v1.ImageInternalService.ListOwnersImages:input_type -> fotogal.image.v1.ListOwnersImagesRequest
+	33, // 52: fotogal.image.v1.ImageInternalService.BatchGetImages:input_type -> fotogal.image.v1.BatchGetImagesRequest
+	37, // 53: fotogal.image.v1.ImageInternalService.CountImages:input_type -> fotogal.image.v1.CountImagesRequest
+	35, // 54: fotogal.image.v1.ImageInternalService.ListImagesAfter:input_type -> fotogal.image.v1.ListImagesAfterRequest
+	45, // 55: fotogal.image.v1.ImageInternalService.ListActivityAfter:input_type -> fotogal.image.v1.ListActivityAfterRequest
+	7,  // 56: fotogal.image.v1.ImageService.UploadImage:output_type -> fotogal.image.v1.UploadImageResponse
+	9,  // 57: fotogal.image.v1.ImageService.GetImage:output_type -> fotogal.image.v1.GetImageResponse
+	11, // 58: fotogal.image.v1.ImageService.UpdateImage:output_type -> fotogal.image.v1.UpdateImageResponse
+	13, // 59: fotogal.image.v1.ImageService.DeleteImage:output_type -> fotogal.image.v1.DeleteImageResponse
+	15, // 60: fotogal.image.v1.ImageService.GetImageContent:output_type -> fotogal.image.v1.GetImageContentResponse
+	17, // 61: fotogal.image.v1.ImageService.ListUserImages:output_type -> fotogal.image.v1.ListUserImagesResponse
+	19, // 62: fotogal.image.v1.ImageService.LikeImage:output_type -> fotogal.image.v1.LikeImageResponse
+	21, // 63: fotogal.image.v1.ImageService.UnlikeImage:output_type -> fotogal.image.v1.UnlikeImageResponse
+	23, // 64: fotogal.image.v1.ImageService.DislikeImage:output_type -> fotogal.image.v1.DislikeImageResponse
+	25, // 65: fotogal.image.v1.ImageService.UndislikeImage:output_type -> fotogal.image.v1.UndislikeImageResponse
+	27, // 66: fotogal.image.v1.ImageService.SetAvatar:output_type -> fotogal.image.v1.SetAvatarResponse
+	29, // 67: fotogal.image.v1.ImageService.GetAvatar:output_type -> fotogal.image.v1.GetAvatarResponse
+	40, // 68: fotogal.image.v1.ImageService.AddComment:output_type -> fotogal.image.v1.AddCommentResponse
+	42, // 69: fotogal.image.v1.ImageService.ListComments:output_type -> fotogal.image.v1.ListCommentsResponse
+	44, // 70: fotogal.image.v1.ImageService.DeleteComment:output_type -> fotogal.image.v1.DeleteCommentResponse
+	48, // 71: fotogal.image.v1.ImageService.ListTagImages:output_type -> fotogal.image.v1.ListTagImagesResponse
+	50, // 72: fotogal.image.v1.ImageService.ListMyComments:output_type -> fotogal.image.v1.ListMyCommentsResponse
+	53, // 73: fotogal.image.v1.ImageService.ListMyReactions:output_type -> fotogal.image.v1.ListMyReactionsResponse
+	32, // 74: fotogal.image.v1.ImageInternalService.ListOwnersImages:output_type -> fotogal.image.v1.ListOwnersImagesResponse
+	34, // 75: fotogal.image.v1.ImageInternalService.BatchGetImages:output_type -> fotogal.image.v1.BatchGetImagesResponse
+	38, // 76: fotogal.image.v1.ImageInternalService.CountImages:output_type -> fotogal.image.v1.CountImagesResponse
+	36, // 77: fotogal.image.v1.ImageInternalService.ListImagesAfter:output_type -> fotogal.image.v1.ListImagesAfterResponse
+	46, // 78: fotogal.image.v1.ImageInternalService.ListActivityAfter:output_type -> fotogal.image.v1.ListActivityAfterResponse
+	56, // [56:79] is the sub-list for method output_type
+	33, // [33:56] is the sub-list for method input_type
+	33, // [33:33] is the sub-list for extension type_name
+	33, // [33:33] is the sub-list for extension extendee
+	0,  // [0:33] is the sub-list for field type_name
 }
 
 func init() { file_fotogal_image_v1_image_proto_init() }
@@ -3328,8 +3704,8 @@ func file_fotogal_image_v1_image_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_fotogal_image_v1_image_proto_rawDesc), len(file_fotogal_image_v1_image_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   48,
+			NumEnums:      2,
+			NumMessages:   53,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

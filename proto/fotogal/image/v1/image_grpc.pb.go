@@ -38,6 +38,8 @@ const (
 	ImageService_ListComments_FullMethodName    = "/fotogal.image.v1.ImageService/ListComments"
 	ImageService_DeleteComment_FullMethodName   = "/fotogal.image.v1.ImageService/DeleteComment"
 	ImageService_ListTagImages_FullMethodName   = "/fotogal.image.v1.ImageService/ListTagImages"
+	ImageService_ListMyComments_FullMethodName  = "/fotogal.image.v1.ImageService/ListMyComments"
+	ImageService_ListMyReactions_FullMethodName = "/fotogal.image.v1.ImageService/ListMyReactions"
 )
 
 // ImageServiceClient is the client API for ImageService service.
@@ -97,6 +99,12 @@ type ImageServiceClient interface {
 	// first, only those the caller may see. Tags are matched ignoring case
 	// and accents.
 	ListTagImages(ctx context.Context, in *ListTagImagesRequest, opts ...grpc.CallOption) (*ListTagImagesResponse, error)
+	// ListMyComments lists the comments the caller wrote, on anyone's
+	// photos, newest first: a part of the caller's data export.
+	ListMyComments(ctx context.Context, in *ListMyCommentsRequest, opts ...grpc.CallOption) (*ListMyCommentsResponse, error)
+	// ListMyReactions lists the caller's likes and dislikes, newest first: a
+	// part of the caller's data export.
+	ListMyReactions(ctx context.Context, in *ListMyReactionsRequest, opts ...grpc.CallOption) (*ListMyReactionsResponse, error)
 }
 
 type imageServiceClient struct {
@@ -291,6 +299,26 @@ func (c *imageServiceClient) ListTagImages(ctx context.Context, in *ListTagImage
 	return out, nil
 }
 
+func (c *imageServiceClient) ListMyComments(ctx context.Context, in *ListMyCommentsRequest, opts ...grpc.CallOption) (*ListMyCommentsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListMyCommentsResponse)
+	err := c.cc.Invoke(ctx, ImageService_ListMyComments_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *imageServiceClient) ListMyReactions(ctx context.Context, in *ListMyReactionsRequest, opts ...grpc.CallOption) (*ListMyReactionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListMyReactionsResponse)
+	err := c.cc.Invoke(ctx, ImageService_ListMyReactions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ImageServiceServer is the server API for ImageService service.
 // All implementations must embed UnimplementedImageServiceServer
 // for forward compatibility.
@@ -348,6 +376,12 @@ type ImageServiceServer interface {
 	// first, only those the caller may see. Tags are matched ignoring case
 	// and accents.
 	ListTagImages(context.Context, *ListTagImagesRequest) (*ListTagImagesResponse, error)
+	// ListMyComments lists the comments the caller wrote, on anyone's
+	// photos, newest first: a part of the caller's data export.
+	ListMyComments(context.Context, *ListMyCommentsRequest) (*ListMyCommentsResponse, error)
+	// ListMyReactions lists the caller's likes and dislikes, newest first: a
+	// part of the caller's data export.
+	ListMyReactions(context.Context, *ListMyReactionsRequest) (*ListMyReactionsResponse, error)
 	mustEmbedUnimplementedImageServiceServer()
 }
 
@@ -405,6 +439,12 @@ func (UnimplementedImageServiceServer) DeleteComment(context.Context, *DeleteCom
 }
 func (UnimplementedImageServiceServer) ListTagImages(context.Context, *ListTagImagesRequest) (*ListTagImagesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListTagImages not implemented")
+}
+func (UnimplementedImageServiceServer) ListMyComments(context.Context, *ListMyCommentsRequest) (*ListMyCommentsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListMyComments not implemented")
+}
+func (UnimplementedImageServiceServer) ListMyReactions(context.Context, *ListMyReactionsRequest) (*ListMyReactionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListMyReactions not implemented")
 }
 func (UnimplementedImageServiceServer) mustEmbedUnimplementedImageServiceServer() {}
 func (UnimplementedImageServiceServer) testEmbeddedByValue()                      {}
@@ -679,6 +719,42 @@ func _ImageService_ListTagImages_Handler(srv interface{}, ctx context.Context, d
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ImageService_ListMyComments_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListMyCommentsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ImageServiceServer).ListMyComments(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ImageService_ListMyComments_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ImageServiceServer).ListMyComments(ctx, req.(*ListMyCommentsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ImageService_ListMyReactions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListMyReactionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ImageServiceServer).ListMyReactions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ImageService_ListMyReactions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ImageServiceServer).ListMyReactions(ctx, req.(*ListMyReactionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ImageService_ServiceDesc is the grpc.ServiceDesc for ImageService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -733,6 +809,14 @@ var ImageService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListTagImages",
 			Handler:    _ImageService_ListTagImages_Handler,
+		},
+		{
+			MethodName: "ListMyComments",
+			Handler:    _ImageService_ListMyComments_Handler,
+		},
+		{
+			MethodName: "ListMyReactions",
+			Handler:    _ImageService_ListMyReactions_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
