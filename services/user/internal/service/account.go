@@ -212,6 +212,19 @@ func (s *Service) profile(ctx context.Context, callerID, username string) (*user
 	if err != nil {
 		return nil, err
 	}
+	if u.ID != callerID {
+		youBlocked, theyBlocked, err := s.store.BlocksBetween(ctx, callerID, u.ID)
+		if err != nil {
+			return nil, fmt.Errorf("read blocks: %w", err)
+		}
+		if youBlocked || theyBlocked {
+			return blockedProfile(u, youBlocked), nil
+		}
+	}
+	muted, err := s.store.IsMuted(ctx, callerID, u.ID)
+	if err != nil {
+		return nil, fmt.Errorf("read mute: %w", err)
+	}
 	toThem, err := s.edgeState(ctx, callerID, u.ID)
 	if err != nil {
 		return nil, err
@@ -244,6 +257,7 @@ func (s *Service) profile(ctx context.Context, callerID, username string) (*user
 		FollowState:    state,
 		FollowsYou:     toCaller == store.FollowFollowing,
 		CanView:        canView(state, u),
+		MutedByYou:     muted,
 	}, nil
 }
 

@@ -24,6 +24,8 @@ import (
 //	Unfollow                        retracted Follow or FollowRequest
 //	RemoveFollower                  retracted Follow{follower → caller}
 //	RejectFollowRequest             retracted FollowRequest{requester → caller}
+//	BlockUser                       retracted Follow or FollowRequest, each
+//	                                way there was one (as Unfollow)
 //	AcceptFollowRequest, or the     retracted FollowRequest{requester → account},
 //	account turning public          Follow{requester → account},
 //	                                RequestAccepted{account → requester}
@@ -106,14 +108,18 @@ func (s *Service) acceptAllRequests(ctx context.Context, accountID string) error
 // accountID dated at exactly are the requests it accepted. They are read
 // afterwards a page at a time, however many there are.
 func (s *Service) recordAccepted(ctx context.Context, accountID string, at time.Time) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), activityWriteTimeout)
-	defer cancel()
+	// The accept has committed: the caller going away does not stop the
+	// recording, and each page, not the whole, gets the time limit, since
+	// there may be any number of them.
+	ctx = context.WithoutCancel(ctx)
 	q := store.ListFollowsQuery{
 		UserID: accountID, Direction: store.Followers, State: store.FollowFollowing,
 		Limit: acceptedPageSize, FollowedAfter: at.Add(-time.Nanosecond),
 	}
 	for {
-		page, err := s.store.ListFollows(ctx, q)
+		pageCtx, cancel := context.WithTimeout(ctx, activityWriteTimeout)
+		page, err := s.store.ListFollows(pageCtx, q)
+		cancel()
 		if err != nil {
 			return fmt.Errorf("list the follows of %s since %v: %w", accountID, at, err)
 		}

@@ -22,6 +22,7 @@ var (
 	errBadCredentials     = errors.New("invalid email or password")
 	errWrongPassword      = errors.New("old_password: incorrect")
 	errPasswordChangedNow = errors.New("the password changed meanwhile")
+	errCannotFollow       = errors.New("you cannot follow this account")
 )
 
 // throttledError refuses a registration past the throttle's limit.
@@ -86,7 +87,7 @@ func toStatus(ctx context.Context, err error) error {
 		return status.Error(codes.AlreadyExists, "username: already taken")
 	case errors.Is(err, errBadCredentials):
 		return status.Error(codes.Unauthenticated, err.Error())
-	case errors.Is(err, errWrongPassword), errors.Is(err, errPrivateAccount):
+	case errors.Is(err, errWrongPassword), errors.Is(err, errPrivateAccount), errors.Is(err, errCannotFollow):
 		return status.Error(codes.PermissionDenied, err.Error())
 	case errors.Is(err, errPasswordChangedNow):
 		return status.Error(codes.Aborted, err.Error())

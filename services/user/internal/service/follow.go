@@ -55,6 +55,9 @@ func (s *Service) follow(ctx context.Context, callerID, username string) (store.
 	if target.ID == callerID {
 		return "", invalid("username", "cannot follow yourself")
 	}
+	if err := s.refuseAcrossBlock(ctx, callerID, target.ID); err != nil {
+		return "", err
+	}
 	state := store.FollowFollowing
 	if target.IsPrivate {
 		state = store.FollowRequested
@@ -66,6 +69,12 @@ func (s *Service) follow(ctx context.Context, callerID, username string) (store.
 	}
 	// An edge found in place is an earlier Follow's, which recorded it.
 	created := edge.State == want.State && edge.CreatedAt.Equal(want.CreatedAt)
+	// A block made since the check above: BlockUser deletes the edges
+	// after it writes the block, so either it saw this edge or this sees
+	// its block.
+	if err := s.refuseAcrossBlock(ctx, callerID, target.ID); err != nil {
+		return "", err
+	}
 	if edge.State != store.FollowRequested {
 		if created {
 			s.recordActivity(ctx, followEvent(activity.Follow, callerID, target.ID, edge.CreatedAt, false))
@@ -269,11 +278,15 @@ func (s *Service) listFollows(ctx context.Context, callerID, username string, di
 	if err != nil {
 		return nil, "", err
 	}
+	blocked, err := s.blockedEitherWay(ctx, callerID, owner.ID)
+	if err != nil {
+		return nil, "", err
+	}
 	toOwner, err := s.edgeState(ctx, callerID, owner.ID)
 	if err != nil {
 		return nil, "", err
 	}
-	if !canView(followState(callerID, owner.ID, toOwner), owner) {
+	if blocked || !canView(followState(callerID, owner.ID, toOwner), owner) {
 		return nil, "", errPrivateAccount
 	}
 	page, err := s.store.ListFollows(ctx, store.ListFollowsQuery{
@@ -363,10 +376,17 @@ func (h *userServer) ListSuggestions(ctx context.Context, req *userv1.ListSugges
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
-	users, err := h.s.store.ListSuggestions(ctx, caller.UserID, limit)
+	// Those across a block with the caller are asked for on top, and left
+	// out.
+	blocked, err := h.s.blockedIDs(ctx, caller.UserID)
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	users, err := h.s.store.ListSuggestions(ctx, caller.UserID, limit+len(blocked))
 	if err != nil {
 		return nil, toStatus(ctx, fmt.Errorf("list suggestions: %w", err))
 	}
+	users = withoutBlocked(users, blocked, limit)
 	resp := &userv1.ListSuggestionsResponse{Users: make([]*userv1.UserSummary, len(users))}
 	for i, u := range users {
 		resp.Users[i] = toSummary(u, userv1.FollowState_FOLLOW_STATE_NONE)

@@ -98,6 +98,14 @@ func (h *internalServer) CanView(ctx context.Context, req *userv1.CanViewRequest
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
+	// Blocks first: an edge a block has not yet ended gives no access.
+	blocked, err := h.s.blockedEitherWay(ctx, req.GetViewerId(), owner.ID)
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	if blocked {
+		return &userv1.CanViewResponse{OwnerExists: true}, nil
+	}
 	edge, err := h.s.edgeState(ctx, req.GetViewerId(), owner.ID)
 	if err != nil {
 		return nil, toStatus(ctx, err)
@@ -173,7 +181,9 @@ func (s *Service) listIDs(ctx context.Context, q store.ListFollowsQuery, size in
 	return otherIDs(page.Follows, q.Direction), page.NextPageToken, nil
 }
 
-// FilterFollowing returns which of the given accounts a user follows.
+// FilterFollowing returns which of the given accounts a user follows. An
+// account across a block with the user is never among them, even while
+// an edge the block has not yet ended stands.
 func (h *internalServer) FilterFollowing(ctx context.Context, req *userv1.FilterFollowingRequest) (*userv1.FilterFollowingResponse, error) {
 	var fields fieldErrors
 	if req.GetUserId() == "" {
@@ -189,9 +199,19 @@ func (h *internalServer) FilterFollowing(ctx context.Context, req *userv1.Filter
 	if err != nil {
 		return nil, toStatus(ctx, fmt.Errorf("get follow states: %w", err))
 	}
+	blocked := map[string]bool{}
+	if len(states) > 0 {
+		ids, err := h.s.blockedIDs(ctx, req.GetUserId())
+		if err != nil {
+			return nil, toStatus(ctx, err)
+		}
+		for _, id := range ids {
+			blocked[id] = true
+		}
+	}
 	resp := &userv1.FilterFollowingResponse{}
 	for id, state := range states {
-		if state == store.FollowFollowing {
+		if state == store.FollowFollowing && !blocked[id] {
 			resp.OwnerIds = append(resp.OwnerIds, id)
 		}
 	}

@@ -60,6 +60,14 @@ func TestInternalNeedsServiceCredential(t *testing.T) {
 			_, err := e.noCredential.ListActivityAfter(ctx, &userv1.ListActivityAfterRequest{})
 			return err
 		}},
+		{"ListMutedIds", func(ctx context.Context) error {
+			_, err := e.noCredential.ListMutedIds(ctx, &userv1.ListMutedIdsRequest{UserId: ann.user.GetUserId()})
+			return err
+		}},
+		{"ListBlockedIds", func(ctx context.Context) error {
+			_, err := e.noCredential.ListBlockedIds(ctx, &userv1.ListBlockedIdsRequest{UserId: ann.user.GetUserId()})
+			return err
+		}},
 	}
 	for _, tc := range calls {
 		t.Run(tc.name, func(t *testing.T) {

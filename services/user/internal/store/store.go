@@ -1,6 +1,7 @@
 // Package store is the user service's persistence port: the accounts (the
-// original fotogal_ntable_users), the follow graph, and the activity log of
-// follows and follow requests that the feed tails for notifications.
+// original fotogal_ntable_users), the follow graph, blocks and mutes, and
+// the activity log of follows and follow requests that the feed tails for
+// notifications.
 //
 // The interface is shaped for what Oracle NoSQL can do as well as SQLite:
 // uniqueness of email and username lives in lookup rows written
@@ -118,6 +119,7 @@ type FollowPage struct {
 // Implementations are safe for concurrent use.
 type Store interface {
 	Counters
+	Blocks
 	// Log is the user service's activity log: follows and follow requests,
 	// their acceptances and retractions, which the feed tails for
 	// notifications. See pkg/activity for its semantics.
@@ -179,8 +181,71 @@ type Store interface {
 	// make.
 	ListFollows(ctx context.Context, q ListFollowsQuery) (FollowPage, error)
 
+	// SearchUsers returns up to q.Limit distinct people whose folded
+	// username, or a folded word of whose full name (pkg/fold), starts with
+	// the folded q.Prefix: the one whose username is the prefix first, the
+	// others by username. Which others, when more match, are the first in
+	// the order of their matching terms. The search index behind it is
+	// written with the account (CreateUser, UpdateUser); see search.go.
+	SearchUsers(ctx context.Context, q SearchQuery) ([]*User, error)
+
 	// Close releases the store's resources.
 	Close() error
+}
+
+// Blocks keeps who blocked whom and who muted whom: each block and each
+// mute is a row of its own, dated when it was made, so that none grows with
+// a person's popularity.
+type Blocks interface {
+	// PutBlock records that blockerID blocked blockedID at at; a block
+	// already in place keeps its date.
+	PutBlock(ctx context.Context, blockerID, blockedID string, at time.Time) error
+	// DeleteBlock lifts blockerID's block of blockedID and reports whether
+	// there was one.
+	DeleteBlock(ctx context.Context, blockerID, blockedID string) (bool, error)
+	// BlocksBetween reports whether a blocked b and whether b blocked a.
+	BlocksBetween(ctx context.Context, a, b string) (aBlockedB, bBlockedA bool, err error)
+	// BlockedIDs returns the ids of everyone on the other side of a block
+	// with userID, whichever blocked the other, each once, in no
+	// particular order.
+	BlockedIDs(ctx context.Context, userID string) ([]string, error)
+	// ListBlocks returns one page of the people q.UserID blocked, most
+	// recent first (then by id, descending); ErrInvalidPageToken for a
+	// token it did not make.
+	ListBlocks(ctx context.Context, q ListPeopleQuery) (PeoplePage, error)
+
+	// PutMute records that muterID muted mutedID at at; a mute already in
+	// place keeps its date.
+	PutMute(ctx context.Context, muterID, mutedID string, at time.Time) error
+	// DeleteMute lifts muterID's mute of mutedID and reports whether there
+	// was one.
+	DeleteMute(ctx context.Context, muterID, mutedID string) (bool, error)
+	// IsMuted reports whether muterID muted mutedID.
+	IsMuted(ctx context.Context, muterID, mutedID string) (bool, error)
+	// MutedIDs returns the ids of everyone muterID muted, in no particular
+	// order.
+	MutedIDs(ctx context.Context, muterID string) ([]string, error)
+	// ListMutes returns one page of the people q.UserID muted, most recent
+	// first (then by id, descending); ErrInvalidPageToken for a token it
+	// did not make.
+	ListMutes(ctx context.Context, q ListPeopleQuery) (PeoplePage, error)
+}
+
+// ListPeopleQuery asks for one page of the people a user blocked or muted.
+type ListPeopleQuery struct {
+	UserID string
+	// Limit is the page size; the caller bounds it.
+	Limit int
+	// PageToken is the NextPageToken of the previous page, or empty.
+	PageToken string
+}
+
+// PeoplePage is one page of the people a user blocked or muted.
+type PeoplePage struct {
+	// UserIDs are their ids, most recent first.
+	UserIDs []string
+	// NextPageToken fetches the next page; empty on the last.
+	NextPageToken string
 }
 
 // UsernameKey returns the key of the username lookup row: the username in

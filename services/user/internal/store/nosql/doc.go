@@ -1,8 +1,8 @@
 // Package nosql is the Oracle NoSQL Database backend of the user service's
 // store: the accounts under their original table name,
 // fotogal_ntable_users, the lookup rows that make email and username
-// unique, the follow graph, and its activity log, reached through
-// pkg/nosqlclient.
+// unique, the follow graph, its activity log, and blocks and mutes,
+// reached through pkg/nosqlclient.
 //
 // # Data model
 //
@@ -62,12 +62,46 @@
 // (event_ts, event_id) (8 + 26 bytes), each row going by itself once the
 // log's retention has passed (a time to live in whole days).
 //
+// fotogal_ntable_blocks holds one row per block, keyed by (blocker_id,
+// blocked_id), 52 bytes, sharded by blocker_id, dated created_ts.
+// BlocksBetween reads both directions in one query by primary key
+// (blocker_id and blocked_id each IN the two ids); blocked_idx on
+// (blocked_id, blocker_id) makes "who blocked me" one index read for
+// BlockedIDs; blocker_date_idx on (blocker_id, created_ts) serves
+// ListBlocks, newest first, ties falling to blocked_id descending as on
+// SQLite. fotogal_ntable_mutes is the same for mutes, keyed by (muter_id,
+// muted_id) and sharded by muter_id, with muter_date_idx for ListMutes;
+// MutedIDs reads one shard.
+//
+// fotogal_ntable_usersearch is the search index of people: one row per
+// (user_id, term), term being the account's folded username or a folded
+// word of its full name (store.SearchTerms, at most 20, each cut to 32
+// bytes on a character boundary), keyed and sharded by user_id (26 + 32
+// bytes). term_idx on (term, user_id) makes a prefix one index range, term
+// from the prefix up to store.PrefixEnd, in (term, user_id) order; the
+// accounts the rows name are then read by primary key and checked against
+// the whole prefix (store.RunSearch), so that a row an account no longer
+// has finds nobody.
+//
 // # Writes
 //
 // Every write touches one row, except those of AcceptFollowRequests, which
 // use WriteMultiple within one shard. AppendEvents puts each event
 // put-if-absent on its own, the events being on different shards. Every write is conditional except the
 // delete of DeleteFollow in any state, which deleting twice cannot harm.
+// A block or a mute is written put-if-absent (one in place keeps its date)
+// and deleted unconditionally.
+//
+// An account's search rows are written in one WriteMultiple in its shard
+// (puts and deletes, unconditional, each harmless to repeat): CreateUser
+// puts them after claiming the username and before writing the account
+// row; UpdateUser, when the terms change, puts the new ones before writing
+// the row and deletes the old ones after it. A crash or a lost race thus
+// leaves at most rows the account no longer has, which searches check away,
+// never an account unfound by a name it has. (Two renames of one account at
+// the same moment can still delete each other's rows; the next rename puts
+// them back.) Open backfills the index when it has no row, putting the
+// terms of every account, read by id 200 at a time.
 //
 // CreateUser takes four steps, each conditional, any of them safe to retry
 // after a lost answer and to crash after:
@@ -125,4 +159,11 @@
 //	CREATE TABLE IF NOT EXISTS fotogal_ntable_userthrottle (counter_key STRING, event_count INTEGER NOT NULL, expire_time LONG NOT NULL, PRIMARY KEY (counter_key))
 //	CREATE TABLE IF NOT EXISTS fotogal_ntable_useractivity (event_id STRING, event_ts LONG NOT NULL, kind INTEGER NOT NULL, actor_id STRING NOT NULL, recipient_id STRING NOT NULL, image_id STRING NOT NULL, comment_id STRING NOT NULL, event_text STRING NOT NULL, retracted BOOLEAN NOT NULL, PRIMARY KEY (event_id))
 //	CREATE INDEX IF NOT EXISTS event_ts_idx ON fotogal_ntable_useractivity (event_ts, event_id)
+//	CREATE TABLE IF NOT EXISTS fotogal_ntable_blocks (blocker_id STRING, blocked_id STRING, created_ts LONG NOT NULL, PRIMARY KEY (SHARD(blocker_id), blocked_id))
+//	CREATE INDEX IF NOT EXISTS blocker_date_idx ON fotogal_ntable_blocks (blocker_id, created_ts)
+//	CREATE INDEX IF NOT EXISTS blocked_idx ON fotogal_ntable_blocks (blocked_id, blocker_id)
+//	CREATE TABLE IF NOT EXISTS fotogal_ntable_mutes (muter_id STRING, muted_id STRING, created_ts LONG NOT NULL, PRIMARY KEY (SHARD(muter_id), muted_id))
+//	CREATE INDEX IF NOT EXISTS muter_date_idx ON fotogal_ntable_mutes (muter_id, created_ts)
+//	CREATE TABLE IF NOT EXISTS fotogal_ntable_usersearch (user_id STRING, term STRING, PRIMARY KEY (SHARD(user_id), term))
+//	CREATE INDEX IF NOT EXISTS term_idx ON fotogal_ntable_usersearch (term, user_id)
 package nosql

@@ -20,6 +20,8 @@ const (
 	usernamesTable = "fotogal_ntable_usernames"
 	emailsTable    = "fotogal_ntable_emails"
 	followsTable   = "fotogal_ntable_follows"
+	blocksTable    = "fotogal_ntable_blocks"
+	mutesTable     = "fotogal_ntable_mutes"
 )
 
 // schema is the DDL Open sends, in order; the package doc shows it as is.
@@ -32,7 +34,7 @@ var schema = slices.Concat([]string{
 	"CREATE INDEX IF NOT EXISTS followee_idx ON " + followsTable + " (followee_id, state, created_ts)",
 	"CREATE INDEX IF NOT EXISTS follower_idx ON " + followsTable + " (follower_id, state, created_ts)",
 	nosqlcounters.Schema(countersTable),
-}, nosqlactivity.Schema(activityTable))
+}, nosqlactivity.Schema(activityTable), blocksSchema, searchSchema)
 
 // Store is a store.Store on Oracle NoSQL Database.
 type Store struct {
@@ -48,11 +50,15 @@ func Open(ctx context.Context, c *nosqlclient.Client) (*Store, error) {
 	if err := c.CreateTables(ctx, schema...); err != nil {
 		return nil, fmt.Errorf("create user tables: %w", err)
 	}
-	return &Store{
+	s := &Store{
 		c:        c,
 		Counters: nosqlcounters.New(c, countersTable),
 		Log:      nosqlactivity.New(c, activityTable),
-	}, nil
+	}
+	if err := s.backfillSearch(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // Close closes the client.

@@ -132,6 +132,9 @@ func (s *Store) CreateUser(ctx context.Context, u *store.User) error {
 	if err != nil {
 		return joinErrs(err, s.release(ctx, email))
 	}
+	if err := s.writeTerms(ctx, u.ID, store.SearchTerms(u), nil); err != nil {
+		return joinErrs(err, s.release(ctx, email), s.release(ctx, username))
+	}
 	res, err := s.c.Put(ctx, &nosqldb.PutRequest{
 		TableName: usersTable, Value: userRow(u), PutOption: types.PutIfAbsent, ReturnRow: true,
 	})
@@ -428,6 +431,10 @@ func (s *Store) UpdateUser(ctx context.Context, id string, update func(*store.Us
 		if u.ID != before.ID || u.Email != before.Email || u.Username != before.Username || !u.CreatedAt.Equal(before.CreatedAt) {
 			return nil, errors.New("nosql: UpdateUser cannot change the id, email, username or creation time")
 		}
+		add, remove := store.SearchTermChanges(&before, u)
+		if err := s.writeTerms(ctx, id, add, nil); err != nil {
+			return nil, err
+		}
 		res, err := s.c.Put(ctx, &nosqldb.PutRequest{
 			TableName: usersTable, Value: userRow(u), PutOption: types.PutIfVersion, MatchVersion: version,
 		})
@@ -435,7 +442,7 @@ func (s *Store) UpdateUser(ctx context.Context, id string, update func(*store.Us
 			return nil, err
 		}
 		if res.Success() {
-			return u, nil
+			return u, s.writeTerms(ctx, id, nil, remove)
 		}
 	}
 }

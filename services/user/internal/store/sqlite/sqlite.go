@@ -8,7 +8,9 @@
 // fotogal_ntable_userthrottle, the registration throttle's counters (one
 // row per key, its window's end in expire_time), and
 // fotogal_ntable_useractivity, the activity log of follows and follow
-// requests (sqliteactivity). Where
+// requests (sqliteactivity), and fotogal_ntable_blocks and
+// fotogal_ntable_mutes, one row per block or mute (blocks.go), and
+// fotogal_ntable_usersearch, the search index of people (search.go). Where
 // NoSQL writes a lookup row put-if-absent and deletes it again on failure,
 // this adapter does the same steps inside one transaction.
 package sqlite
@@ -72,7 +74,7 @@ CREATE TABLE IF NOT EXISTS follows (
 ) STRICT;
 CREATE INDEX IF NOT EXISTS follows_by_followee ON follows (followee_id, state, created_ts, follower_id);
 CREATE INDEX IF NOT EXISTS follows_by_follower ON follows (follower_id, state, created_ts, followee_id);
-` + sqlitecounters.Schema(countersTable) + sqliteactivity.Schema(activityTable)
+` + blocksSchema + searchSchema + sqlitecounters.Schema(countersTable) + sqliteactivity.Schema(activityTable)
 
 // Open opens (creating if needed) the SQLite database at path and its
 // tables.
@@ -81,11 +83,15 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{
+	s := &Store{
 		db:       db,
 		Counters: sqlitecounters.New(db, countersTable),
 		Log:      sqliteactivity.New(db, activityTable),
-	}, nil
+	}
+	if err := s.backfillSearch(ctx); err != nil {
+		return nil, errors.Join(err, db.Close())
+	}
+	return s, nil
 }
 
 // Close closes the database.
@@ -132,7 +138,7 @@ func (s *Store) CreateUser(ctx context.Context, u *store.User) error {
 		if err != nil || !ok {
 			return orErr(err, store.ErrConflict)
 		}
-		return nil
+		return indexUser(ctx, tx, nil, u)
 	})
 }
 
@@ -262,8 +268,11 @@ func (s *Store) UpdateUser(ctx context.Context, id string, update func(*store.Us
 			WHERE user_id = ?`,
 			u.FullName, u.Bio, u.Website, u.Gender, u.IsPrivate, u.IsProfessional, u.PasswordHash,
 			u.AvatarImageID, u.UpdatedAt.UnixNano(), id)
+		if err != nil {
+			return err
+		}
 		updated = u
-		return err
+		return indexUser(ctx, tx, &before, u)
 	})
 	if err != nil {
 		return nil, err

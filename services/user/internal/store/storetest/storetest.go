@@ -32,6 +32,10 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("ListFollowsPagingAcrossInserts", func(t *testing.T) { testPaging(t, newStore(t)) })
 	t.Run("ListFollowsFollowedAfter", func(t *testing.T) { testFollowedAfter(t, newStore(t)) })
 	t.Run("ListSuggestions", func(t *testing.T) { testSuggestions(t, newStore(t)) })
+	t.Run("SearchUsers", func(t *testing.T) { testSearch(t, newStore(t)) })
+	t.Run("SearchUsersCrowded", func(t *testing.T) { testSearchCrowded(t, newStore(t)) })
+	t.Run("Blocks", func(t *testing.T) { testBlocks(t, newStore(t)) })
+	t.Run("Mutes", func(t *testing.T) { testMutes(t, newStore(t)) })
 	counterstest.Run(t, func(t *testing.T) store.Counters { return newStore(t) })
 	activitytest.Run(t, func(t *testing.T) activity.Log { return newStore(t) })
 }
