@@ -65,14 +65,15 @@ type celebrityPhotos struct {
 }
 
 // celebrityPhotos returns the newest limit photos strictly before `before`
-// of the celebrities reader follows, tail being the page's tail cursor:
+// of the celebrities reader follows and has not muted, tail being the
+// page's tail cursor:
 // those that no timeline holds, merged into the page when it is read
 // (fan-out on read for the few accounts with huge followings). Which
 // celebrities the reader follows (FOLLOWING: for a private account, an
 // approved follower) is asked afresh with FilterFollowing, so that an
 // unfollow or a removed follower shows on the next page, and their photos
 // are read afresh with ListOwnersImages, so that a deleted one is gone.
-func (s *Server) celebrityPhotos(ctx context.Context, reader string, tail, before store.Position, limit int) celebrityPhotos {
+func (s *Server) celebrityPhotos(ctx context.Context, reader string, tail, before store.Position, limit int, muted *mutedOwners) celebrityPhotos {
 	celebrities, err := s.celebritiesAsOf(ctx, tail)
 	if err != nil || len(celebrities) == 0 {
 		return celebrityPhotos{err: err}
@@ -85,6 +86,11 @@ func (s *Server) celebrityPhotos(ctx context.Context, reader string, tail, befor
 		}
 		followed = append(followed, ids...)
 	}
+	mutedIDs, err := muted.wait()
+	if err != nil {
+		return celebrityPhotos{err: err}
+	}
+	followed = slices.DeleteFunc(followed, func(id string) bool { return mutedIDs[id] })
 	if len(followed) == 0 {
 		return celebrityPhotos{}
 	}

@@ -52,6 +52,7 @@ type fakeUsers struct {
 	mu      sync.Mutex
 	users   map[string]*userv1.UserSummary
 	follows map[string]map[string]edge // follower → followee → edge
+	muted   map[string]map[string]bool // muter → muted
 	calls   map[string]int
 	// readLag is how far read_time lags the clock (the real service's
 	// bound on how late a follow's write lands).
@@ -62,8 +63,37 @@ func newFakeUsers() *fakeUsers {
 	return &fakeUsers{
 		users:   make(map[string]*userv1.UserSummary),
 		follows: make(map[string]map[string]edge),
+		muted:   make(map[string]map[string]bool),
 		calls:   make(map[string]int),
 	}
+}
+
+// mute makes muter mute (or, with on false, unmute) muted.
+func (f *fakeUsers) mute(muter, muted string, on bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.muted[muter] == nil {
+		f.muted[muter] = make(map[string]bool)
+	}
+	if on {
+		f.muted[muter][muted] = true
+	} else {
+		delete(f.muted[muter], muted)
+	}
+}
+
+func (f *fakeUsers) ListMutedIds(_ context.Context, req *userv1.ListMutedIdsRequest) (*userv1.ListMutedIdsResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls["ListMutedIds"]++
+	if req.GetUserId() == "" {
+		return nil, status.Error(codes.InvalidArgument, "user_id: is required")
+	}
+	resp := &userv1.ListMutedIdsResponse{}
+	for id := range f.muted[req.GetUserId()] {
+		resp.UserIds = append(resp.UserIds, id)
+	}
+	return resp, nil
 }
 
 // add registers a user whose id and username are derived from name.

@@ -57,6 +57,13 @@
 // reach its approved followers only. Page tokens are positions, so a page
 // that spans two stretches neither repeats nor skips a photo.
 //
+// A page leaves out the photos of the accounts its reader muted: it asks
+// ListMutedIds once, in the background from its start (see mutedOwners),
+// and its checks, fan-out on read and the celebrities' merge drop those
+// owners' photos and read on, so that pages stay full. The rows stay in the
+// timeline and fan-out on read still copies them, so an unmute brings them
+// back on the next page.
+//
 // # Celebrities: fan-out on read for huge followings
 //
 // Copying a photo costs a write per follower with a timeline: a million
@@ -91,8 +98,8 @@
 // it, so the list of celebrities stays short.
 //
 // A warm page costs one range scan of the store, ListFollowingIds
-// (followed_after), ListImagesAfter (first pages only), FilterFollowing,
-// BatchGetImages and BatchGetUsers, and for a reader who follows
+// (followed_after), ListMutedIds, ListImagesAfter (first pages only),
+// FilterFollowing, BatchGetImages and BatchGetUsers, and for a reader who follows
 // celebrities FilterFollowing and ListOwnersImages over them: nothing that
 // depends on how many accounts the reader follows or how many photos they
 // posted.
@@ -317,14 +324,15 @@ func (s *Server) timeline(ctx context.Context, reader string, req *feedv1.GetFee
 	}
 	// One more than the page tells whether a next page exists.
 	want := pageSize + 1
+	muted := s.mutedOwners(ctx, reader)
 	// The photos of the celebrities the reader follows are read meanwhile.
 	starred := make(chan celebrityPhotos, 1)
-	go func() { starred <- s.celebrityPhotos(ctx, reader, tail, before, want) }()
+	go func() { starred <- s.celebrityPhotos(ctx, reader, tail, before, want, muted) }()
 	state, err := s.readerState(ctx, reader)
 	if err != nil {
 		return nil, err
 	}
-	p := newPage(s, reader, want)
+	p := newPage(s, reader, want, muted)
 	if err := p.collect(ctx, state, tail, before); err != nil {
 		return nil, err
 	}

@@ -702,7 +702,7 @@ func TestGetFeedRoundTrips(t *testing.T) {
 			type counts map[string]int
 			snapshot := func() counts {
 				c := counts{}
-				for _, m := range []string{"ListFollowingIds", "FilterFollowing", "BatchGetUsers", "ListFollowerIds"} {
+				for _, m := range []string{"ListFollowingIds", "FilterFollowing", "BatchGetUsers", "ListFollowerIds", "ListMutedIds"} {
 					c[m] = e.users.callCount(m)
 				}
 				for _, m := range []string{"ListOwnersImages", "BatchGetImages", "ListImagesAfter"} {
@@ -730,7 +730,7 @@ func TestGetFeedRoundTrips(t *testing.T) {
 			}
 			check("first request", before, counts{
 				"ListFollowingIds": 1 + tc.following/10001, "ListOwnersImages": tc.wantFillOwnerCalls,
-				"ListImagesAfter": 1, "FilterFollowing": 1, "BatchGetImages": 1, "BatchGetUsers": 1,
+				"ListImagesAfter": 1, "FilterFollowing": 1, "BatchGetImages": 1, "BatchGetUsers": 1, "ListMutedIds": 1,
 			})
 			if got := itemIDs(first); !slices.Equal(got, want[:DefaultPageSize]) {
 				t.Errorf("first page %v, want %v", got, want[:DefaultPageSize])
@@ -743,9 +743,10 @@ func TestGetFeedRoundTrips(t *testing.T) {
 			}{
 				{"warm first page", "", want[:DefaultPageSize], counts{
 					"ListFollowingIds": 1, "ListImagesAfter": 1, "FilterFollowing": 1, "BatchGetImages": 1, "BatchGetUsers": 1,
+					"ListMutedIds": 1,
 				}},
 				{"warm deep page", first.GetNextPageToken(), want[DefaultPageSize : 2*DefaultPageSize], counts{
-					"ListFollowingIds": 1, "FilterFollowing": 1, "BatchGetImages": 1, "BatchGetUsers": 1,
+					"ListFollowingIds": 1, "FilterFollowing": 1, "BatchGetImages": 1, "BatchGetUsers": 1, "ListMutedIds": 1,
 				}},
 			} {
 				before := snapshot()

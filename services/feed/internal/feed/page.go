@@ -37,13 +37,16 @@ type page struct {
 	following []string
 	// haveFollowing says whether following was fetched.
 	haveFollowing bool
+	// muted are the accounts whose photos the page leaves out.
+	muted *mutedOwners
 }
 
-func newPage(s *Server, reader string, want int) *page {
+func newPage(s *Server, reader string, want int, muted *mutedOwners) *page {
 	return &page{
 		s:        s,
 		reader:   reader,
 		want:     want,
+		muted:    muted,
 		followed: make(map[string]bool),
 		owners:   make(map[string]*userv1.UserSummary),
 	}
@@ -73,7 +76,8 @@ type candidate struct {
 // far behind, the whole page is read by fan-out on read.
 func (p *page) collect(ctx context.Context, r store.Reader, tail, before store.Position) error {
 	if r.Floor.After(tail) {
-		return p.fanOut(ctx, before)
+		_, _, err := p.fanOut(ctx, before)
+		return err
 	}
 	var (
 		fresh []candidate
@@ -85,7 +89,8 @@ func (p *page) collect(ctx context.Context, r store.Reader, tail, before store.P
 			return err
 		}
 		if !complete {
-			return p.fanOut(ctx, before)
+			_, _, err := p.fanOut(ctx, before)
+			return err
 		}
 	}
 	q := store.EntryQuery{ReaderID: p.reader, Before: tail, IncludeBefore: true, Floor: r.Floor}
@@ -100,26 +105,31 @@ func (p *page) collect(ctx context.Context, r store.Reader, tail, before store.P
 	}
 	if r.Floor.After(before) {
 		// The page starts below the floor.
-		return p.fanOut(ctx, before)
-	}
-	found := len(p.images)
-	if err := p.fanOut(ctx, r.Floor); err != nil {
+		_, _, err := p.fanOut(ctx, before)
 		return err
 	}
-	p.lowerFloor(ctx, r, p.images[found:], p.want-found)
+	read, bottom, err := p.fanOut(ctx, r.Floor)
+	if err != nil {
+		return err
+	}
+	p.lowerFloor(ctx, r, read, bottom)
 	return nil
 }
 
-// lowerFloor copies into the timeline photos, the newest `asked` photos
-// just below r's floor read by fan-out on read, and moves the floor down
-// to the oldest of them (to the bottom if fewer came back): the stretch
-// they span is complete, for the accounts followed now. So a reader who
-// scrolls past the floor pays for fan-out on read once per page. If the
-// floor moved meanwhile, it is left where it is. Failing costs a later
-// request the same fan-out, not this one its page.
-func (p *page) lowerFloor(ctx context.Context, r store.Reader, photos []*imagev1.Image, asked int) {
+// lowerFloor copies into the timeline photos, the newest photos just
+// below r's floor read by fan-out on read (those of muted accounts too),
+// and moves the floor down to the oldest of them (to the bottom when the
+// read reached it): the stretch they span is complete, for the accounts
+// followed now. So a reader who scrolls past the floor pays for fan-out on
+// read once per page. If the floor moved meanwhile, it is left where it
+// is. Failing costs a later request the same fan-out, not this one its
+// page.
+func (p *page) lowerFloor(ctx context.Context, r store.Reader, photos []*imagev1.Image, bottom bool) {
 	floor := store.Bottom
-	if len(photos) == asked {
+	if !bottom {
+		if len(photos) == 0 {
+			return
+		}
 		floor = position(photos[len(photos)-1])
 	}
 	_, err := p.s.store.Backfill(ctx, p.reader, entries(p.reader, photos), func(cur *store.Reader) {
@@ -188,9 +198,10 @@ func (p *page) fromTimeline(ctx context.Context, version int64, fresh []candidat
 }
 
 // check keeps the candidates whose owner the reader still follows (or is
-// the reader) and whose photo still exists, with its metadata, and deletes
-// the stale ones from the timeline. It asks FilterFollowing, BatchGetImages
-// and BatchGetUsers at once.
+// the reader), has not muted, and whose photo still exists, with its
+// metadata, and deletes the stale ones from the timeline (not the muted
+// ones: an unmute brings them back). It asks FilterFollowing,
+// BatchGetImages and BatchGetUsers at once, while ListMutedIds runs.
 func (p *page) check(ctx context.Context, version int64, cands []candidate) error {
 	var ask, ids, owners []string
 	for _, c := range cands {
@@ -215,7 +226,8 @@ func (p *page) check(ctx context.Context, version int64, cands []candidate) erro
 	wg.Go(func() { images, errs[1] = p.s.batchGetImages(ctx, ids, p.reader) })
 	wg.Go(func() { users, errs[2] = p.s.batchGetUsers(ctx, owners) })
 	wg.Wait()
-	if err := errors.Join(errs[:]...); err != nil {
+	muted, mutedErr := p.muted.wait()
+	if err := errors.Join(append(errs[:], mutedErr)...); err != nil {
 		return err
 	}
 	for _, id := range ask {
@@ -229,6 +241,9 @@ func (p *page) check(ctx context.Context, version int64, cands []candidate) erro
 	var stale []store.Position
 	for _, c := range cands {
 		img, exists := byID[c.ImageID]
+		if muted[c.OwnerID] {
+			continue
+		}
 		if (c.OwnerID == p.reader || p.followed[c.OwnerID]) && exists {
 			p.images = append(p.images, img)
 		} else if c.stored {
@@ -247,22 +262,41 @@ func (p *page) check(ctx context.Context, version int64, cands []candidate) erro
 
 // fanOut appends the newest photos strictly before `before` of the
 // accounts the reader follows and of the reader, read afresh, until the
-// page is full.
-func (p *page) fanOut(ctx context.Context, before store.Position) error {
+// page is full, leaving out the muted accounts' photos. It returns every
+// photo it read, muted ones included, newest first, and whether it read
+// down to the bottom.
+func (p *page) fanOut(ctx context.Context, before store.Position) (read []*imagev1.Image, bottom bool, err error) {
 	if !p.haveFollowing {
 		followed, _, err := p.s.followingIDs(ctx, p.reader, time.Time{})
 		if err != nil {
-			return err
+			return nil, false, err
 		}
 		p.following, p.haveFollowing = followed, true
 	}
-	owners := append(slices.DeleteFunc(slices.Clone(p.following), func(id string) bool { return id == p.reader }), p.reader)
-	images, err := p.s.ownersImages(ctx, owners, before, p.want-len(p.images), p.reader, store.Bottom)
+	muted, err := p.muted.wait()
 	if err != nil {
-		return err
+		return nil, false, err
 	}
-	p.images = append(p.images, images...)
-	return nil
+	owners := append(slices.DeleteFunc(slices.Clone(p.following), func(id string) bool { return id == p.reader }), p.reader)
+	// Muted photos take no room on the page: read on past them.
+	for len(p.images) < p.want {
+		n := p.want - len(p.images)
+		images, err := p.s.ownersImages(ctx, owners, before, n, p.reader, store.Bottom)
+		if err != nil {
+			return nil, false, err
+		}
+		read = append(read, images...)
+		for _, img := range images {
+			if !muted[img.GetOwnerId()] {
+				p.images = append(p.images, img)
+			}
+		}
+		if len(images) < n {
+			return read, true, nil
+		}
+		before = position(images[len(images)-1])
+	}
+	return read, false, nil
 }
 
 // followsAnyone reports whether the reader follows anyone.

@@ -178,7 +178,7 @@ func TestLazyDeletionDoesNotUndoABackfill(t *testing.T) {
 	e.users.unfollow(reader, owner)
 	e.users.follow(reader, owner)
 	e.page(t, reader, 0, "")
-	p := newPage(e.server, reader, 1)
+	p := newPage(e.server, reader, 1, e.server.mutedOwners(ctx, reader))
 	p.followed[owner] = false
 	if err := p.check(ctx, stale.Version, []candidate{{Entry: store.Entry{ReaderID: reader, Position: position(e.images.images[photo]), OwnerID: owner}, stored: true}}); err != nil {
 		t.Fatal(err)
