@@ -6,9 +6,11 @@
 //   /login, /register         log in, create an account (?next=/path after login)
 //   /upload                   new photo
 //   /u/{username}             profile; /u/{username}/followers, /following
+//   /tags/{tag}               the photos of a hashtag (the tag without '#')
 //   /p/{imageId}              a photo in the viewer dialog (over the screen it
 //                             was opened from, or over its owner's profile)
-//   /settings                 edit profile, profile photo, password
+//   /settings                 edit profile, profile photo, password; blocked
+//                             and muted accounts
 //   /requests                 follow requests received
 //   /notifications            the inbox: likes, comments, mentions, follows
 //   /sessions                 one's sessions
@@ -19,6 +21,10 @@
 //              (data-count; "99+" above 99),
 //              nav-profile, nav-settings, nav-sessions, logout, lang-select,
 //              toast, #main
+//   search     search-input (#search-input, the combobox), search-popup,
+//              search-results (the listbox), search-result (data-username;
+//              aria-selected on the one ↑/↓ highlight), search-status (no
+//              one found, or an error)
 //   login      login-form, login-email, login-password, login-submit,
 //              login-error, login-email-error, login-password-error
 //   register   register-form, register-email, register-fullname,
@@ -29,8 +35,8 @@
 //              dislike-count (in .reactions, aria-busy while a reaction
 //              is being saved), feed-empty (data-reason), suggestion
 //              (data-username), follow-button (data-state, data-username),
-//              feed-refresh, list-end, pager-status, mention (a link in a
-//              caption or comment), plus the comment hooks below
+//              feed-refresh, list-end, pager-status, mention and tag (links
+//              in a caption or comment), plus the comment hooks below
 //   comments   comments (data-image-id), comment-count, comments-view-all,
 //              comment-list, comment (data-comment-id), comment-author,
 //              comment-text, comment-delete, comments-more, comment-form,
@@ -47,7 +53,12 @@
 //              profile-fullname, profile-bio, profile-website, profile-posts,
 //              profile-followers, profile-following, follows-you,
 //              profile-edit, profile-private, profile-grid, grid-item
-//              (data-image-id), profile-empty, not-found
+//              (data-image-id), profile-empty, not-found, profile-menu (the
+//              menu's button), profile-mute (data-muted), profile-muted,
+//              profile-block, block-dialog, block-confirm, block-cancel;
+//              blocked: profile (data-blocked), profile-blocked,
+//              profile-unblock
+//   tag        tag-title, tag-grid, grid-item (data-image-id), tag-empty
 //   people     people-list, person (data-username), remove-follower
 //   requests   requests, request-item (data-username), request-accept,
 //              request-reject, requests-empty
@@ -57,7 +68,11 @@
 //              settings-<field>-error, avatar-image, avatar-file,
 //              avatar-error, avatar-progress, password-form, password-old,
 //              password-new, password-confirm, password-submit,
-//              password-error, password-done, password-<field>-error
+//              password-error, password-done, password-<field>-error,
+//              blocked-list, blocked-account (data-username),
+//              unblock-button, blocked-list-empty, blocked-list-more,
+//              muted-list, muted-account (data-username), unmute-button,
+//              muted-list-empty, muted-list-more
 //   sessions   sessions, session-item (data-session-id, data-current),
 //              session-revoke
 //   viewer     viewer (the <dialog>), viewer-image, viewer-caption,
@@ -82,7 +97,9 @@ import { requestsView } from './js/views/requests.js';
 import { settingsView } from './js/views/settings.js';
 import { sessionsView } from './js/views/sessions.js';
 import { notificationsView } from './js/views/notifications.js';
+import { tagView } from './js/views/tag.js';
 import { openViewer, closeViewer, viewerIsOpen } from './js/viewer.js';
+import { searchBox } from './js/search.js';
 
 const ROUTES = [
   { pattern: /^\/$/, view: timelineView },
@@ -92,6 +109,7 @@ const ROUTES = [
   { pattern: /^\/u\/([^/]+)$/, view: profileView },
   { pattern: /^\/u\/([^/]+)\/followers$/, view: (ctx) => peopleView(ctx, 'followers') },
   { pattern: /^\/u\/([^/]+)\/following$/, view: (ctx) => peopleView(ctx, 'following') },
+  { pattern: /^\/tags\/([^/]+)$/, view: tagView },
   { pattern: /^\/settings$/, view: settingsView },
   { pattern: /^\/requests$/, view: requestsView },
   { pattern: /^\/sessions$/, view: sessionsView },
@@ -213,7 +231,8 @@ async function showPhoto(segment, { push }) {
   }
 }
 
-// Header: the brand, the main navigation when logged in, the language.
+// Header: the brand, the search box and the main navigation when logged in,
+// the language.
 function renderHeader() {
   document.querySelector('.skip-link').textContent = t('skip');
   const brand = h('a', { class: 'brand', href: '/' }, icon('camera', 'icon brand-icon'), h('span', null, 'FotoGal'));
@@ -224,7 +243,7 @@ function renderHeader() {
       rerender();
     },
   }, LANGUAGES.map(({ code, name }) => h('option', { value: code, selected: code === language(), lang: code }, name)));
-  replace(header, brand, session.me ? nav() : null, lang);
+  replace(header, brand, session.me ? searchBox() : null, session.me ? nav() : null, lang);
 }
 
 function nav() {

@@ -7,7 +7,7 @@
 import { h, icon, avatar, replace, visuallyHidden } from './dom.js';
 import { t } from './i18n.js';
 import { request, query, enc, ApiError } from './api.js';
-import { timeAgo, withMentions, moreButton, toast, report, errorMessage, isAbort } from './ui.js';
+import { timeAgo, withLinks, moreButton, toast, report, errorMessage, isAbort } from './ui.js';
 
 // COMMENT_MAX is the longest comment the server takes.
 const COMMENT_MAX = 2200;
@@ -166,7 +166,7 @@ function commentItem(comment, onDelete) {
     h('a', { class: 'comment-avatar', href: `/u/${enc(author.username)}`, tabIndex: -1, 'aria-hidden': 'true' }, avatar(author, 'xs')),
     h('p', { class: 'comment-body' },
       h('a', { class: 'username', testid: 'comment-author', href: `/u/${enc(author.username)}` }, author.username), ' ',
-      h('span', { class: 'comment-text', testid: 'comment-text' }, withMentions(comment.text)), ' ',
+      h('span', { class: 'comment-text', testid: 'comment-text' }, withLinks(comment.text)), ' ',
       timeAgo(comment.createTime)));
   if (comment.canDelete) {
     const button = h('button', {

@@ -71,6 +71,8 @@ const ICONS = {
   comment: [['path', { d: 'M20.5 11.5a8 8 0 0 1-11.6 7.2L3.5 20.5l1.8-4.9A8 8 0 1 1 20.5 11.5z' }]],
   chevronLeft: [['path', { d: 'M15 5l-7 7 7 7' }]],
   chevronRight: [['path', { d: 'M9 5l7 7-7 7' }]],
+  more: [['circle', { cx: 5, cy: 12, r: 1.2 }], ['circle', { cx: 12, cy: 12, r: 1.2 }], ['circle', { cx: 19, cy: 12, r: 1.2 }]],
+  search: [['circle', { cx: 10.5, cy: 10.5, r: 6.5 }], ['path', { d: 'M15.5 15.5 20.5 20.5' }]],
 };
 
 // icon returns a decorative SVG icon (hidden from assistive technology: the

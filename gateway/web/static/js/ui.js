@@ -4,7 +4,7 @@
 import { h, icon, avatar, visuallyHidden, replace } from './dom.js';
 import { t, relativeTime, formatDateTime, formatNumber } from './i18n.js';
 import { ApiError, NetworkError, request, enc } from './api.js';
-import { session } from './router.js';
+import { session, navigate } from './router.js';
 
 // toast announces a short message (polite live region, fades by itself).
 export function toast(message, kind = 'info') {
@@ -108,29 +108,72 @@ export function refreshTimes() {
   }
 }
 
-// MENTION is the server's rule for a mention: an @ that no letter, digit or
-// underscore (of any script) precedes, then a whole run of username
-// characters of a username's length (4 to 30). Only the first
-// MAX_MENTIONS people a text names are mentioned.
-const MENTION = /(?<![\p{L}\p{Nd}_])@([A-Za-z0-9_]+)/gu;
+// MENTION_OR_TAG finds mentions and hashtags by the server's rules. A
+// mention is an @ that no letter, digit or underscore (of any script)
+// precedes, then a whole run of username characters of a username's length
+// (4 to 30); only the first MAX_MENTIONS people a text names are
+// mentioned. A hashtag is a # that no letter, digit, underscore or
+// combining mark precedes, then a whole run of them of 1 to MAX_TAG_LENGTH
+// characters; only the first MAX_TAGS tags of a text (told apart as the
+// server folds them) are tags.
+const MENTION_OR_TAG = /(?<![\p{L}\p{Nd}_])@([A-Za-z0-9_]+)|(?<![\p{L}\p{Nd}\p{M}_])#([\p{L}\p{Nd}\p{M}_]+)/gu;
 const MAX_MENTIONS = 20;
+const MAX_TAG_LENGTH = 100;
+const MAX_TAGS = 30;
 
-// withMentions splits a caption or comment into text and links to the
-// profiles it mentions, for h or append: the text stays text nodes.
-export function withMentions(text) {
+// TAG_NAME is what a tag may be made of, without its '#': a run of tag
+// characters with at least one that is not a combining mark (marks alone
+// fold to nothing).
+const TAG_NAME = /^[\p{L}\p{Nd}\p{M}_]*[\p{L}\p{Nd}_][\p{L}\p{Nd}\p{M}_]*$/u;
+
+// isTag tells whether name (without its '#') is a hashtag the server
+// would recognise.
+export function isTag(name) {
+  return TAG_NAME.test(name) && Array.from(name).length <= MAX_TAG_LENGTH;
+}
+
+// foldTag is a tag as the server compares it: without accents, in lower
+// case ("#Café" is #cafe).
+function foldTag(name) {
+  return name.normalize('NFKD').replace(/\p{Mn}/gu, '').normalize('NFC').toLowerCase();
+}
+
+// tagPath is the address of a tag's page.
+export function tagPath(name) {
+  return `/tags/${enc(name)}`;
+}
+
+// withLinks splits a caption or comment into text, links to the profiles
+// it mentions and links to the pages of its hashtags, for h or append: the
+// text stays text nodes.
+export function withLinks(text) {
   const parts = [];
   const names = new Set();
+  const tags = new Set();
   let last = 0;
-  for (const m of (text || '').matchAll(MENTION)) {
-    const name = m[1].toLowerCase();
-    if (m[1].length < 4 || m[1].length > 30) continue;
-    if (!names.has(name)) {
-      if (names.size === MAX_MENTIONS) continue;
-      names.add(name);
+  for (const m of (text || '').matchAll(MENTION_OR_TAG)) {
+    const [whole, mention, tag] = m;
+    let link = null;
+    if (mention !== undefined) {
+      if (mention.length < 4 || mention.length > 30) continue;
+      const name = mention.toLowerCase();
+      if (!names.has(name)) {
+        if (names.size === MAX_MENTIONS) continue;
+        names.add(name);
+      }
+      link = h('a', { class: 'mention', testid: 'mention', href: `/u/${enc(mention)}` }, whole);
+    } else {
+      if (!isTag(tag)) continue;
+      const folded = foldTag(tag);
+      if (!tags.has(folded)) {
+        if (tags.size === MAX_TAGS) continue;
+        tags.add(folded);
+      }
+      link = h('a', { class: 'tag', testid: 'tag', href: tagPath(tag) }, whole);
     }
     if (m.index > last) parts.push(text.slice(last, m.index));
-    parts.push(h('a', { class: 'mention', testid: 'mention', href: `/u/${enc(m[1])}` }, m[0]));
-    last = m.index + m[0].length;
+    parts.push(link);
+    last = m.index + whole.length;
   }
   if (last < (text || '').length) parts.push(text.slice(last));
   return parts;
@@ -139,6 +182,26 @@ export function withMentions(text) {
 // photoAlt is the text alternative of a photo: its caption, or who posted it.
 export function photoAlt(image, ownerName) {
   return image.caption ? image.caption : t('photo.alt', { name: ownerName || image.ownerUsername });
+}
+
+// photoGridItem is a photo in a grid of thumbnails, opening the viewer over
+// the grid. owner (a UserSummary-like object, or null when unknown) goes
+// with it to the viewer.
+export function photoGridItem(image, owner) {
+  const href = `/p/${enc(image.imageId)}`;
+  const ownerName = owner ? owner.fullName || owner.username : image.ownerUsername;
+  return h('li', { class: 'grid-item', testid: 'grid-item', dataset: { imageId: image.imageId } },
+    h('a', {
+      href,
+      onclick: (e) => {
+        if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+        e.preventDefault();
+        navigate(href, { state: { overlay: true, image, owner } });
+      },
+    }, h('img', {
+      src: image.thumbUrl, alt: photoAlt(image, ownerName),
+      loading: 'lazy', decoding: 'async', dataset: { role: 'photo' },
+    })));
 }
 
 // userLink shows a person's avatar and name, linking to their profile.

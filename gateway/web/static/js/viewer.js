@@ -7,7 +7,7 @@ import { h, icon, replace } from './dom.js';
 import { t } from './i18n.js';
 import { request, enc, ApiError } from './api.js';
 import { session } from './router.js';
-import { reactions, timeAgo, userLink, photoAlt, withMentions, toast, report, errorMessage, isAbort } from './ui.js';
+import { reactions, timeAgo, userLink, photoAlt, withLinks, toast, report, errorMessage, isAbort } from './ui.js';
 import { commentsSection, setCommentsDisabled } from './comments.js';
 
 const CAPTION_MAX = 2200;
@@ -195,7 +195,7 @@ async function ownerOf(image, signal) {
 function fill(body, image, owner, signal) {
   owner = owner || { username: image.ownerUsername };
   const mine = session.me && image.ownerId === session.me.userId;
-  const caption = h('p', { class: 'caption viewer-caption', testid: 'viewer-caption' }, withMentions(image.caption));
+  const caption = h('p', { class: 'caption viewer-caption', testid: 'viewer-caption' }, withLinks(image.caption));
   caption.hidden = !image.caption;
   const img = h('img', {
     class: 'viewer-image', testid: 'viewer-image', src: image.displayUrl,
@@ -271,7 +271,7 @@ function ownerTools(image, caption, signal) {
         try {
           const res = await request('PATCH', `/v1/images/${enc(image.imageId)}`, { body: { caption: input.value }, signal });
           image.caption = (res.image && res.image.caption) ?? input.value;
-          replace(caption, withMentions(image.caption));
+          replace(caption, withLinks(image.caption));
           caption.hidden = !image.caption;
           updateCaptionElsewhere(image);
           replace(tools, actions);
@@ -322,7 +322,7 @@ function updateCaptionElsewhere(image) {
   for (const el of document.querySelectorAll(`#main [data-image-id="${CSS.escape(image.imageId)}"]`)) {
     const text = el.querySelector('[data-testid="caption"]');
     if (text) {
-      replace(text, withMentions(image.caption));
+      replace(text, withLinks(image.caption));
       text.closest('.caption').hidden = !image.caption;
     }
     const img = el.querySelector('img[data-role="photo"]');

@@ -6,7 +6,7 @@ import { h, avatar, visuallyHidden } from '../dom.js';
 import { t, tParts } from '../i18n.js';
 import { request, query, enc } from '../api.js';
 import { navigate } from '../router.js';
-import { moreButton, timeAgo, withMentions, refreshNotificationsBadge, clearNotificationsBadge, isAbort, report } from '../ui.js';
+import { moreButton, timeAgo, withLinks, refreshNotificationsBadge, clearNotificationsBadge, isAbort, report } from '../ui.js';
 
 const PAGE_SIZE = 20;
 
@@ -66,7 +66,7 @@ function notificationItem(n) {
   const actor = n.actor || {};
   const profile = `/u/${enc(actor.username || '')}`;
   const name = h('a', { class: 'username', testid: 'notification-actor', href: profile }, actor.username);
-  const excerpt = h('span', { class: 'notification-text', testid: 'notification-text' }, withMentions(n.text));
+  const excerpt = h('span', { class: 'notification-text', testid: 'notification-text' }, withLinks(n.text));
   const photo = `/p/${enc(n.imageId || '')}`;
   return h('li', {
     class: n.unread ? 'notification unread' : 'notification', testid: 'notification',

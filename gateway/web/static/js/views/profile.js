@@ -1,12 +1,15 @@
-// A person's profile: avatar, names, bio, website, counts, the follow button
-// and the grid of their photos (or word that the account is private).
+// A person's profile: avatar, names, bio, website, counts, the follow button,
+// a menu to mute or block them, and the grid of their photos (or word that
+// the account is private). A person one blocked shows only their name and
+// avatar, with a way to unblock them.
 
 import { h, icon, avatar, replace } from '../dom.js';
 import { t, formatNumber } from '../i18n.js';
 import { request, query, enc, ApiError } from '../api.js';
-import { session, navigate } from '../router.js';
+import { session } from '../router.js';
 import { IMAGE_DELETED, offerPhotoList, photoListChanged } from '../viewer.js';
-import { pager, loadNextPage, hasNextPage, followButton, photoAlt, errorMessage, isAbort } from '../ui.js';
+import { pager, loadNextPage, hasNextPage, followButton, photoGridItem, errorMessage, isAbort, report } from '../ui.js';
+import { confirmBlock, setBlocked, setMuted } from '../blocking.js';
 
 const PAGE_SIZE = 24;
 
@@ -28,17 +31,22 @@ export function profileView({ params: [username], signal }) {
 
 function profileBody(p, signal, reload) {
   const self = p.followState === 'FOLLOW_STATE_SELF' || (session.me && session.me.userId === p.userId);
+  if (!self && p.blockedByYou) return blockedBody(p, reload);
   const base = `/u/${enc(p.username)}`;
   const count = (n, key, testid, href) => {
     const content = [h('strong', null, formatNumber(n)), ' ', t(key, { n: Number(n) || 0 })];
     return h('li', { testid }, href ? h('a', { href }, content) : content);
   };
+  const mutedPill = h('span', { class: 'pill', testid: 'profile-muted', hidden: !p.mutedByYou }, t('profile.muted'));
   const action = self
     ? h('a', { class: 'btn btn-secondary', href: '/settings', testid: 'profile-edit' }, t('profile.edit'))
-    : followButton(p.username, p.followState, {
-      followsYou: p.followsYou,
-      onChange: () => reload(),
-    });
+    : [
+      followButton(p.username, p.followState, {
+        followsYou: p.followsYou,
+        onChange: () => reload(),
+      }),
+      profileMenu(p, mutedPill, reload, signal),
+    ];
   const website = safeURL(p.website);
   let posts = count(p.postCount, 'profile.posts', 'profile-posts');
   document.addEventListener(IMAGE_DELETED, (e) => {
@@ -62,6 +70,7 @@ function profileBody(p, signal, reload) {
         count(p.followingCount, 'profile.following', 'profile-following', p.canView ? `${base}/following` : null)),
       p.fullName ? h('p', { class: 'full-name-lg', testid: 'profile-fullname' }, p.fullName) : null,
       p.followsYou && !self ? h('p', { class: 'pill', testid: 'follows-you' }, t('follow.followsYou')) : null,
+      self ? null : mutedPill,
       p.bio ? h('p', { class: 'bio', testid: 'profile-bio' }, p.bio) : null,
       website ? h('a', { class: 'website', testid: 'profile-website', href: website, rel: 'noopener noreferrer nofollow ugc', target: '_blank' }, displayURL(website)) : null));
 
@@ -83,7 +92,7 @@ function profileBody(p, signal, reload) {
       return { items: page.images || [], nextPageToken: page.nextPageToken };
     },
     renderItem: (image) => {
-      const item = gridItem(image, p, ownerSummary);
+      const item = photoGridItem(image, ownerSummary);
       photos.push({ el: item, image, owner: ownerSummary });
       queueMicrotask(photoListChanged);
       return item;
@@ -101,20 +110,85 @@ function profileBody(p, signal, reload) {
   return [header, photoPager];
 }
 
-function gridItem(image, owner, ownerSummary) {
-  const href = `/p/${enc(image.imageId)}`;
-  return h('li', { class: 'grid-item', testid: 'grid-item', dataset: { imageId: image.imageId } },
-    h('a', {
-      href,
-      onclick: (e) => {
-        if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
-        e.preventDefault();
-        navigate(href, { state: { overlay: true, image, owner: ownerSummary } });
-      },
-    }, h('img', {
-      src: image.thumbUrl, alt: photoAlt(image, owner.fullName || owner.username),
-      loading: 'lazy', decoding: 'async', dataset: { role: 'photo' },
-    })));
+// profileMenu holds what one may do to someone else besides following:
+// mute or unmute them, block them (after a confirmation). It closes on
+// Escape and on a click elsewhere.
+function profileMenu(p, mutedPill, reload, signal) {
+  const mute = h('button', { type: 'button', class: 'menu-item', testid: 'profile-mute' });
+  const showMute = () => {
+    mute.textContent = t(p.mutedByYou ? 'blocks.unmute' : 'blocks.mute');
+    mute.dataset.muted = String(Boolean(p.mutedByYou));
+    mutedPill.hidden = !p.mutedByYou;
+  };
+  showMute();
+  const block = h('button', { type: 'button', class: 'menu-item menu-danger', testid: 'profile-block' }, t('blocks.block'));
+  const summary = h('summary', { class: 'icon-btn', testid: 'profile-menu', 'aria-label': t('profile.more'), title: t('profile.more') }, icon('more'));
+  const menu = h('details', { class: 'menu' }, summary, h('div', { class: 'menu-items' }, mute, block));
+  const close = () => {
+    menu.open = false;
+  };
+
+  mute.addEventListener('click', async () => {
+    mute.disabled = true;
+    try {
+      await setMuted(p.username, !p.mutedByYou);
+      p.mutedByYou = !p.mutedByYou;
+      showMute();
+      close();
+      summary.focus();
+    } catch (err) {
+      report(err);
+    } finally {
+      mute.disabled = false;
+    }
+  });
+  block.addEventListener('click', async () => {
+    close();
+    if (!(await confirmBlock(p.username))) {
+      summary.focus();
+      return;
+    }
+    try {
+      await setBlocked(p.username, true);
+      reload();
+    } catch (err) {
+      report(err);
+    }
+  });
+  menu.addEventListener('keydown', (e) => {
+    if (e.key !== 'Escape' || !menu.open) return;
+    e.preventDefault();
+    close();
+    summary.focus();
+  });
+  document.addEventListener('click', (e) => {
+    if (menu.open && !menu.contains(e.target)) close();
+  }, { signal });
+  return menu;
+}
+
+// blockedBody is the profile of someone one blocked: the name and avatar
+// only, and a way to unblock them.
+function blockedBody(p, reload) {
+  const unblock = h('button', { type: 'button', class: 'btn btn-primary', testid: 'profile-unblock' }, t('blocks.unblock'));
+  unblock.addEventListener('click', async () => {
+    unblock.disabled = true;
+    try {
+      await setBlocked(p.username, false);
+      reload();
+    } catch (err) {
+      unblock.disabled = false;
+      report(err);
+    }
+  });
+  return h('header', { class: 'profile-header', testid: 'profile', dataset: { username: p.username, blocked: 'true' } },
+    h('div', { class: 'profile-avatar', testid: 'profile-avatar' }, avatar(p, 'lg')),
+    h('div', { class: 'profile-info' },
+      h('div', { class: 'profile-title' },
+        h('h1', { testid: 'profile-username' }, p.username),
+        unblock),
+      p.fullName ? h('p', { class: 'full-name-lg', testid: 'profile-fullname' }, p.fullName) : null,
+      h('p', { class: 'muted', testid: 'profile-blocked' }, t('profile.blocked'))));
 }
 
 // safeURL returns a website that is an http(s) URL, or '' (a javascript:

@@ -1,10 +1,12 @@
-// Settings: edit one's profile, change the profile photo, change the password.
+// Settings: edit one's profile, change the profile photo, change the
+// password, and the accounts one blocked or muted.
 
 import { h, avatar, replace } from '../dom.js';
 import { t, formatPercent } from '../i18n.js';
 import { request, upload, checkImageFile, ApiError } from '../api.js';
 import { session } from '../router.js';
 import { field, formError, showFieldErrors, errorMessage, toast, isAbort } from '../ui.js';
+import { peopleList } from '../blocking.js';
 
 // settingsView shows /settings.
 export function settingsView({ signal }) {
@@ -12,7 +14,13 @@ export function settingsView({ signal }) {
     h('h1', null, t('settings.title')),
     avatarSection(signal),
     profileSection(signal),
-    passwordSection(signal));
+    passwordSection(signal),
+    section(t('settings.blocked'), 'settings-blocked-title',
+      h('p', { class: 'field-hint' }, t('settings.blockedHint')),
+      peopleList('blocks', signal)),
+    section(t('settings.muted'), 'settings-muted-title',
+      h('p', { class: 'field-hint' }, t('settings.mutedHint')),
+      peopleList('mutes', signal)));
   return { title: t('settings.title'), node };
 }
 

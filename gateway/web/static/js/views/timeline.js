@@ -5,7 +5,7 @@ import { h, replace } from '../dom.js';
 import { t } from '../i18n.js';
 import { request, query, enc } from '../api.js';
 import { navigate, rerender } from '../router.js';
-import { pager, loadNextPage, hasNextPage, reactions, timeAgo, userLink, photoAlt, withMentions, followButton, errorMessage, isAbort } from '../ui.js';
+import { pager, loadNextPage, hasNextPage, reactions, timeAgo, userLink, photoAlt, withLinks, followButton, errorMessage, isAbort } from '../ui.js';
 import { offerPhotoList, photoListChanged } from '../viewer.js';
 import { commentsSection } from '../comments.js';
 
@@ -74,7 +74,7 @@ function feedCard(item, signal) {
 function caption(username, text) {
   const p = h('p', { class: 'caption' },
     h('a', { class: 'username', href: `/u/${enc(username)}` }, username), ' ',
-    h('span', { testid: 'caption' }, withMentions(text)));
+    h('span', { testid: 'caption' }, withLinks(text)));
   p.hidden = !text;
   return p;
 }
