@@ -1,7 +1,7 @@
 // Package store is the image service's persistence port: one row per photo
 // or avatar (the original fotogal_ntable_images), reactions and comments as
-// rows of their own, the service's activity log, and the queries the
-// service and the feed need.
+// rows of their own, the hashtag index, the service's activity log, and
+// the queries the service and the feed need.
 //
 // The interface is shaped for Oracle NoSQL as much as for SQLite: keys stay
 // under 64 bytes, creation is put-if-absent, updates are conditional writes
@@ -21,6 +21,7 @@ import (
 	"math"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/fotogal/fotogal/pkg/activity"
 )
@@ -169,6 +170,47 @@ func NewCommentID(t time.Time) string {
 	return strings.ToLower(commentIDEncoding.EncodeToString(b[:]))
 }
 
+// TagRow is one entry of the hashtag index: a photo whose caption carries
+// a tag. A tag's rows list in newest-first order of their photos
+// (CreateTime, then ImageID, descending), as ListImages does.
+type TagRow struct {
+	// Tag is the tag's key in the index: TagKey of the folded tag.
+	Tag string
+	// CreateTime is the photo's create time (UTC, nanoseconds).
+	CreateTime time.Time
+	// ImageID is the photo's image_id.
+	ImageID string
+	// OwnerID is the user_id of the photo's owner, so that a reader can
+	// check who may see it before reading the photo.
+	OwnerID string
+}
+
+// Cursor returns the position of r, for the page after it.
+func (r TagRow) Cursor() Cursor { return Cursor{CreateTime: r.CreateTime, ID: r.ImageID} }
+
+// MaxTagKeyBytes is the longest tag key the index keeps: with created_ts
+// (8 bytes) and an image id (26 bytes) after it, the index's primary key
+// stays within Oracle NoSQL's 64 bytes.
+const MaxTagKeyBytes = 30
+
+// TagKey returns the key of a folded tag in the index: the tag itself, or
+// for a tag longer than MaxTagKeyBytes its first bytes up to that length,
+// cut at a rune boundary. Long tags that begin alike share a key, and so
+// share rows' place in the index: whoever reads a key's rows checks the
+// photo's caption for the whole tag. Keys that long are rare: 30 ASCII
+// characters (accented Latin letters fold to them), 15 Cyrillic or Greek
+// letters, 10 Chinese or Japanese characters.
+func TagKey(tag string) string {
+	if len(tag) <= MaxTagKeyBytes {
+		return tag
+	}
+	end := MaxTagKeyBytes
+	for end > 0 && !utf8.RuneStart(tag[end]) {
+		end--
+	}
+	return tag[:end]
+}
+
 // Store is the image service's table storage.
 type Store interface {
 	Counters
@@ -243,6 +285,30 @@ type Store interface {
 	// round trip; an image without comments maps to the zero CommentState
 	// unless its comments are off.
 	CommentStates(ctx context.Context, imageIDs []string) (map[string]CommentState, error)
+
+	// PutTags writes rows into the hashtag index; a row that exists (the
+	// same tag, create time and image id) is left as it is. Each row's Tag
+	// must be a key TagKey returns, neither empty nor longer than
+	// MaxTagKeyBytes.
+	PutTags(ctx context.Context, rows []TagRow) error
+	// DeleteTags deletes rows (by their tag, create time and image id)
+	// from the index; a row that does not exist is no error.
+	DeleteTags(ctx context.Context, rows []TagRow) error
+	// ListTagged returns up to limit rows of tag strictly before before,
+	// newest first (created_ts, then image_id, descending). A tag that is
+	// not a key lists nothing.
+	ListTagged(ctx context.Context, tag string, before Cursor, limit int) ([]TagRow, error)
+
+	// A person's own comments and reactions, for their data export.
+	//
+	// ListCommentsByAuthor returns up to limit comments authorID wrote, on
+	// any photo, strictly before before (a comment's AuthorCursor), newest
+	// first (created_ts, then comment_id, descending).
+	ListCommentsByAuthor(ctx context.Context, authorID string, before Cursor, limit int) ([]Comment, error)
+	// ListReactionsByUser returns up to limit of userID's reactions
+	// strictly before before (a reaction's Cursor), newest first
+	// (created_ts, then image_id, descending).
+	ListReactionsByUser(ctx context.Context, userID string, before Cursor, limit int) ([]UserReaction, error)
 
 	// Close releases the store.
 	Close() error

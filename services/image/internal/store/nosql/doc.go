@@ -1,7 +1,8 @@
 // Package nosql is the Oracle NoSQL Database backend of the image service's
 // store: the images under their original table name,
 // fotogal_ntable_images, their reactions in fotogal_ntable_reactions,
-// their comments in fotogal_ntable_comments, the upload throttle's
+// their comments in fotogal_ntable_comments, the hashtag index in
+// fotogal_ntable_tags, the upload throttle's
 // counters in fotogal_ntable_imagethrottle, and the service's activity log
 // in fotogal_ntable_imageactivity (pkg/activity/nosqlactivity), reached
 // through pkg/nosqlclient.
@@ -126,6 +127,28 @@
 // image's counts or state row can only be left by an interrupted delete:
 // they then delete it alone.
 //
+// # Tags
+//
+// fotogal_ntable_tags is the hashtag index, one row per tag and photo: tag
+// (its key, store.TagKey of the folded tag), created_ts (the photo's, LONG
+// UTC nanoseconds), image_id and owner_id. The primary key is
+// (SHARD(tag), created_ts, image_id): a tag's rows lie in one shard in the
+// order of the photos, so that ListTagged is one query on one range of the
+// primary key, read backwards (newest first), strictly before the cursor.
+// The key is at most 30 + 8 + 26 = 64 bytes: tag keys are at most
+// store.MaxTagKeyBytes (longer tags are cut, at a rune boundary, by
+// store.TagKey), and PutTags refuses longer keys and image ids. A row is
+// of fixed size; a popular tag has many rows in its shard, never a growing
+// one.
+//
+// PutTags puts each row if absent and DeleteTags deletes each by its key:
+// the rows of one caption are of different tags, in different shards, so
+// they are single writes, a few in flight at once, each idempotent. The
+// service writes them after the photo's own row and deletes them after it
+// (DeleteImage leaves them): a row may outlive its photo for a while, and
+// the service, which checks every row it lists against the photos,
+// deletes such a row when it meets one.
+//
 // # Upload counters
 //
 // fotogal_ntable_imagethrottle holds the throttle's counters, one row per key:
@@ -155,7 +178,10 @@
 //	CREATE INDEX IF NOT EXISTS user_id_idx ON fotogal_ntable_images (user_id, is_profile, created_ts, image_id)
 //	CREATE INDEX IF NOT EXISTS created_ts_idx ON fotogal_ntable_images (created_ts, image_id)
 //	CREATE TABLE IF NOT EXISTS fotogal_ntable_reactions (image_id STRING, user_id STRING, kind INTEGER, created_ts LONG, likes LONG, dislikes LONG, PRIMARY KEY (SHARD(image_id), user_id))
+//	CREATE INDEX IF NOT EXISTS user_ts_idx ON fotogal_ntable_reactions (user_id, created_ts, image_id)
 //	CREATE TABLE IF NOT EXISTS fotogal_ntable_comments (image_id STRING, comment_id STRING, author_id STRING, comment_text STRING, created_ts LONG, comment_count LONG, comments_disabled BOOLEAN, PRIMARY KEY (SHARD(image_id), comment_id))
+//	CREATE INDEX IF NOT EXISTS author_ts_idx ON fotogal_ntable_comments (author_id, created_ts, comment_id)
+//	CREATE TABLE IF NOT EXISTS fotogal_ntable_tags (tag STRING, created_ts LONG, image_id STRING, owner_id STRING NOT NULL, PRIMARY KEY (SHARD(tag), created_ts, image_id))
 //	CREATE TABLE IF NOT EXISTS fotogal_ntable_imagethrottle (counter_key STRING, event_count INTEGER NOT NULL, expire_time LONG NOT NULL, PRIMARY KEY (counter_key))
 //	CREATE TABLE IF NOT EXISTS fotogal_ntable_imageactivity (event_id STRING, event_ts LONG NOT NULL, kind INTEGER NOT NULL, actor_id STRING NOT NULL, recipient_id STRING NOT NULL, image_id STRING NOT NULL, comment_id STRING NOT NULL, event_text STRING NOT NULL, retracted BOOLEAN NOT NULL, PRIMARY KEY (event_id))
 //	CREATE INDEX IF NOT EXISTS event_ts_idx ON fotogal_ntable_imageactivity (event_ts, event_id)

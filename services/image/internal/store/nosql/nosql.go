@@ -43,9 +43,13 @@ var schema = append([]string{
 	"CREATE INDEX IF NOT EXISTS created_ts_idx ON " + imagesTable + " (created_ts, image_id)",
 	"CREATE TABLE IF NOT EXISTS " + reactionsTable + " (image_id STRING, user_id STRING, kind INTEGER, " +
 		"created_ts LONG, likes LONG, dislikes LONG, PRIMARY KEY (SHARD(image_id), user_id))",
+	"CREATE INDEX IF NOT EXISTS user_ts_idx ON " + reactionsTable + " (user_id, created_ts, image_id)",
 	"CREATE TABLE IF NOT EXISTS " + commentsTable + " (image_id STRING, comment_id STRING, author_id STRING, " +
 		"comment_text STRING, created_ts LONG, comment_count LONG, comments_disabled BOOLEAN, " +
 		"PRIMARY KEY (SHARD(image_id), comment_id))",
+	"CREATE INDEX IF NOT EXISTS author_ts_idx ON " + commentsTable + " (author_id, created_ts, comment_id)",
+	"CREATE TABLE IF NOT EXISTS " + tagsTable + " (tag STRING, created_ts LONG, image_id STRING, " +
+		"owner_id STRING NOT NULL, PRIMARY KEY (SHARD(tag), created_ts, image_id))",
 	nosqlcounters.Schema(countersTable),
 }, nosqlactivity.Schema(activityTable)...)
 

@@ -9,8 +9,9 @@ import (
 
 // TestQueriesSeekInOrder checks that listing and the feed's merge read the
 // per-owner index in order instead of sorting an owner's photos, and that
-// a page of a photo's comments is a range seek on the comments' primary
-// key, read in the order asked for.
+// a page of a photo's comments, or of a tag's photos, is a range seek on
+// its table's primary key, read in the order asked for, and a page of a
+// person's own comments or reactions one on its index.
 func TestQueriesSeekInOrder(t *testing.T) {
 	ctx := context.Background()
 	s, err := Open(ctx, filepath.Join(t.TempDir(), "image.db"))
@@ -30,6 +31,9 @@ func TestQueriesSeekInOrder(t *testing.T) {
 		"oldest comments": {oldestCommentsQuery, []any{"i", "c", 10}, "SEARCH fotogal_ntable_comments USING PRIMARY KEY (image_id=? AND comment_id>?)"},
 		"newest comments": {newestCommentsQuery, []any{"i", 10}, "SEARCH fotogal_ntable_comments USING PRIMARY KEY (image_id=?)"},
 		"older comments":  {olderCommentsQuery, []any{"i", "c", 10}, "SEARCH fotogal_ntable_comments USING PRIMARY KEY (image_id=? AND comment_id<?)"},
+		"tagged":          {taggedQuery, []any{"t", 1, "x", 10}, "SEARCH fotogal_ntable_tags USING PRIMARY KEY (tag=? AND"},
+		"author comments": {authorCommentsQuery, []any{"a", 1, "c", 10}, "SEARCH fotogal_ntable_comments USING INDEX comments_by_author (author_id=? AND"},
+		"user reactions":  {userReactionsQuery, []any{"u", 1, "i", 10}, "SEARCH reactions USING INDEX reactions_by_user (user_id=? AND"},
 	}
 	for name, q := range queries {
 		rows, err := s.db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q.query, q.args...)

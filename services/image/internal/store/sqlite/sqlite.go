@@ -8,8 +8,9 @@
 // read), fotogal_ntable_comments and fotogal_ntable_commentstate (one row
 // per comment and one per photo: see below), fotogal_ntable_imagethrottle,
 // the upload throttle's counters (one row per key, its window's end in
-// expire_time), and fotogal_ntable_imageactivity, the service's activity
-// log (pkg/activity/sqliteactivity).
+// expire_time), fotogal_ntable_imageactivity, the service's activity
+// log (pkg/activity/sqliteactivity), and fotogal_ntable_tags, the hashtag
+// index (see below).
 //
 // # Comments
 //
@@ -25,6 +26,16 @@
 // exact however many people comment at once. Every write is one
 // transaction that checks the image exists; DeleteImage deletes the
 // image's comments and its state row in its own.
+//
+// # Tags
+//
+// fotogal_ntable_tags holds one row per tag and photo: tag (its key,
+// store.TagKey of the folded tag), created_ts (the photo's), image_id and
+// owner_id, its primary key (tag, created_ts, image_id) in a table WITHOUT
+// ROWID, so that a tag's photos lie together in newest-first order and a
+// page of them is one range seek read backwards. The service writes the
+// rows after the photo's own row, and deletes them after it (see the
+// service's tags.go for why a row may outlive its photo).
 package sqlite
 
 import (
@@ -59,7 +70,8 @@ var (
 
 // schema creates the tables, the per-owner index that paging and the
 // feed's merge read from, the time index of the posting log
-// (postinglog.go), the counters and the activity log.
+// (postinglog.go), the hashtag index (tags.go), the indexes of a person's
+// own reactions and comments (mine.go), the counters and the activity log.
 var schema = `
 CREATE TABLE IF NOT EXISTS fotogal_ntable_images (
 	image_id                TEXT PRIMARY KEY,
@@ -98,6 +110,7 @@ CREATE TABLE IF NOT EXISTS reactions (
 	created_ts INTEGER NOT NULL,
 	PRIMARY KEY (image_id, user_id)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS reactions_by_user ON reactions (user_id, created_ts, image_id);
 CREATE TABLE IF NOT EXISTS reaction_counts (
 	image_id TEXT PRIMARY KEY,
 	likes    INTEGER NOT NULL,
@@ -111,10 +124,18 @@ CREATE TABLE IF NOT EXISTS fotogal_ntable_comments (
 	created_ts   INTEGER NOT NULL,
 	PRIMARY KEY (image_id, comment_id)
 ) STRICT, WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS comments_by_author ON fotogal_ntable_comments (author_id, created_ts, comment_id);
 CREATE TABLE IF NOT EXISTS fotogal_ntable_commentstate (
 	image_id          TEXT PRIMARY KEY,
 	comment_count     INTEGER NOT NULL,
 	comments_disabled INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS fotogal_ntable_tags (
+	tag        TEXT NOT NULL,
+	created_ts INTEGER NOT NULL,
+	image_id   TEXT NOT NULL,
+	owner_id   TEXT NOT NULL,
+	PRIMARY KEY (tag, created_ts, image_id)
 ) STRICT, WITHOUT ROWID;
 ` + sqlitecounters.Schema(countersTable) + sqliteactivity.Schema(activityTable)
 

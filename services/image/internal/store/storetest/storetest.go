@@ -33,6 +33,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("Reactions", func(t *testing.T) { testReactions(t, newStore(t)) })
 	t.Run("ConcurrentLikes", func(t *testing.T) { testConcurrentLikes(t, newStore(t)) })
 	runComments(t, newStore)
+	runTags(t, newStore)
+	runMine(t, newStore)
 	counterstest.Run(t, func(t *testing.T) store.Counters { return newStore(t) })
 	activitytest.Run(t, func(t *testing.T) activity.Log { return newStore(t) })
 }
