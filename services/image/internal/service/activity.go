@@ -10,6 +10,7 @@ import (
 
 	"github.com/fotogal/fotogal/pkg/activity"
 	"github.com/fotogal/fotogal/pkg/activity/activitypb"
+	"github.com/fotogal/fotogal/pkg/followup"
 	"github.com/fotogal/fotogal/pkg/logging"
 	activityv1 "github.com/fotogal/fotogal/proto/fotogal/activity/v1"
 	imagev1 "github.com/fotogal/fotogal/proto/fotogal/image/v1"
@@ -36,8 +37,11 @@ func (s *Server) record(ctx context.Context, events ...activity.Event) {
 	if len(kept) == 0 {
 		return
 	}
-	// The action is done: the caller going away does not undo it.
-	if err := s.store.AppendEvents(context.WithoutCancel(ctx), kept...); err != nil {
+	// The action is done: the caller going away does not undo it, and a
+	// struggling log does not make its answer late.
+	ctx, cancel := followup.Context(ctx)
+	defer cancel()
+	if err := s.store.AppendEvents(ctx, kept...); err != nil {
 		logging.FromContext(ctx).Error("append activity events; their notifications are lost",
 			zap.Int("events", len(kept)), zap.String("image_id", kept[0].ImageID), zap.Error(err))
 	}
@@ -45,7 +49,9 @@ func (s *Server) record(ctx context.Context, events ...activity.Event) {
 
 // mentionEvents returns the Mention events of a text written on img: ev,
 // its kind set to Mention, addressed to each person of mentioned who may
-// see img, and retracted to each person of unmentioned, who need not. The
+// see img and is not across a block from the author (neither of two
+// people, one of whom blocked the other, can mention the other), and
+// retracted to each person of unmentioned, who need not. The
 // usernames are those parseMentions returns, resolved in one call to the
 // user service; the people in skip get nothing.
 func (s *Server) mentionEvents(ctx context.Context, img store.Image, ev activity.Event, mentioned, unmentioned []string, skip ...string) ([]activity.Event, error) {
@@ -55,6 +61,12 @@ func (s *Server) mentionEvents(ctx context.Context, img store.Image, ev activity
 	people, err := s.users.PeopleNamed(ctx, append(slices.Clip(mentioned), unmentioned...))
 	if err != nil {
 		return nil, fmt.Errorf("look up mentioned people: %w", err)
+	}
+	var blocked []string
+	if len(mentioned) > 0 {
+		if blocked, err = s.users.BlockedIDs(ctx, ev.ActorID); err != nil {
+			return nil, fmt.Errorf("list the people across a block from the author: %w", err)
+		}
 	}
 	ev.Kind = activity.Mention
 	var events []activity.Event
@@ -67,6 +79,9 @@ func (s *Server) mentionEvents(ctx context.Context, img store.Image, ev activity
 		if !slices.Contains(mentioned, strings.ToLower(p.Username)) {
 			e.Retracted = true
 			events = append(events, e)
+			continue
+		}
+		if slices.Contains(blocked, p.ID) {
 			continue
 		}
 		allowed, err := s.users.CanView(ctx, p.ID, img.OwnerID)

@@ -166,6 +166,17 @@ func TestCommentEvents(t *testing.T) {
 		t.Errorf("event text of %d characters, want the first %d", len(got), activity.MaxTextLen)
 	}
 
+	// Neither side of a block can mention the other, even on a photo
+	// both may see.
+	e.users.block("id-dave", "id-erin")
+	e.comment(t, "dave", public, "@erin @carol")
+	log.expect(t, "dave mentions erin across a block", public,
+		"comment dave > alice comment",
+		"mention dave > carol comment",
+	)
+	e.comment(t, "erin", public, "@dave")
+	log.expect(t, "erin mentions dave across a block", public, "comment erin > alice comment")
+
 	byErin := e.comment(t, "erin", public, "hi @carol")
 	log.next(t)
 	if _, err := e.client.DeleteComment(as("alice"), &imagev1.DeleteCommentRequest{ImageId: public, CommentId: byErin.GetCommentId()}); err != nil {

@@ -61,6 +61,7 @@ type fakeUsers struct {
 	private       map[string]bool
 	approved      map[string]map[string]bool // owner → viewer
 	avatars       map[string]string          // user → image
+	blocks        map[string][]string        // user → those across a block
 	failSetAvatar bool
 	failLookups   bool // PeopleNamed fails
 	batchCalls    int  // People and PeopleNamed
@@ -76,6 +77,23 @@ func newFakeUsers() *fakeUsers {
 		},
 		avatars: map[string]string{},
 	}
+}
+
+func (u *fakeUsers) BlockedIDs(_ context.Context, userID string) ([]string, error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.blocks[userID], nil
+}
+
+// block puts a and b on the two sides of a block.
+func (u *fakeUsers) block(a, b string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.blocks == nil {
+		u.blocks = map[string][]string{}
+	}
+	u.blocks[a] = append(u.blocks[a], b)
+	u.blocks[b] = append(u.blocks[b], a)
 }
 
 func (u *fakeUsers) exists(id string) bool {

@@ -151,6 +151,7 @@ func (s *Server) updateImage(ctx context.Context, req *imagev1.UpdateImageReques
 			return nil, fmt.Errorf("update image: %w", err)
 		}
 		s.recordCaptionMentions(ctx, img, before)
+		s.indexTags(ctx, img, before)
 	}
 	out, err := s.decorate(ctx, caller.UserID, []store.Image{img})
 	if err != nil {
@@ -175,9 +176,10 @@ func (s *Server) DeleteImage(ctx context.Context, req *imagev1.DeleteImageReques
 	return &imagev1.DeleteImageResponse{}, nil
 }
 
-// remove deletes the image id: the row first, then the objects, so that a
-// crash in between leaves only objects no row names, which the sweeper
-// reclaims.
+// remove deletes the image id: the row first, then its tags and its
+// objects, so that a crash in between leaves only tag rows and objects of
+// a photo that no longer exists, which ListTagImages and the sweeper
+// reclaim.
 func (s *Server) remove(ctx context.Context, id string) error {
 	img, err := s.store.DeleteImage(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
@@ -187,6 +189,7 @@ func (s *Server) remove(ctx context.Context, id string) error {
 		return fmt.Errorf("delete image: %w", err)
 	}
 	s.contentAccess.forget(id)
+	s.unindexTags(ctx, img)
 	s.deleteObjects(ctx, img.Objects()...)
 	return nil
 }

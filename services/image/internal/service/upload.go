@@ -39,6 +39,7 @@ func (s *Server) UploadImage(stream imagev1.ImageService_UploadImageServer) erro
 		return toStatus(ctx, err)
 	}
 	s.recordCaptionMentions(ctx, img, "")
+	s.indexTags(ctx, img, "")
 	out, err := s.decorate(ctx, caller.UserID, []store.Image{img})
 	if err != nil {
 		return toStatus(ctx, err)

@@ -27,6 +27,9 @@ type Users interface {
 	// SetAvatar records imageID as userID's avatar and returns the image ID
 	// of the previous one ("" if none) and the avatar's URL.
 	SetAvatar(ctx context.Context, userID, imageID string) (previousImageID, avatarURL string, err error)
+	// BlockedIDs returns the ids of everyone on the other side of a block
+	// with userID, in either direction.
+	BlockedIDs(ctx context.Context, userID string) ([]string, error)
 }
 
 // Person is a user as the image service shows them beside a photo or a
@@ -118,6 +121,15 @@ func (c *UserClient) SetAvatar(ctx context.Context, userID, imageID string) (str
 	return resp.GetPreviousAvatarImageId(), resp.GetAvatarUrl(), nil
 }
 
+// BlockedIDs asks UserInternalService.ListBlockedIds.
+func (c *UserClient) BlockedIDs(ctx context.Context, userID string) ([]string, error) {
+	resp, err := c.client.ListBlockedIds(ctx, &userv1.ListBlockedIdsRequest{UserId: userID})
+	if err != nil {
+		return nil, fmt.Errorf("list blocked ids: %w", err)
+	}
+	return resp.GetUserIds(), nil
+}
+
 // upstreamUsers marks the failures of a Users as errUpstream.
 type upstreamUsers struct {
 	users Users
@@ -153,4 +165,9 @@ func (u upstreamUsers) UserID(ctx context.Context, username string) (string, err
 func (u upstreamUsers) SetAvatar(ctx context.Context, userID, imageID string) (string, string, error) {
 	previous, url, err := u.users.SetAvatar(ctx, userID, imageID)
 	return previous, url, upstream(err)
+}
+
+func (u upstreamUsers) BlockedIDs(ctx context.Context, userID string) ([]string, error) {
+	ids, err := u.users.BlockedIDs(ctx, userID)
+	return ids, upstream(err)
 }

@@ -8,6 +8,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/fotogal/fotogal/pkg/activity"
+	"github.com/fotogal/fotogal/pkg/followup"
 	"github.com/fotogal/fotogal/pkg/logging"
 
 	"github.com/fotogal/fotogal/services/user/internal/store"
@@ -30,9 +31,9 @@ import (
 //	account turning public          Follow{requester → account},
 //	                                RequestAccepted{account → requester}
 
-// activityWriteTimeout bounds the writing of a change's events, which goes
-// on when the caller stops waiting: the change has committed already.
-const activityWriteTimeout = 10 * time.Second
+// activityReadTimeout bounds each read of recordAccepted, which goes on
+// when the caller stops waiting: the accept has committed already.
+const activityReadTimeout = 10 * time.Second
 
 // acceptedPageSize is how many follows one page of recordAccepted reads.
 const acceptedPageSize = 100
@@ -45,7 +46,9 @@ func (s *Service) recordActivity(ctx context.Context, events ...activity.Event) 
 	if len(events) == 0 {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), activityWriteTimeout)
+	// The change has committed: the caller going away does not undo it,
+	// and a struggling log does not make the answer late.
+	ctx, cancel := followup.Context(ctx)
 	defer cancel()
 	if err := s.store.AppendEvents(ctx, events...); err != nil {
 		logging.FromContext(ctx).Error("append activity events", zap.Int("count", len(events)), zap.Error(err))
@@ -117,7 +120,7 @@ func (s *Service) recordAccepted(ctx context.Context, accountID string, at time.
 		Limit: acceptedPageSize, FollowedAfter: at.Add(-time.Nanosecond),
 	}
 	for {
-		pageCtx, cancel := context.WithTimeout(ctx, activityWriteTimeout)
+		pageCtx, cancel := context.WithTimeout(ctx, activityReadTimeout)
 		page, err := s.store.ListFollows(pageCtx, q)
 		cancel()
 		if err != nil {
