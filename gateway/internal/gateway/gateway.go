@@ -189,6 +189,7 @@ func (g *Gateway) buildMux(up Upstreams) error {
 			return feedv1.RegisterNotificationServiceHandlerClient(ctx, g.mux, feedv1.NewNotificationServiceClient(up.Feed))
 		}},
 		{"image bytes", g.registerContentRoutes},
+		{"export", func() error { return g.registerExport(userv1.NewUserServiceClient(up.User)) }},
 	}
 	for _, r := range registrations {
 		if err := r.register(); err != nil {
