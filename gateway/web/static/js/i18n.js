@@ -163,6 +163,9 @@ const MESSAGES = {
     'settings.blockedEmpty': 'You have not blocked anyone.',
     'settings.muted': 'Muted accounts',
     'settings.mutedHint': 'Their photos do not show in your timeline; nothing else changes.',
+    'settings.data': 'Your data',
+    'settings.dataHint': 'A zip file with every photo you posted, your profile, followers, following, and the comments and reactions you made.',
+    'settings.download': 'Download my data',
     'settings.mutedEmpty': 'You have not muted anyone.',
     'settings.more': 'Load more',
 
@@ -396,6 +399,9 @@ const MESSAGES = {
     'settings.blockedEmpty': 'Você não bloqueou ninguém.',
     'settings.muted': 'Contas silenciadas',
     'settings.mutedHint': 'As fotos delas não aparecem na sua linha do tempo; nada mais muda.',
+    'settings.data': 'Seus dados',
+    'settings.dataHint': 'Um arquivo zip com todas as fotos que você publicou, seu perfil, seguidores, quem você segue e os comentários e reações que você fez.',
+    'settings.download': 'Baixar meus dados',
     'settings.mutedEmpty': 'Você não silenciou ninguém.',
     'settings.more': 'Carregar mais',
 

@@ -20,7 +20,12 @@ export function settingsView({ signal }) {
       peopleList('blocks', signal)),
     section(t('settings.muted'), 'settings-muted-title',
       h('p', { class: 'field-hint' }, t('settings.mutedHint')),
-      peopleList('mutes', signal)));
+      peopleList('mutes', signal)),
+    section(t('settings.data'), 'settings-data-title',
+      h('p', { class: 'field-hint' }, t('settings.dataHint')),
+      // A plain link: the session cookie goes with it, and the browser
+      // saves the zip as it streams in.
+      h('a', { class: 'btn', href: '/v1/me/export', download: '', testid: 'settings-download' }, t('settings.download'))));
   return { title: t('settings.title'), node };
 }
 
