@@ -106,30 +106,12 @@ func commentRows(t *testing.T, s *Stack, imageID string) int {
 // image access matrix, extended to comments.
 func TestCommentAccessMatrix(t *testing.T) {
 	s := startStack(t, nil)
-	type account struct {
-		owner, follower, requester, stranger *Person
-		imageID                              string
-	}
-	setUp := func(private bool) account {
-		a := account{
-			owner:     s.Register(t, Unique("own")),
-			follower:  s.Register(t, Unique("fol")),
-			requester: s.Register(t, Unique("req")),
-			stranger:  s.Register(t, Unique("str")),
-		}
-		if private {
-			a.owner.Do(t, http.MethodPatch, "/v1/me", map[string]any{"isPrivate": true}).Expect(t, http.StatusOK)
-		}
-		a.follower.Do(t, http.MethodPost, "/v1/users/"+a.owner.Username+"/follow", nil).Expect(t, http.StatusOK)
-		if private {
-			a.owner.Do(t, http.MethodPost, "/v1/me/follow-requests/"+a.follower.Username+":accept", nil).Expect(t, http.StatusOK)
-			a.requester.Do(t, http.MethodPost, "/v1/users/"+a.owner.Username+"/follow", nil).Expect(t, http.StatusOK)
-		}
-		a.imageID = upload(t, a.owner, "talk about me", "p.png", testimages.PNG(16, 16))
+	setUp := func(private bool) accessAccount {
+		a := setUpAccess(t, s, private, "talk about me")
 		addComment(t, a.owner.Client, a.imageID, "the owner's own word")
 		return a
 	}
-	accounts := map[string]account{"public": setUp(false), "private": setUp(true)}
+	accounts := map[string]accessAccount{"public": setUp(false), "private": setUp(true)}
 	anon := s.NewAPIClient()
 
 	tests := []struct {
@@ -151,10 +133,7 @@ func TestCommentAccessMatrix(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.account+"/"+tc.viewer, func(t *testing.T) {
 			a := accounts[tc.account]
-			viewer := map[string]*Client{
-				"owner": a.owner.Client, "approved follower": a.follower.Client,
-				"pending requester": a.requester.Client, "stranger": a.stranger.Client, "no session": anon,
-			}[tc.viewer]
+			viewer := a.viewer(tc.viewer, anon)
 			path := "/v1/images/" + a.imageID + "/comments"
 			list := viewer.Get(t, path, nil)
 			if list.Status != tc.list {

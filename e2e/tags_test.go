@@ -50,29 +50,7 @@ func taggedIDs(t *testing.T, c *Client, tag string, pageSize int) (ids []string,
 // approved followers, nothing without a session.
 func TestTagAccessMatrix(t *testing.T) {
 	s := startStack(t, nil)
-	type account struct {
-		owner, follower, requester, stranger *Person
-		imageID                              string
-	}
-	setUp := func(private bool) account {
-		a := account{
-			owner:     s.Register(t, Unique("own")),
-			follower:  s.Register(t, Unique("fol")),
-			requester: s.Register(t, Unique("req")),
-			stranger:  s.Register(t, Unique("str")),
-		}
-		if private {
-			a.owner.Do(t, http.MethodPatch, "/v1/me", map[string]any{"isPrivate": true}).Expect(t, http.StatusOK)
-		}
-		a.follower.Do(t, http.MethodPost, "/v1/users/"+a.owner.Username+"/follow", nil).Expect(t, http.StatusOK)
-		if private {
-			a.owner.Do(t, http.MethodPost, "/v1/me/follow-requests/"+a.follower.Username+":accept", nil).Expect(t, http.StatusOK)
-			a.requester.Do(t, http.MethodPost, "/v1/users/"+a.owner.Username+"/follow", nil).Expect(t, http.StatusOK)
-		}
-		a.imageID = upload(t, a.owner, "out for a #matrix walk", "p.png", testimages.PNG(16, 16))
-		return a
-	}
-	accounts := map[string]account{"public": setUp(false), "private": setUp(true)}
+	accounts := map[string]accessAccount{"public": setUpAccess(t, s, false, "out for a #matrix walk"), "private": setUpAccess(t, s, true, "out for a #matrix walk")}
 	anon := s.NewAPIClient()
 
 	tests := []struct {
@@ -94,10 +72,7 @@ func TestTagAccessMatrix(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.account+"/"+tc.viewer, func(t *testing.T) {
 			a := accounts[tc.account]
-			viewer := map[string]*Client{
-				"owner": a.owner.Client, "approved follower": a.follower.Client,
-				"pending requester": a.requester.Client, "stranger": a.stranger.Client, "no session": anon,
-			}[tc.viewer]
+			viewer := a.viewer(tc.viewer, anon)
 			resp := viewer.Get(t, "/v1/tags/matrix/images", nil)
 			if resp.Status != tc.status {
 				t.Fatalf("tag page: %d, want %d; %s", resp.Status, tc.status, resp.Body)
