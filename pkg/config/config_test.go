@@ -160,18 +160,18 @@ func TestSecretFromFile(t *testing.T) {
 		}
 		return path
 	}
-	good := write("good", "0123456789abcdef\n")
+	good := write("good", "qzxwvkjqzxwvkjqz\n")
 	tests := []struct {
 		name    string
 		env     map[string]string
 		want    string
 		wantErr string
 	}{
-		{"file", map[string]string{"FOTOGAL_X_FILE": good}, "0123456789abcdef", ""},
-		{"both", map[string]string{"FOTOGAL_X_FILE": good, "FOTOGAL_X": "0123456789abcdef"}, "", "FOTOGAL_X and FOTOGAL_X_FILE: set one, not both"},
+		{"file", map[string]string{"FOTOGAL_X_FILE": good}, "qzxwvkjqzxwvkjqz", ""},
+		{"both", map[string]string{"FOTOGAL_X_FILE": good, "FOTOGAL_X": "qzxwvkjqzxwvkjqz"}, "", "FOTOGAL_X and FOTOGAL_X_FILE: set one, not both"},
 		{"missing file", map[string]string{"FOTOGAL_X_FILE": filepath.Join(dir, "nope")}, "", "FOTOGAL_X_FILE: open "},
 		{"empty file", map[string]string{"FOTOGAL_X_FILE": write("empty", "\n")}, "", "is empty"},
-		{"short file", map[string]string{"FOTOGAL_X_FILE": write("short", "0123")}, "", "FOTOGAL_X: must be at least 16 characters"},
+		{"short file", map[string]string{"FOTOGAL_X_FILE": write("short", "qzxw")}, "", "FOTOGAL_X: must be at least 16 characters"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -187,7 +187,7 @@ func TestSecretFromFile(t *testing.T) {
 			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
 				t.Errorf("error %v, want one containing %q", err, tc.wantErr)
 			}
-			if err != nil && strings.Contains(err.Error(), "0123") {
+			if err != nil && strings.Contains(err.Error(), "qzxw") {
 				t.Errorf("the error shows the secret: %v", err)
 			}
 		})
