@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"go.uber.org/zap"
@@ -122,6 +123,13 @@ func (s *Server) listComments(ctx context.Context, req *imagev1.ListCommentsRequ
 		comments = comments[:limit]
 		resp.NextPageToken = encodeCommentPageToken(comments[len(comments)-1].ID)
 	}
+	// Between two people across a block, neither sees the other's
+	// comments, under anyone's photo; the page may come out short.
+	blocked, err := s.users.BlockedIDs(ctx, caller.UserID)
+	if err != nil {
+		return nil, err
+	}
+	comments = slices.DeleteFunc(comments, func(c store.Comment) bool { return slices.Contains(blocked, c.AuthorID) })
 	if len(comments) == 0 {
 		return resp, nil
 	}

@@ -406,3 +406,36 @@ func TestListComments(t *testing.T) {
 		}
 	})
 }
+
+// Between two people across a block, neither sees the other's comments,
+// even under a third person's photo that both may see.
+func TestCommentsAcrossABlock(t *testing.T) {
+	e := newEnv(t)
+	id := mustUpload(t, e, "alice", testimages.PNG(20, 20), "").GetImageId()
+	e.comment(t, "dave", id, "from dave")
+	e.comment(t, "erin", id, "from erin")
+	e.comment(t, "carol", id, "from carol")
+	e.users.block("id-dave", "id-erin")
+
+	for _, tc := range []struct {
+		viewer string
+		want   []string
+	}{
+		{"dave", []string{"from dave", "from carol"}},
+		{"erin", []string{"from erin", "from carol"}},
+		{"carol", []string{"from dave", "from erin", "from carol"}},
+		{"alice", []string{"from dave", "from erin", "from carol"}},
+	} {
+		resp, err := e.client.ListComments(as(tc.viewer), &imagev1.ListCommentsRequest{ImageId: id})
+		if err != nil {
+			t.Fatalf("%s lists: %v", tc.viewer, err)
+		}
+		var got []string
+		for _, c := range resp.GetComments() {
+			got = append(got, c.GetText())
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s sees %q, want %q", tc.viewer, got, tc.want)
+		}
+	}
+}
