@@ -7,6 +7,8 @@
 //   /upload                   new photo
 //   /u/{username}             profile; /u/{username}/followers, /following
 //   /tags/{tag}               the photos of a hashtag (the tag without '#')
+//   /explore                  recent public photos of accounts one does not
+//                             follow, best ranked first
 //   /p/{imageId}              a photo in the viewer dialog (over the screen it
 //                             was opened from, or over its owner's profile)
 //   /settings                 edit profile, profile photo, password; blocked
@@ -16,9 +18,9 @@
 //   /sessions                 one's sessions
 //
 // Stable hooks for browser tests (data-testid unless marked #id):
-//   layout     nav, nav-home, nav-upload, nav-requests, requests-badge
-//              (data-count), nav-notifications, notifications-badge
-//              (data-count; "99+" above 99),
+//   layout     nav, nav-home, nav-explore, nav-upload, nav-requests,
+//              requests-badge (data-count), nav-notifications,
+//              notifications-badge (data-count; "99+" above 99),
 //              nav-profile, nav-settings, nav-sessions, logout, lang-select,
 //              toast, #main
 //   search     search-input (#search-input, the combobox), search-popup,
@@ -59,6 +61,8 @@
 //              blocked: profile (data-blocked), profile-blocked,
 //              profile-unblock
 //   tag        tag-title, tag-grid, grid-item (data-image-id), tag-empty
+//   explore    explore-title, explore-grid, grid-item (data-image-id),
+//              explore-empty
 //   people     people-list, person (data-username), remove-follower
 //   requests   requests, request-item (data-username), request-accept,
 //              request-reject, requests-empty
@@ -98,6 +102,7 @@ import { settingsView } from './js/views/settings.js';
 import { sessionsView } from './js/views/sessions.js';
 import { notificationsView } from './js/views/notifications.js';
 import { tagView } from './js/views/tag.js';
+import { exploreView } from './js/views/explore.js';
 import { openViewer, closeViewer, viewerIsOpen } from './js/viewer.js';
 import { searchBox } from './js/search.js';
 
@@ -110,6 +115,7 @@ const ROUTES = [
   { pattern: /^\/u\/([^/]+)\/followers$/, view: (ctx) => peopleView(ctx, 'followers') },
   { pattern: /^\/u\/([^/]+)\/following$/, view: (ctx) => peopleView(ctx, 'following') },
   { pattern: /^\/tags\/([^/]+)$/, view: tagView },
+  { pattern: /^\/explore$/, view: exploreView },
   { pattern: /^\/settings$/, view: settingsView },
   { pattern: /^\/requests$/, view: requestsView },
   { pattern: /^\/sessions$/, view: sessionsView },
@@ -258,6 +264,7 @@ function nav() {
   return h('nav', { class: 'main-nav', 'aria-label': t('nav.main'), testid: 'nav' },
     h('ul', null,
       item('/', 'home', t('nav.home'), 'nav-home'),
+      item('/explore', 'compass', t('nav.explore'), 'nav-explore'),
       item('/upload', 'plus', t('nav.upload'), 'nav-upload'),
       item('/requests', 'requests', t('nav.requests'), 'nav-requests', badge),
       item('/notifications', 'bell', t('nav.notifications'), 'nav-notifications', notificationsBadge()),

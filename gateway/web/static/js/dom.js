@@ -72,6 +72,7 @@ const ICONS = {
   chevronLeft: [['path', { d: 'M15 5l-7 7 7 7' }]],
   chevronRight: [['path', { d: 'M9 5l7 7-7 7' }]],
   more: [['circle', { cx: 5, cy: 12, r: 1.2 }], ['circle', { cx: 12, cy: 12, r: 1.2 }], ['circle', { cx: 19, cy: 12, r: 1.2 }]],
+  compass: [['circle', { cx: 12, cy: 12, r: 9 }], ['path', { d: 'M15.5 8.5 13.4 13.4 8.5 15.5 10.6 10.6z' }]],
   search: [['circle', { cx: 10.5, cy: 10.5, r: 6.5 }], ['path', { d: 'M15.5 15.5 20.5 20.5' }]],
 };
 

@@ -17,6 +17,7 @@ const MESSAGES = {
     'lang.label': 'Language',
     'nav.main': 'Main',
     'nav.home': 'Timeline',
+    'nav.explore': 'Explore',
     'nav.upload': 'New photo',
     'nav.requests': 'Requests',
     'nav.requestsCount': { one: '{n} follow request', other: '{n} follow requests' },
@@ -232,6 +233,10 @@ const MESSAGES = {
     'tag.photos': 'Photos with {tag}',
     'tag.empty': 'No photos with {tag} yet.',
 
+    'explore.title': 'Explore',
+    'explore.photos': 'Photos to explore',
+    'explore.empty': 'Nothing to explore yet: photos of people you don’t follow will show up here.',
+
     'profile.more': 'More options',
     'profile.muted': 'Muted',
     'profile.blocked': 'You blocked this account.',
@@ -253,6 +258,7 @@ const MESSAGES = {
     'lang.label': 'Idioma',
     'nav.main': 'Principal',
     'nav.home': 'Início',
+    'nav.explore': 'Explorar',
     'nav.upload': 'Nova foto',
     'nav.requests': 'Solicitações',
     'nav.requestsCount': { one: '{n} solicitação para seguir', other: '{n} solicitações para seguir' },
@@ -467,6 +473,10 @@ const MESSAGES = {
 
     'tag.photos': 'Fotos com {tag}',
     'tag.empty': 'Nenhuma foto com {tag} ainda.',
+
+    'explore.title': 'Explorar',
+    'explore.photos': 'Fotos para explorar',
+    'explore.empty': 'Nada para explorar ainda: fotos de quem você não segue aparecem aqui.',
 
     'profile.more': 'Mais opções',
     'profile.muted': 'Silenciada',

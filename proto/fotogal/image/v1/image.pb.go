@@ -3275,6 +3275,116 @@ func (x *ListMyReactionsResponse) GetNextPageToken() string {
 	return ""
 }
 
+// ExploreRequest asks for a page of the explore grid.
+type ExploreRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// At most this many (default 30, at most 100).
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page; empty for the first.
+	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExploreRequest) Reset() {
+	*x = ExploreRequest{}
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[52]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExploreRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExploreRequest) ProtoMessage() {}
+
+func (x *ExploreRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[52]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExploreRequest.ProtoReflect.Descriptor instead.
+func (*ExploreRequest) Descriptor() ([]byte, []int) {
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{52}
+}
+
+func (x *ExploreRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ExploreRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ExploreResponse is one page of the explore grid.
+type ExploreResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The photos, best ranked first.
+	Images []*Image `protobuf:"bytes,1,rep,name=images,proto3" json:"images,omitempty"`
+	// Token for the next page; empty on the last.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExploreResponse) Reset() {
+	*x = ExploreResponse{}
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[53]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExploreResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExploreResponse) ProtoMessage() {}
+
+func (x *ExploreResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[53]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExploreResponse.ProtoReflect.Descriptor instead.
+func (*ExploreResponse) Descriptor() ([]byte, []int) {
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{53}
+}
+
+func (x *ExploreResponse) GetImages() []*Image {
+	if x != nil {
+		return x.Images
+	}
+	return nil
+}
+
+func (x *ExploreResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 var File_fotogal_image_v1_image_proto protoreflect.FileDescriptor
 
 const file_fotogal_image_v1_image_proto_rawDesc = "" +
@@ -3479,6 +3589,13 @@ const file_fotogal_image_v1_image_proto_rawDesc = "" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\"{\n" +
 	"\x17ListMyReactionsResponse\x128\n" +
 	"\treactions\x18\x01 \x03(\v2\x1a.fotogal.image.v1.ReactionR\treactions\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"L\n" +
+	"\x0eExploreRequest\x12\x1b\n" +
+	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\"j\n" +
+	"\x0fExploreResponse\x12/\n" +
+	"\x06images\x18\x01 \x03(\v2\x17.fotogal.image.v1.ImageR\x06images\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*`\n" +
 	"\fReactionKind\x12\x1d\n" +
 	"\x19REACTION_KIND_UNSPECIFIED\x10\x00\x12\x16\n" +
@@ -3488,7 +3605,7 @@ const file_fotogal_image_v1_image_proto_rawDesc = "" +
 	"\x16IMAGE_SIZE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10IMAGE_SIZE_THUMB\x10\x01\x12\x16\n" +
 	"\x12IMAGE_SIZE_DISPLAY\x10\x02\x12\x17\n" +
-	"\x13IMAGE_SIZE_ORIGINAL\x10\x032\xb5\r\n" +
+	"\x13IMAGE_SIZE_ORIGINAL\x10\x032\x85\x0e\n" +
 	"\fImageService\x12\\\n" +
 	"\vUploadImage\x12$.fotogal.image.v1.UploadImageRequest\x1a%.fotogal.image.v1.UploadImageResponse(\x01\x12Q\n" +
 	"\bGetImage\x12!.fotogal.image.v1.GetImageRequest\x1a\".fotogal.image.v1.GetImageResponse\x12Z\n" +
@@ -3508,7 +3625,8 @@ const file_fotogal_image_v1_image_proto_rawDesc = "" +
 	"\rDeleteComment\x12&.fotogal.image.v1.DeleteCommentRequest\x1a'.fotogal.image.v1.DeleteCommentResponse\x12`\n" +
 	"\rListTagImages\x12&.fotogal.image.v1.ListTagImagesRequest\x1a'.fotogal.image.v1.ListTagImagesResponse\x12c\n" +
 	"\x0eListMyComments\x12'.fotogal.image.v1.ListMyCommentsRequest\x1a(.fotogal.image.v1.ListMyCommentsResponse\x12f\n" +
-	"\x0fListMyReactions\x12(.fotogal.image.v1.ListMyReactionsRequest\x1a).fotogal.image.v1.ListMyReactionsResponse2\x98\x04\n" +
+	"\x0fListMyReactions\x12(.fotogal.image.v1.ListMyReactionsRequest\x1a).fotogal.image.v1.ListMyReactionsResponse\x12N\n" +
+	"\aExplore\x12 .fotogal.image.v1.ExploreRequest\x1a!.fotogal.image.v1.ExploreResponse2\x98\x04\n" +
 	"\x14ImageInternalService\x12i\n" +
 	"\x10ListOwnersImages\x12).fotogal.image.v1.ListOwnersImagesRequest\x1a*.fotogal.image.v1.ListOwnersImagesResponse\x12c\n" +
 	"\x0eBatchGetImages\x12'.fotogal.image.v1.BatchGetImagesRequest\x1a(.fotogal.image.v1.BatchGetImagesResponse\x12Z\n" +
@@ -3529,7 +3647,7 @@ func file_fotogal_image_v1_image_proto_rawDescGZIP() []byte {
 }
 
 var file_fotogal_image_v1_image_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_fotogal_image_v1_image_proto_msgTypes = make([]protoimpl.MessageInfo, 53)
+var file_fotogal_image_v1_image_proto_msgTypes = make([]protoimpl.MessageInfo, 55)
 var file_fotogal_image_v1_image_proto_goTypes = []any{
 	(ReactionKind)(0),                 // 0: fotogal.image.v1.ReactionKind
 	(ImageSize)(0),                    // 1: fotogal.image.v1.ImageSize
@@ -3585,16 +3703,18 @@ var file_fotogal_image_v1_image_proto_goTypes = []any{
 	(*Reaction)(nil),                  // 51: fotogal.image.v1.Reaction
 	(*ListMyReactionsRequest)(nil),    // 52: fotogal.image.v1.ListMyReactionsRequest
 	(*ListMyReactionsResponse)(nil),   // 53: fotogal.image.v1.ListMyReactionsResponse
-	nil,                               // 54: fotogal.image.v1.CountImagesResponse.CountsEntry
-	(*timestamppb.Timestamp)(nil),     // 55: google.protobuf.Timestamp
-	(*v1.Cursor)(nil),                 // 56: fotogal.activity.v1.Cursor
-	(*v1.Event)(nil),                  // 57: fotogal.activity.v1.Event
+	(*ExploreRequest)(nil),            // 54: fotogal.image.v1.ExploreRequest
+	(*ExploreResponse)(nil),           // 55: fotogal.image.v1.ExploreResponse
+	nil,                               // 56: fotogal.image.v1.CountImagesResponse.CountsEntry
+	(*timestamppb.Timestamp)(nil),     // 57: google.protobuf.Timestamp
+	(*v1.Cursor)(nil),                 // 58: fotogal.activity.v1.Cursor
+	(*v1.Event)(nil),                  // 59: fotogal.activity.v1.Event
 }
 var file_fotogal_image_v1_image_proto_depIdxs = []int32{
-	55, // 0: fotogal.image.v1.Image.create_time:type_name -> google.protobuf.Timestamp
-	55, // 1: fotogal.image.v1.Image.update_time:type_name -> google.protobuf.Timestamp
-	55, // 2: fotogal.image.v1.Comment.create_time:type_name -> google.protobuf.Timestamp
-	55, // 3: fotogal.image.v1.ContentInfo.modify_time:type_name -> google.protobuf.Timestamp
+	57, // 0: fotogal.image.v1.Image.create_time:type_name -> google.protobuf.Timestamp
+	57, // 1: fotogal.image.v1.Image.update_time:type_name -> google.protobuf.Timestamp
+	57, // 2: fotogal.image.v1.Comment.create_time:type_name -> google.protobuf.Timestamp
+	57, // 3: fotogal.image.v1.ContentInfo.modify_time:type_name -> google.protobuf.Timestamp
 	5,  // 4: fotogal.image.v1.UploadImageRequest.metadata:type_name -> fotogal.image.v1.UploadMetadata
 	2,  // 5: fotogal.image.v1.UploadImageResponse.image:type_name -> fotogal.image.v1.Image
 	2,  // 6: fotogal.image.v1.GetImageResponse.image:type_name -> fotogal.image.v1.Image
@@ -3608,73 +3728,76 @@ var file_fotogal_image_v1_image_proto_depIdxs = []int32{
 	2,  // 14: fotogal.image.v1.UndislikeImageResponse.image:type_name -> fotogal.image.v1.Image
 	5,  // 15: fotogal.image.v1.SetAvatarRequest.metadata:type_name -> fotogal.image.v1.UploadMetadata
 	4,  // 16: fotogal.image.v1.GetAvatarResponse.info:type_name -> fotogal.image.v1.ContentInfo
-	55, // 17: fotogal.image.v1.ImageCursor.create_time:type_name -> google.protobuf.Timestamp
+	57, // 17: fotogal.image.v1.ImageCursor.create_time:type_name -> google.protobuf.Timestamp
 	30, // 18: fotogal.image.v1.ListOwnersImagesRequest.before:type_name -> fotogal.image.v1.ImageCursor
 	2,  // 19: fotogal.image.v1.ListOwnersImagesResponse.images:type_name -> fotogal.image.v1.Image
 	2,  // 20: fotogal.image.v1.BatchGetImagesResponse.images:type_name -> fotogal.image.v1.Image
 	30, // 21: fotogal.image.v1.ListImagesAfterRequest.after:type_name -> fotogal.image.v1.ImageCursor
 	2,  // 22: fotogal.image.v1.ListImagesAfterResponse.images:type_name -> fotogal.image.v1.Image
-	54, // 23: fotogal.image.v1.CountImagesResponse.counts:type_name -> fotogal.image.v1.CountImagesResponse.CountsEntry
+	56, // 23: fotogal.image.v1.CountImagesResponse.counts:type_name -> fotogal.image.v1.CountImagesResponse.CountsEntry
 	3,  // 24: fotogal.image.v1.AddCommentResponse.comment:type_name -> fotogal.image.v1.Comment
 	3,  // 25: fotogal.image.v1.ListCommentsResponse.comments:type_name -> fotogal.image.v1.Comment
-	56, // 26: fotogal.image.v1.ListActivityAfterRequest.after:type_name -> fotogal.activity.v1.Cursor
-	57, // 27: fotogal.image.v1.ListActivityAfterResponse.events:type_name -> fotogal.activity.v1.Event
+	58, // 26: fotogal.image.v1.ListActivityAfterRequest.after:type_name -> fotogal.activity.v1.Cursor
+	59, // 27: fotogal.image.v1.ListActivityAfterResponse.events:type_name -> fotogal.activity.v1.Event
 	2,  // 28: fotogal.image.v1.ListTagImagesResponse.images:type_name -> fotogal.image.v1.Image
 	3,  // 29: fotogal.image.v1.ListMyCommentsResponse.comments:type_name -> fotogal.image.v1.Comment
 	0,  // 30: fotogal.image.v1.Reaction.kind:type_name -> fotogal.image.v1.ReactionKind
-	55, // 31: fotogal.image.v1.Reaction.create_time:type_name -> google.protobuf.Timestamp
+	57, // 31: fotogal.image.v1.Reaction.create_time:type_name -> google.protobuf.Timestamp
 	51, // 32: fotogal.image.v1.ListMyReactionsResponse.reactions:type_name -> fotogal.image.v1.Reaction
-	6,  // 33: fotogal.image.v1.ImageService.UploadImage:input_type -> fotogal.image.v1.UploadImageRequest
-	8,  // 34: fotogal.image.v1.ImageService.GetImage:input_type -> fotogal.image.v1.GetImageRequest
-	10, // 35: fotogal.image.v1.ImageService.UpdateImage:input_type -> fotogal.image.v1.UpdateImageRequest
-	12, // 36: fotogal.image.v1.ImageService.DeleteImage:input_type -> fotogal.image.v1.DeleteImageRequest
-	14, // 37: fotogal.image.v1.ImageService.GetImageContent:input_type -> fotogal.image.v1.GetImageContentRequest
-	16, // 38: fotogal.image.v1.ImageService.ListUserImages:input_type -> fotogal.image.v1.ListUserImagesRequest
-	18, // 39: fotogal.image.v1.ImageService.LikeImage:input_type -> fotogal.image.v1.LikeImageRequest
-	20, // 40: fotogal.image.v1.ImageService.UnlikeImage:input_type -> fotogal.image.v1.UnlikeImageRequest
-	22, // 41: fotogal.image.v1.ImageService.DislikeImage:input_type -> fotogal.image.v1.DislikeImageRequest
-	24, // 42: fotogal.image.v1.ImageService.UndislikeImage:input_type -> fotogal.image.v1.UndislikeImageRequest
-	26, // 43: fotogal.image.v1.ImageService.SetAvatar:input_type -> fotogal.image.v1.SetAvatarRequest
-	28, // 44: fotogal.image.v1.ImageService.GetAvatar:input_type -> fotogal.image.v1.GetAvatarRequest
-	39, // 45: fotogal.image.v1.ImageService.AddComment:input_type -> fotogal.image.v1.AddCommentRequest
-	41, // 46: fotogal.image.v1.ImageService.ListComments:input_type -> fotogal.image.v1.ListCommentsRequest
-	43, // 47: fotogal.image.v1.ImageService.DeleteComment:input_type -> fotogal.image.v1.DeleteCommentRequest
-	47, // 48: fotogal.image.v1.ImageService.ListTagImages:input_type -> fotogal.image.v1.ListTagImagesRequest
-	49, // 49: fotogal.image.v1.ImageService.ListMyComments:input_type -> fotogal.image.v1.ListMyCommentsRequest
-	52, // 50: fotogal.image.v1.ImageService.ListMyReactions:input_type -> fotogal.image.v1.ListMyReactionsRequest
-	31, // 51: fotogal.image.v1.ImageInternalService.ListOwnersImages:input_type -> fotogal.image.v1.ListOwnersImagesRequest
-	33, // 52: fotogal.image.v1.ImageInternalService.BatchGetImages:input_type -> fotogal.image.v1.BatchGetImagesRequest
-	37, // 53: fotogal.image.v1.ImageInternalService.CountImages:input_type -> fotogal.image.v1.CountImagesRequest
-	35, // 54: fotogal.image.v1.ImageInternalService.ListImagesAfter:input_type -> fotogal.image.v1.ListImagesAfterRequest
-	45, // 55: fotogal.image.v1.ImageInternalService.ListActivityAfter:input_type -> fotogal.image.v1.ListActivityAfterRequest
-	7,  // 56: fotogal.image.v1.ImageService.UploadImage:output_type -> fotogal.image.v1.UploadImageResponse
-	9,  // 57: fotogal.image.v1.ImageService.GetImage:output_type -> fotogal.image.v1.GetImageResponse
-	11, // 58: fotogal.image.v1.ImageService.UpdateImage:output_type -> fotogal.image.v1.UpdateImageResponse
-	13, // 59: fotogal.image.v1.ImageService.DeleteImage:output_type -> fotogal.image.v1.DeleteImageResponse
-	15, // 60: fotogal.image.v1.ImageService.GetImageContent:output_type -> fotogal.image.v1.GetImageContentResponse
-	17, // 61: fotogal.image.v1.ImageService.ListUserImages:output_type -> fotogal.image.v1.ListUserImagesResponse
-	19, // 62: fotogal.image.v1.ImageService.LikeImage:output_type -> fotogal.image.v1.LikeImageResponse
-	21, // 63: fotogal.image.v1.ImageService.UnlikeImage:output_type -> fotogal.image.v1.UnlikeImageResponse
-	23, // 64: fotogal.image.v1.ImageService.DislikeImage:output_type -> fotogal.image.v1.DislikeImageResponse
-	25, // 65: fotogal.image.v1.ImageService.UndislikeImage:output_type -> fotogal.image.v1.UndislikeImageResponse
-	27, // 66: fotogal.image.v1.ImageService.SetAvatar:output_type -> fotogal.image.v1.SetAvatarResponse
-	29, // 67: fotogal.image.v1.ImageService.GetAvatar:output_type -> fotogal.image.v1.GetAvatarResponse
-	40, // 68: fotogal.image.v1.ImageService.AddComment:output_type -> fotogal.image.v1.AddCommentResponse
-	42, // 69: fotogal.image.v1.ImageService.ListComments:output_type -> fotogal.image.v1.ListCommentsResponse
-	44, // 70: fotogal.image.v1.ImageService.DeleteComment:output_type -> fotogal.image.v1.DeleteCommentResponse
-	48, // 71: fotogal.image.v1.ImageService.ListTagImages:output_type -> fotogal.image.v1.ListTagImagesResponse
-	50, // 72: fotogal.image.v1.ImageService.ListMyComments:output_type -> fotogal.image.v1.ListMyCommentsResponse
-	53, // 73: fotogal.image.v1.ImageService.ListMyReactions:output_type -> fotogal.image.v1.ListMyReactionsResponse
-	32, // 74: fotogal.image.v1.ImageInternalService.ListOwnersImages:output_type -> fotogal.image.v1.ListOwnersImagesResponse
-	34, // 75: fotogal.image.v1.ImageInternalService.BatchGetImages:output_type -> fotogal.image.v1.BatchGetImagesResponse
-	38, // 76: fotogal.image.v1.ImageInternalService.CountImages:output_type -> fotogal.image.v1.CountImagesResponse
-	36, // 77: fotogal.image.v1.ImageInternalService.ListImagesAfter:output_type -> fotogal.image.v1.ListImagesAfterResponse
-	46, // 78: fotogal.image.v1.ImageInternalService.ListActivityAfter:output_type -> fotogal.image.v1.ListActivityAfterResponse
-	56, // [56:79] is the sub-list for method output_type
-	33, // [33:56] is the sub-list for method input_type
-	33, // [33:33] is the sub-list for extension type_name
-	33, // [33:33] is the sub-list for extension extendee
-	0,  // [0:33] is the sub-list for field type_name
+	2,  // 33: fotogal.image.v1.ExploreResponse.images:type_name -> fotogal.image.v1.Image
+	6,  // 34: fotogal.image.v1.ImageService.UploadImage:input_type -> fotogal.image.v1.UploadImageRequest
+	8,  // 35: fotogal.image.v1.ImageService.GetImage:input_type -> fotogal.image.v1.GetImageRequest
+	10, // 36: fotogal.image.v1.ImageService.UpdateImage:input_type -> fotogal.image.v1.UpdateImageRequest
+	12, // 37: fotogal.image.v1.ImageService.DeleteImage:input_type -> fotogal.image.v1.DeleteImageRequest
+	14, // 38: fotogal.image.v1.ImageService.GetImageContent:input_type -> fotogal.image.v1.GetImageContentRequest
+	16, // 39: fotogal.image.v1.ImageService.ListUserImages:input_type -> fotogal.image.v1.ListUserImagesRequest
+	18, // 40: fotogal.image.v1.ImageService.LikeImage:input_type -> fotogal.image.v1.LikeImageRequest
+	20, // 41: fotogal.image.v1.ImageService.UnlikeImage:input_type -> fotogal.image.v1.UnlikeImageRequest
+	22, // 42: fotogal.image.v1.ImageService.DislikeImage:input_type -> fotogal.image.v1.DislikeImageRequest
+	24, // 43: fotogal.image.v1.ImageService.UndislikeImage:input_type -> fotogal.image.v1.UndislikeImageRequest
+	26, // 44: fotogal.image.v1.ImageService.SetAvatar:input_type -> fotogal.image.v1.SetAvatarRequest
+	28, // 45: fotogal.image.v1.ImageService.GetAvatar:input_type -> fotogal.image.v1.GetAvatarRequest
+	39, // 46: fotogal.image.v1.ImageService.AddComment:input_type -> fotogal.image.v1.AddCommentRequest
+	41, // 47: fotogal.image.v1.ImageService.ListComments:input_type -> fotogal.image.v1.ListCommentsRequest
+	43, // 48: fotogal.image.v1.ImageService.DeleteComment:input_type -> fotogal.image.v1.DeleteCommentRequest
+	47, // 49: fotogal.image.v1.ImageService.ListTagImages:input_type -> fotogal.image.v1.ListTagImagesRequest
+	49, // 50: fotogal.image.v1.ImageService.ListMyComments:input_type -> fotogal.image.v1.ListMyCommentsRequest
+	52, // 51: fotogal.image.v1.ImageService.ListMyReactions:input_type -> fotogal.image.v1.ListMyReactionsRequest
+	54, // 52: fotogal.image.v1.ImageService.Explore:input_type -> fotogal.image.v1.ExploreRequest
+	31, // 53: fotogal.image.v1.ImageInternalService.ListOwnersImages:input_type -> fotogal.image.v1.ListOwnersImagesRequest
+	33, // 54: fotogal.image.v1.ImageInternalService.BatchGetImages:input_type -> fotogal.image.v1.BatchGetImagesRequest
+	37, // 55: fotogal.image.v1.ImageInternalService.CountImages:input_type -> fotogal.image.v1.CountImagesRequest
+	35, // 56: fotogal.image.v1.ImageInternalService.ListImagesAfter:input_type -> fotogal.image.v1.ListImagesAfterRequest
+	45, // 57: fotogal.image.v1.ImageInternalService.ListActivityAfter:input_type -> fotogal.image.v1.ListActivityAfterRequest
+	7,  // 58: fotogal.image.v1.ImageService.UploadImage:output_type -> fotogal.image.v1.UploadImageResponse
+	9,  // 59: fotogal.image.v1.ImageService.GetImage:output_type -> fotogal.image.v1.GetImageResponse
+	11, // 60: fotogal.image.v1.ImageService.UpdateImage:output_type -> fotogal.image.v1.UpdateImageResponse
+	13, // 61: fotogal.image.v1.ImageService.DeleteImage:output_type -> fotogal.image.v1.DeleteImageResponse
+	15, // 62: fotogal.image.v1.ImageService.GetImageContent:output_type -> fotogal.image.v1.GetImageContentResponse
+	17, // 63: fotogal.image.v1.ImageService.ListUserImages:output_type -> fotogal.image.v1.ListUserImagesResponse
+	19, // 64: fotogal.image.v1.ImageService.LikeImage:output_type -> fotogal.image.v1.LikeImageResponse
+	21, // 65: fotogal.image.v1.ImageService.UnlikeImage:output_type -> fotogal.image.v1.UnlikeImageResponse
+	23, // 66: fotogal.image.v1.ImageService.DislikeImage:output_type -> fotogal.image.v1.DislikeImageResponse
+	25, // 67: fotogal.image.v1.ImageService.UndislikeImage:output_type -> fotogal.image.v1.UndislikeImageResponse
+	27, // 68: fotogal.image.v1.ImageService.SetAvatar:output_type -> fotogal.image.v1.SetAvatarResponse
+	29, // 69: fotogal.image.v1.ImageService.GetAvatar:output_type -> fotogal.image.v1.GetAvatarResponse
+	40, // 70: fotogal.image.v1.ImageService.AddComment:output_type -> fotogal.image.v1.AddCommentResponse
+	42, // 71: fotogal.image.v1.ImageService.ListComments:output_type -> fotogal.image.v1.ListCommentsResponse
+	44, // 72: fotogal.image.v1.ImageService.DeleteComment:output_type -> fotogal.image.v1.DeleteCommentResponse
+	48, // 73: fotogal.image.v1.ImageService.ListTagImages:output_type -> fotogal.image.v1.ListTagImagesResponse
+	50, // 74: fotogal.image.v1.ImageService.ListMyComments:output_type -> fotogal.image.v1.ListMyCommentsResponse
+	53, // 75: fotogal.image.v1.ImageService.ListMyReactions:output_type -> fotogal.image.v1.ListMyReactionsResponse
+	55, // 76: fotogal.image.v1.ImageService.Explore:output_type -> fotogal.image.v1.ExploreResponse
+	32, // 77: fotogal.image.v1.ImageInternalService.ListOwnersImages:output_type -> fotogal.image.v1.ListOwnersImagesResponse
+	34, // 78: fotogal.image.v1.ImageInternalService.BatchGetImages:output_type -> fotogal.image.v1.BatchGetImagesResponse
+	38, // 79: fotogal.image.v1.ImageInternalService.CountImages:output_type -> fotogal.image.v1.CountImagesResponse
+	36, // 80: fotogal.image.v1.ImageInternalService.ListImagesAfter:output_type -> fotogal.image.v1.ListImagesAfterResponse
+	46, // 81: fotogal.image.v1.ImageInternalService.ListActivityAfter:output_type -> fotogal.image.v1.ListActivityAfterResponse
+	58, // [58:82] is the sub-list for method output_type
+	34, // [34:58] is the sub-list for method input_type
+	34, // [34:34] is the sub-list for extension type_name
+	34, // [34:34] is the sub-list for extension extendee
+	0,  // [0:34] is the sub-list for field type_name
 }
 
 func init() { file_fotogal_image_v1_image_proto_init() }
@@ -3705,7 +3828,7 @@ func file_fotogal_image_v1_image_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_fotogal_image_v1_image_proto_rawDesc), len(file_fotogal_image_v1_image_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   53,
+			NumMessages:   55,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -40,6 +40,7 @@ const (
 	ImageService_ListTagImages_FullMethodName   = "/fotogal.image.v1.ImageService/ListTagImages"
 	ImageService_ListMyComments_FullMethodName  = "/fotogal.image.v1.ImageService/ListMyComments"
 	ImageService_ListMyReactions_FullMethodName = "/fotogal.image.v1.ImageService/ListMyReactions"
+	ImageService_Explore_FullMethodName         = "/fotogal.image.v1.ImageService/Explore"
 )
 
 // ImageServiceClient is the client API for ImageService service.
@@ -105,6 +106,10 @@ type ImageServiceClient interface {
 	// ListMyReactions lists the caller's likes and dislikes, newest first: a
 	// part of the caller's data export.
 	ListMyReactions(ctx context.Context, in *ListMyReactionsRequest, opts ...grpc.CallOption) (*ListMyReactionsResponse, error)
+	// Explore returns recent public photos of accounts the caller does not
+	// follow, ranked by the reactions of the last 7 days with a decay, and
+	// never of the caller or of anyone across a block with them.
+	Explore(ctx context.Context, in *ExploreRequest, opts ...grpc.CallOption) (*ExploreResponse, error)
 }
 
 type imageServiceClient struct {
@@ -319,6 +324,16 @@ func (c *imageServiceClient) ListMyReactions(ctx context.Context, in *ListMyReac
 	return out, nil
 }
 
+func (c *imageServiceClient) Explore(ctx context.Context, in *ExploreRequest, opts ...grpc.CallOption) (*ExploreResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ExploreResponse)
+	err := c.cc.Invoke(ctx, ImageService_Explore_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ImageServiceServer is the server API for ImageService service.
 // All implementations must embed UnimplementedImageServiceServer
 // for forward compatibility.
@@ -382,6 +397,10 @@ type ImageServiceServer interface {
 	// ListMyReactions lists the caller's likes and dislikes, newest first: a
 	// part of the caller's data export.
 	ListMyReactions(context.Context, *ListMyReactionsRequest) (*ListMyReactionsResponse, error)
+	// Explore returns recent public photos of accounts the caller does not
+	// follow, ranked by the reactions of the last 7 days with a decay, and
+	// never of the caller or of anyone across a block with them.
+	Explore(context.Context, *ExploreRequest) (*ExploreResponse, error)
 	mustEmbedUnimplementedImageServiceServer()
 }
 
@@ -445,6 +464,9 @@ func (UnimplementedImageServiceServer) ListMyComments(context.Context, *ListMyCo
 }
 func (UnimplementedImageServiceServer) ListMyReactions(context.Context, *ListMyReactionsRequest) (*ListMyReactionsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListMyReactions not implemented")
+}
+func (UnimplementedImageServiceServer) Explore(context.Context, *ExploreRequest) (*ExploreResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Explore not implemented")
 }
 func (UnimplementedImageServiceServer) mustEmbedUnimplementedImageServiceServer() {}
 func (UnimplementedImageServiceServer) testEmbeddedByValue()                      {}
@@ -755,6 +777,24 @@ func _ImageService_ListMyReactions_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ImageService_Explore_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExploreRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ImageServiceServer).Explore(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ImageService_Explore_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ImageServiceServer).Explore(ctx, req.(*ExploreRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ImageService_ServiceDesc is the grpc.ServiceDesc for ImageService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -817,6 +857,10 @@ var ImageService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListMyReactions",
 			Handler:    _ImageService_ListMyReactions_Handler,
+		},
+		{
+			MethodName: "Explore",
+			Handler:    _ImageService_Explore_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -62,6 +62,7 @@ type fakeUsers struct {
 	approved      map[string]map[string]bool // owner → viewer
 	avatars       map[string]string          // user → image
 	blocks        map[string][]string        // user → those across a block
+	follows       map[string][]string        // user → those they follow
 	failSetAvatar bool
 	failLookups   bool // PeopleNamed fails
 	batchCalls    int  // People and PeopleNamed
@@ -83,6 +84,28 @@ func (u *fakeUsers) BlockedIDs(_ context.Context, userID string) ([]string, erro
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	return u.blocks[userID], nil
+}
+
+func (u *fakeUsers) Following(_ context.Context, userID string, ownerIDs []string) ([]string, error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	var following []string
+	for _, id := range ownerIDs {
+		if slices.Contains(u.follows[userID], id) {
+			following = append(following, id)
+		}
+	}
+	return following, nil
+}
+
+// follow makes follower follow owner.
+func (u *fakeUsers) follow(follower, owner string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.follows == nil {
+		u.follows = map[string][]string{}
+	}
+	u.follows[follower] = append(u.follows[follower], owner)
 }
 
 // block puts a and b on the two sides of a block.
@@ -144,7 +167,7 @@ func (u *fakeUsers) approve(ownerID, viewerID string) {
 // person returns the Person of id, with the avatar URL the user service
 // would give.
 func (u *fakeUsers) person(id string) service.Person {
-	p := service.Person{ID: id, Username: id[len("id-"):]}
+	p := service.Person{ID: id, Username: id[len("id-"):], Private: u.private[id]}
 	if u.avatars[id] != "" {
 		p.AvatarURL = "/v1/users/" + p.Username + "/avatar"
 	}

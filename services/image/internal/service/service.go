@@ -55,6 +55,9 @@ type Config struct {
 	// MaxUploadsPerHour bounds the photos one account may upload in an
 	// hour (uploadlimit.go); zero means DefaultMaxUploadsPerHour.
 	MaxUploadsPerHour int
+	// ExploreRefresh is how often a replica ranks the explore candidates
+	// anew (explore.go); zero means DefaultExploreRefresh.
+	ExploreRefresh time.Duration
 }
 
 // DefaultPixelBudget is the pixel budget when Config.PixelBudget is 0:
@@ -79,6 +82,8 @@ type Server struct {
 	pixelsInFlight atomic.Int64
 	// contentAccess answers CanView for the content route.
 	contentAccess *contentAccess
+	// explore ranks the explore grid's photos.
+	explore *explorer
 }
 
 // New returns a Server.
@@ -92,6 +97,7 @@ func New(cfg Config, st store.Store, b bucket.Bucket, users Users) *Server {
 		bucket:  b,
 		users:   upstreamUsers{users},
 		workers: make(chan struct{}, max(1, cfg.Workers)),
+		explore: newExplorer(st, cfg.ExploreRefresh),
 	}
 	s.pixelBudget = cfg.PixelBudget
 	if s.pixelBudget <= 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"google.golang.org/grpc"
 
@@ -30,6 +31,9 @@ type Users interface {
 	// BlockedIDs returns the ids of everyone on the other side of a block
 	// with userID, in either direction.
 	BlockedIDs(ctx context.Context, userID string) ([]string, error)
+	// Following returns those of ownerIDs that userID follows (approved
+	// follows only).
+	Following(ctx context.Context, userID string, ownerIDs []string) ([]string, error)
 }
 
 // Person is a user as the image service shows them beside a photo or a
@@ -39,6 +43,9 @@ type Person struct {
 	Username string
 	// AvatarURL is where their avatar is served; empty when none is set.
 	AvatarURL string
+	// Private marks a private account, whose photos only its approved
+	// followers see.
+	Private bool
 }
 
 // UserClient is Users over the user service's internal gRPC API. The
@@ -95,7 +102,7 @@ func (c *UserClient) batchGet(ctx context.Context, req *userv1.BatchGetUsersRequ
 	}
 	people := make([]Person, len(resp.GetUsers()))
 	for i, u := range resp.GetUsers() {
-		people[i] = Person{ID: u.GetUserId(), Username: u.GetUsername(), AvatarURL: u.GetAvatarUrl()}
+		people[i] = Person{ID: u.GetUserId(), Username: u.GetUsername(), AvatarURL: u.GetAvatarUrl(), Private: u.GetIsPrivate()}
 	}
 	return people, nil
 }
@@ -128,6 +135,23 @@ func (c *UserClient) BlockedIDs(ctx context.Context, userID string) ([]string, e
 		return nil, fmt.Errorf("list blocked ids: %w", err)
 	}
 	return resp.GetUserIds(), nil
+}
+
+// maxFilterFollowing is the most owners one FilterFollowing call checks.
+const maxFilterFollowing = 1000
+
+// Following asks UserInternalService.FilterFollowing, once per thousand
+// owners.
+func (c *UserClient) Following(ctx context.Context, userID string, ownerIDs []string) ([]string, error) {
+	var following []string
+	for chunk := range slices.Chunk(ownerIDs, maxFilterFollowing) {
+		resp, err := c.client.FilterFollowing(ctx, &userv1.FilterFollowingRequest{UserId: userID, OwnerIds: chunk})
+		if err != nil {
+			return nil, fmt.Errorf("filter following: %w", err)
+		}
+		following = append(following, resp.GetOwnerIds()...)
+	}
+	return following, nil
 }
 
 // upstreamUsers marks the failures of a Users as errUpstream.
@@ -169,5 +193,10 @@ func (u upstreamUsers) SetAvatar(ctx context.Context, userID, imageID string) (s
 
 func (u upstreamUsers) BlockedIDs(ctx context.Context, userID string) ([]string, error) {
 	ids, err := u.users.BlockedIDs(ctx, userID)
+	return ids, upstream(err)
+}
+
+func (u upstreamUsers) Following(ctx context.Context, userID string, ownerIDs []string) ([]string, error) {
+	ids, err := u.users.Following(ctx, userID, ownerIDs)
 	return ids, upstream(err)
 }
