@@ -107,6 +107,10 @@ type Log interface {
 	// ListEventsAfter returns up to limit events strictly after after,
 	// oldest first (Time, then ID, ascending).
 	ListEventsAfter(ctx context.Context, after Cursor, limit int) ([]Event, error)
+	// DeleteEventsOf deletes every event whose actor or recipient is
+	// userID, for the deletion of that account. Deleting none is no error,
+	// and a call cut short deletes the rest when it is made again.
+	DeleteEventsOf(ctx context.Context, userID string) error
 }
 
 var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)

@@ -39,6 +39,7 @@ func Run(t *testing.T, newLog func(t *testing.T) activity.Log) {
 		{"RetentionHidesOldEvents", testRetention},
 		{"Limit", testLimit},
 		{"BadIDsRefused", testBadIDs},
+		{"DeleteEventsOfOnePerson", testDeleteEventsOf},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -327,4 +328,37 @@ func testBadIDs(t *testing.T, l activity.Log) {
 	longest := activity.NewID()
 	appendEvents(t, l, event(longest, 0))
 	assertIDs(t, "a NewID", list(t, l, activity.Cursor{}, 10), longest)
+}
+
+func testDeleteEventsOf(t *testing.T, l activity.Log) {
+	ctx := context.Background()
+	var events []activity.Event
+	for i, pair := range [][2]string{
+		{"gone", "other"}, {"other", "gone"}, {"other", "third"}, {"third", "other"}, {"gone", "gone"},
+	} {
+		// More than a page of the NoSQL adapter's deletion as actor.
+		for j := range 60 {
+			ev := event(fmt.Sprintf("ev-%d-%02d", i, j), time.Duration(i*100+j)*time.Millisecond)
+			ev.ActorID, ev.RecipientID = pair[0], pair[1]
+			events = append(events, ev)
+		}
+	}
+	appendEvents(t, l, events...)
+	if err := l.DeleteEventsOf(ctx, "gone"); err != nil {
+		t.Fatalf("DeleteEventsOf: %v", err)
+	}
+	var want []string
+	for _, ev := range events {
+		if ev.ActorID != "gone" && ev.RecipientID != "gone" {
+			want = append(want, ev.ID)
+		}
+	}
+	assertIDs(t, "after deleting the events of gone", list(t, l, activity.Cursor{}, len(events)), want...)
+	if err := l.DeleteEventsOf(ctx, "gone"); err != nil {
+		t.Errorf("DeleteEventsOf again: %v", err)
+	}
+	if err := l.DeleteEventsOf(ctx, "nobody"); err != nil {
+		t.Errorf("DeleteEventsOf of someone without events: %v", err)
+	}
+	assertIDs(t, "after deleting again", list(t, l, activity.Cursor{}, len(events)), want...)
 }

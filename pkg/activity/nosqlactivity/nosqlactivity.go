@@ -18,6 +18,9 @@
 // an event already there (a retry) is left as it is. An append that fails
 // part way may have written some of its events; its retry writes the rest.
 //
+// The secondary indexes actor_idx and recipient_idx find a person's
+// events when their account is deleted (DeleteEventsOf).
+//
 // # Retention
 //
 // Each row is written with a time to live of activity.Retention from the
@@ -63,6 +66,8 @@ func Schema(table string) []string {
 			"actor_id STRING NOT NULL, recipient_id STRING NOT NULL, image_id STRING NOT NULL, " +
 			"comment_id STRING NOT NULL, event_text STRING NOT NULL, retracted BOOLEAN NOT NULL, PRIMARY KEY (event_id))",
 		"CREATE INDEX IF NOT EXISTS event_ts_idx ON " + table + " (event_ts, event_id)",
+		"CREATE INDEX IF NOT EXISTS actor_idx ON " + table + " (actor_id)",
+		"CREATE INDEX IF NOT EXISTS recipient_idx ON " + table + " (recipient_id)",
 	}
 }
 
@@ -73,6 +78,9 @@ type Log struct {
 	// list reads the events strictly after $event_ts and $event_id, in the
 	// order of event_ts_idx.
 	list string
+	// ofActor and ofRecipient read the ids of a page of a person's events,
+	// through actor_idx and recipient_idx.
+	ofActor, ofRecipient string
 }
 
 // New returns the log in table through c, a table that Schema(table)
@@ -85,7 +93,46 @@ func New(c *nosqlclient.Client, table string) *Log {
 			"SELECT event_id, event_ts, kind, actor_id, recipient_id, image_id, comment_id, event_text, retracted FROM " + table +
 			" WHERE event_ts > $event_ts OR (event_ts = $event_ts AND event_id > $event_id)" +
 			" ORDER BY event_ts, event_id LIMIT $limit",
+		ofActor:     "DECLARE $user_id STRING; $limit INTEGER; SELECT event_id FROM " + table + " WHERE actor_id = $user_id LIMIT $limit",
+		ofRecipient: "DECLARE $user_id STRING; $limit INTEGER; SELECT event_id FROM " + table + " WHERE recipient_id = $user_id LIMIT $limit",
 	}
+}
+
+// deletePage is how many of a person's events DeleteEventsOf reads and
+// deletes at a time.
+const deletePage = 100
+
+// DeleteEventsOf reads a page of the ids of userID's events, as actor and
+// then as recipient, deletes each, and goes on until a read finds none.
+// The events are on different shards, so each is a delete of its own; a
+// call cut short has deleted some, and its retry finds the others.
+func (l *Log) DeleteEventsOf(ctx context.Context, userID string) error {
+	for _, query := range []string{l.ofActor, l.ofRecipient} {
+		for {
+			rows, err := l.c.Query(ctx, query, map[string]any{"$user_id": userID, "$limit": deletePage})
+			if err != nil {
+				return fmt.Errorf("nosql: find events of %s: %w", userID, err)
+			}
+			if len(rows) == 0 {
+				break
+			}
+			for _, row := range rows {
+				r := nosqlclient.ReadRow(row)
+				id := r.String("event_id")
+				if err := r.Err(); err != nil {
+					return fmt.Errorf("nosql: read event id: %w", err)
+				}
+				_, err := l.c.Delete(ctx, &nosqldb.DeleteRequest{
+					TableName: l.table,
+					Key:       types.NewMapValue(map[string]any{"event_id": id}),
+				})
+				if err != nil {
+					return fmt.Errorf("nosql: delete event %s: %w", id, err)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // AppendEvents puts each event if absent, parallelWrites at a time, with

@@ -6,7 +6,8 @@
 //
 // The index <table>_by_time on (event_ts, event_id) is the log's order:
 // ListEventsAfter is a range seek on it, strictly after the cursor, oldest
-// first. AppendEvents writes its events in one transaction, each an
+// first. The indexes <table>_by_actor and <table>_by_recipient find a
+// person's events when their account is deleted. AppendEvents writes its events in one transaction, each an
 // INSERT ... ON CONFLICT DO NOTHING, so that an event already there (a
 // retry) is left as it is. Event ids are at most 26 bytes, the length of
 // activity.NewID's: AppendEvents refuses longer ones, as the NoSQL adapter
@@ -59,6 +60,8 @@ func Schema(table string) string {
 	retracted    INTEGER NOT NULL CHECK (retracted IN (0, 1))
 ) STRICT;
 CREATE INDEX IF NOT EXISTS ` + table + `_by_time ON ` + table + ` (event_ts, event_id);
+CREATE INDEX IF NOT EXISTS ` + table + `_by_actor ON ` + table + ` (actor_id);
+CREATE INDEX IF NOT EXISTS ` + table + `_by_recipient ON ` + table + ` (recipient_id);
 `
 }
 
@@ -66,7 +69,7 @@ CREATE INDEX IF NOT EXISTS ` + table + `_by_time ON ` + table + ` (event_ts, eve
 type Log struct {
 	db *sql.DB
 	// The statements, on the table.
-	sweep, insert, list string
+	sweep, insert, list, deleteOf string
 }
 
 // New returns the log in table of db, a table that Schema(table) created.
@@ -82,7 +85,17 @@ func New(db *sql.DB, table string) *Log {
 		FROM ` + table + `
 		WHERE (event_ts, event_id) > (?, ?)
 		ORDER BY event_ts, event_id LIMIT ?`,
+		deleteOf: `DELETE FROM ` + table + ` WHERE actor_id = ? OR recipient_id = ?`,
 	}
+}
+
+// DeleteEventsOf deletes the events of userID, as actor or recipient, in
+// one statement that the two indexes serve.
+func (l *Log) DeleteEventsOf(ctx context.Context, userID string) error {
+	if _, err := l.db.ExecContext(ctx, l.deleteOf, userID, userID); err != nil {
+		return fmt.Errorf("sqlite: delete events of %s: %w", userID, err)
+	}
+	return nil
 }
 
 // AppendEvents writes events in one transaction, leaving those whose id is
