@@ -128,7 +128,10 @@ func (c *Client) runDDL(ctx context.Context, stmt string) error {
 	if err != nil {
 		return classify(err)
 	}
-	poll := 50 * time.Millisecond
+	// The first polls come soon, as an index on a small table is often
+	// ready at once, and back off to a second for the slow ones: a few
+	// more GetTable requests, once per statement, cost nothing.
+	poll := 10 * time.Millisecond
 	for res.State != types.Active {
 		select {
 		case <-ctx.Done():
