@@ -1,7 +1,7 @@
 // Package store is the user service's persistence port: the accounts (the
 // original fotogal_ntable_users), the follow graph, blocks and mutes, and
 // the activity log of follows and follow requests that the feed tails for
-// notifications.
+// notifications, and the records of account deletions (deletions.go).
 //
 // The interface is shaped for what Oracle NoSQL can do as well as SQLite:
 // uniqueness of email and username lives in lookup rows written
@@ -120,6 +120,7 @@ type FollowPage struct {
 type Store interface {
 	Counters
 	Blocks
+	Deletions
 	// Log is the user service's activity log: follows and follow requests,
 	// their acceptances and retractions, which the feed tails for
 	// notifications. See pkg/activity for its semantics.

@@ -34,11 +34,14 @@ func pairSchema(t pairTable) []string {
 	}
 }
 
-// blocksSchema is the DDL of the blocks and mutes, with the index of blocks
-// by the blocked person, so that who blocked someone is one index read.
-var blocksSchema = append(append(pairSchema(blocks),
-	"CREATE INDEX IF NOT EXISTS blocked_idx ON "+blocksTable+" (blocked_id, blocker_id)"),
-	pairSchema(mutes)...)
+// blocksSchema is the DDL of the blocks and mutes, with the indexes of
+// blocks by the blocked person and of mutes by the muted one, so that who
+// blocked or muted someone is one index read (BlockedIDs, and an account's
+// deletion: DeleteRelations).
+var blocksSchema = slices.Concat(pairSchema(blocks),
+	[]string{"CREATE INDEX IF NOT EXISTS blocked_idx ON " + blocksTable + " (blocked_id, blocker_id)"},
+	pairSchema(mutes),
+	[]string{"CREATE INDEX IF NOT EXISTS muted_idx ON " + mutesTable + " (muted_id, muter_id)"})
 
 // blocksBetween reads the blocks between two people by primary key, both
 // ways at once.

@@ -1,8 +1,9 @@
 // Package nosql is the Oracle NoSQL Database backend of the user service's
 // store: the accounts under their original table name,
 // fotogal_ntable_users, the lookup rows that make email and username
-// unique, the follow graph, its activity log, and blocks and mutes,
-// reached through pkg/nosqlclient.
+// unique, the follow graph, its activity log, blocks and mutes, the search
+// index of people and the deletions of accounts, reached through
+// pkg/nosqlclient.
 //
 // # Data model
 //
@@ -23,6 +24,8 @@
 // Oracle NoSQL has no unique secondary index; these keys are the
 // uniqueness. A lookup by email or username reads the claim, then the
 // account it names, and finds nobody unless that account holds the key.
+// A deleted account's username claim outlives its row: the deletion record
+// holds it (see below).
 //
 // fotogal_ntable_follows holds one row per edge, keyed by (followee_id,
 // follower_id), 52 bytes, and sharded by followee_id, so that every edge
@@ -60,7 +63,9 @@
 // feed tails for notifications, kept by nosqlactivity: one row per event,
 // keyed by its event_id (26 bytes), read in the order of event_ts_idx on
 // (event_ts, event_id) (8 + 26 bytes), each row going by itself once the
-// log's retention has passed (a time to live in whole days).
+// log's retention has passed (a time to live in whole days); actor_idx and
+// recipient_idx find a person's events when their account is deleted
+// (DeleteEventsOf).
 //
 // fotogal_ntable_blocks holds one row per block, keyed by (blocker_id,
 // blocked_id), 52 bytes, sharded by blocker_id, dated created_ts.
@@ -71,7 +76,8 @@
 // ListBlocks, newest first, ties falling to blocked_id descending as on
 // SQLite. fotogal_ntable_mutes is the same for mutes, keyed by (muter_id,
 // muted_id) and sharded by muter_id, with muter_date_idx for ListMutes;
-// MutedIDs reads one shard.
+// MutedIDs reads one shard, and muted_idx on (muted_id, muter_id) finds
+// who muted a person, for the deletion of that person's account.
 //
 // fotogal_ntable_usersearch is the search index of people: one row per
 // (user_id, term), term being the account's folded username or a folded
@@ -83,14 +89,22 @@
 // the whole prefix (store.RunSearch), so that a row an account no longer
 // has finds nobody.
 //
+// fotogal_ntable_userdeletions holds one row per account being deleted,
+// keyed (and sharded) by user_id: the username as registered, the step
+// the deletion has reached (INTEGER, store.DeletionStep), and requested_ts,
+// step_ts and release_ts (LONG UTC nanoseconds). ListDeletions reads it by
+// primary key, user_id ascending.
+//
 // # Writes
 //
-// Every write touches one row, except those of AcceptFollowRequests, which
-// use WriteMultiple within one shard. AppendEvents puts each event
-// put-if-absent on its own, the events being on different shards. Every write is conditional except the
-// delete of DeleteFollow in any state, which deleting twice cannot harm.
-// A block or a mute is written put-if-absent (one in place keeps its date)
-// and deleted unconditionally.
+// Every write touches one row, except those of AcceptFollowRequests, of
+// the search index and of DeleteRelations, which use WriteMultiple within
+// one shard. AppendEvents puts each event put-if-absent on its own, the
+// events being on different shards. Every write is conditional except the
+// delete of DeleteFollow in any state and the deletes of an account's
+// deletion (below), which deleting twice cannot harm. A block or a mute is
+// written put-if-absent (one in place keeps its date) and deleted
+// unconditionally.
 //
 // An account's search rows are written in one WriteMultiple in its shard
 // (puts and deletes, unconditional, each harmless to repeat): CreateUser
@@ -120,7 +134,8 @@
 // is either a registration between steps 1 and 3 or one left behind by a
 // crash; younger than a minute it counts as taken, older it is deleted
 // delete-if-version and the claim tried again, so that a crash never blocks
-// a name for longer. Step 4 makes that deletion safe: a claimer that
+// a name for longer (the username of an account being deleted is the one
+// exception: see Deleting an account). Step 4 makes that deletion safe: a claimer that
 // judged a claim left behind deletes it only at the version it read, which
 // the confirm of a registration that did write its row has moved on, and a
 // registration whose confirm fails lost its claim and undoes itself (its
@@ -145,6 +160,35 @@
 // pending: a retry or a crash between rounds accepts nothing twice and
 // leaves every edge either pending or accepted.
 //
+// # Deleting an account
+//
+// The deletion record is written first (PutDeletion, put-if-absent) and
+// moved forward put-if-version (AdvanceDeletion: read, and write only a
+// later step, reading again after a lost race). DeleteAccount reads the
+// account row, deletes its email claim if the claim still names the
+// account (delete-if-version at the version read), deletes the row, and
+// then every search row of the account, read from its shard. The email
+// claim goes before the row because the row is where its key comes from;
+// every step is harmless to repeat, and a repeat after the row is gone
+// finds the search rows still by user_id. The email is free at once.
+//
+// The username claim stays. A claim whose account row is missing is
+// taken over after claimGrace, as one left behind by a crash, unless the
+// deletion record of the claim's holder names that username: then it is
+// in force, whatever its age, and CreateUser returns ErrUsernameTaken.
+// ReleaseUsername deletes the claim (delete-if-version, only while it
+// names the account) and then the record, in that order, so that a crash
+// between them leaves a record the next call finishes, never a held
+// username without its record.
+//
+// DeleteRelations reads in turn the rows that name the account:
+// the edges to it (followee_idx, its own shard), the edges from it
+// (follower_idx), the blocks it made (its shard) and those of it
+// (blocked_idx), the mutes it made (its shard) and those of it
+// (muted_idx), one row more than it may still delete, and deletes them
+// unconditionally: those in its shard in WriteMultiple requests of at most
+// 50, the others one by one.
+//
 // # Schema
 //
 // The statements Open sends, in order, when table creation is on:
@@ -159,11 +203,15 @@
 //	CREATE TABLE IF NOT EXISTS fotogal_ntable_userthrottle (counter_key STRING, event_count INTEGER NOT NULL, expire_time LONG NOT NULL, PRIMARY KEY (counter_key))
 //	CREATE TABLE IF NOT EXISTS fotogal_ntable_useractivity (event_id STRING, event_ts LONG NOT NULL, kind INTEGER NOT NULL, actor_id STRING NOT NULL, recipient_id STRING NOT NULL, image_id STRING NOT NULL, comment_id STRING NOT NULL, event_text STRING NOT NULL, retracted BOOLEAN NOT NULL, PRIMARY KEY (event_id))
 //	CREATE INDEX IF NOT EXISTS event_ts_idx ON fotogal_ntable_useractivity (event_ts, event_id)
+//	CREATE INDEX IF NOT EXISTS actor_idx ON fotogal_ntable_useractivity (actor_id)
+//	CREATE INDEX IF NOT EXISTS recipient_idx ON fotogal_ntable_useractivity (recipient_id)
 //	CREATE TABLE IF NOT EXISTS fotogal_ntable_blocks (blocker_id STRING, blocked_id STRING, created_ts LONG NOT NULL, PRIMARY KEY (SHARD(blocker_id), blocked_id))
 //	CREATE INDEX IF NOT EXISTS blocker_date_idx ON fotogal_ntable_blocks (blocker_id, created_ts)
 //	CREATE INDEX IF NOT EXISTS blocked_idx ON fotogal_ntable_blocks (blocked_id, blocker_id)
 //	CREATE TABLE IF NOT EXISTS fotogal_ntable_mutes (muter_id STRING, muted_id STRING, created_ts LONG NOT NULL, PRIMARY KEY (SHARD(muter_id), muted_id))
 //	CREATE INDEX IF NOT EXISTS muter_date_idx ON fotogal_ntable_mutes (muter_id, created_ts)
+//	CREATE INDEX IF NOT EXISTS muted_idx ON fotogal_ntable_mutes (muted_id, muter_id)
 //	CREATE TABLE IF NOT EXISTS fotogal_ntable_usersearch (user_id STRING, term STRING, PRIMARY KEY (SHARD(user_id), term))
 //	CREATE INDEX IF NOT EXISTS term_idx ON fotogal_ntable_usersearch (term, user_id)
+//	CREATE TABLE IF NOT EXISTS fotogal_ntable_userdeletions (user_id STRING, username STRING NOT NULL, step INTEGER NOT NULL, requested_ts LONG NOT NULL, step_ts LONG NOT NULL, release_ts LONG NOT NULL, PRIMARY KEY (user_id))
 package nosql

@@ -34,7 +34,7 @@ var schema = slices.Concat([]string{
 	"CREATE INDEX IF NOT EXISTS followee_idx ON " + followsTable + " (followee_id, state, created_ts)",
 	"CREATE INDEX IF NOT EXISTS follower_idx ON " + followsTable + " (follower_id, state, created_ts)",
 	nosqlcounters.Schema(countersTable),
-}, nosqlactivity.Schema(activityTable), blocksSchema, searchSchema)
+}, nosqlactivity.Schema(activityTable), blocksSchema, searchSchema, deletionsSchema)
 
 // Store is a store.Store on Oracle NoSQL Database.
 type Store struct {

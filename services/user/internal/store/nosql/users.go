@@ -29,6 +29,11 @@ type claimKind struct {
 	keyOf func(*store.User) string
 	// taken is the error of a key that another account holds.
 	taken error
+	// heldByDeletion says that a recorded deletion of the claim's holder
+	// keeps the key taken after the account row is gone: true of
+	// usernames, which stay taken until the deletion releases them, and
+	// not of emails, whose claims the deletion removes at once.
+	heldByDeletion bool
 }
 
 var (
@@ -39,8 +44,9 @@ var (
 	}
 	usernameClaims = claimKind{
 		table: usernamesTable, keyColumn: "username_key",
-		keyOf: func(u *store.User) string { return store.UsernameKey(u.Username) },
-		taken: store.ErrUsernameTaken,
+		keyOf:          func(u *store.User) string { return store.UsernameKey(u.Username) },
+		taken:          store.ErrUsernameTaken,
+		heldByDeletion: true,
 	}
 )
 
@@ -175,10 +181,12 @@ func existingUser(m *types.MapValue) (*store.User, error) {
 
 // claim writes the claim row of u's key of kind put-if-absent and returns
 // it. A claim that already names u.ID is this registration's own, from an
-// earlier attempt, and is adopted. A claim of another id whose account row
-// is missing (or holds another key) and that is older than claimGrace was
-// left behind by a crash: it is deleted if its version is still the one
-// read, and the claim tried again.
+// earlier attempt, and is adopted. A username claim whose holder's account
+// is being deleted is in force, whatever its age, until ReleaseUsername
+// removes it with the deletion record. A claim of another id whose account
+// row is missing (or holds another key), with no such deletion, and that
+// is older than claimGrace was left behind by a crash: it is deleted if its
+// version is still the one read, and the claim tried again.
 func (s *Store) claim(ctx context.Context, kind claimKind, u *store.User) (*heldClaim, error) {
 	key := kind.keyOf(u)
 	for range maxClaimAttempts {
@@ -210,11 +218,25 @@ func (s *Store) claim(ctx context.Context, kind claimKind, u *store.User) (*held
 			return nil, err
 		}
 		live := owner != nil && kind.keyOf(owner) == key
+		// A deleted account's row is gone but its username is not free:
+		// without a look at the deletion record, its claim would pass for
+		// one left behind once claimGrace is over. The record is written
+		// before the row is deleted (PutDeletion comes first) and deleted
+		// only after the claim (ReleaseUsername), so a claim whose row and
+		// record are both missing is no deleted account's, or is one
+		// being released right now: that claim is gone already, and the
+		// delete-if-version below fails harmlessly.
+		held := false
+		if !live && kind.heldByDeletion {
+			if held, err = s.deletionHolds(ctx, holder, key); err != nil {
+				return nil, err
+			}
+		}
 		switch {
 		case live && holder == u.ID && sameUser(owner, u):
 			// This very account, created by an earlier attempt.
 			return &heldClaim{kind: kind, key: key, version: res.ExistingVersion}, nil
-		case live:
+		case live, held:
 			return nil, kind.taken
 		case holder == u.ID:
 			return &heldClaim{kind: kind, key: key, version: res.ExistingVersion}, nil

@@ -21,8 +21,9 @@ var (
 )
 
 // blocksSchema creates the tables of blocks and mutes: keyed by (subject,
-// object), with an index for the newest first lists, and for blocks one for
-// the reverse direction (who blocked a person).
+// object), with an index for the newest first lists, and one for the
+// reverse direction (who blocked or muted a person), which BlockedIDs and
+// an account's deletion (DeleteRelations) read.
 const blocksSchema = `
 CREATE TABLE IF NOT EXISTS fotogal_ntable_blocks (
 	blocker_id TEXT NOT NULL,
@@ -39,6 +40,7 @@ CREATE TABLE IF NOT EXISTS fotogal_ntable_mutes (
 	PRIMARY KEY (muter_id, muted_id)
 ) STRICT;
 CREATE INDEX IF NOT EXISTS mutes_by_date ON fotogal_ntable_mutes (muter_id, created_ts, muted_id);
+CREATE INDEX IF NOT EXISTS mutes_by_muted ON fotogal_ntable_mutes (muted_id, muter_id);
 `
 
 // PutBlock inserts the block unless it is in place.

@@ -2,17 +2,19 @@
 // (modernc.org/sqlite, pure Go) in WAL mode.
 //
 // The tables mirror what the Oracle NoSQL adapter keeps: the original
-// fotogal_ntable_users, the lookup
-// rows user_emails and user_usernames that make email and username unique,
-// follows, one row per edge with an index for each direction,
-// fotogal_ntable_userthrottle, the registration throttle's counters (one
-// row per key, its window's end in expire_time), and
+// fotogal_ntable_users, the lookup rows user_emails and user_usernames
+// that make email and username unique, follows, one row per edge with an
+// index for each direction, fotogal_ntable_userthrottle, the registration
+// throttle's counters (one row per key, its window's end in expire_time),
 // fotogal_ntable_useractivity, the activity log of follows and follow
-// requests (sqliteactivity), and fotogal_ntable_blocks and
-// fotogal_ntable_mutes, one row per block or mute (blocks.go), and
-// fotogal_ntable_usersearch, the search index of people (search.go). Where
-// NoSQL writes a lookup row put-if-absent and deletes it again on failure,
-// this adapter does the same steps inside one transaction.
+// requests (sqliteactivity), fotogal_ntable_blocks and
+// fotogal_ntable_mutes, one row per block or mute (blocks.go),
+// fotogal_ntable_usersearch, the search index of people (search.go), and
+// fotogal_ntable_userdeletions, one row per account being deleted, whose
+// username claim stays in user_usernames until the deletion releases it
+// (deletions.go). Where NoSQL writes a lookup row put-if-absent and deletes
+// it again on failure, this adapter does the same steps inside one
+// transaction.
 package sqlite
 
 import (
@@ -74,7 +76,7 @@ CREATE TABLE IF NOT EXISTS follows (
 ) STRICT;
 CREATE INDEX IF NOT EXISTS follows_by_followee ON follows (followee_id, state, created_ts, follower_id);
 CREATE INDEX IF NOT EXISTS follows_by_follower ON follows (follower_id, state, created_ts, followee_id);
-` + blocksSchema + searchSchema + sqlitecounters.Schema(countersTable) + sqliteactivity.Schema(activityTable)
+` + blocksSchema + searchSchema + deletionsSchema + sqlitecounters.Schema(countersTable) + sqliteactivity.Schema(activityTable)
 
 // Open opens (creating if needed) the SQLite database at path and its
 // tables.

@@ -36,6 +36,9 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("SearchUsersCrowded", func(t *testing.T) { testSearchCrowded(t, newStore(t)) })
 	t.Run("Blocks", func(t *testing.T) { testBlocks(t, newStore(t)) })
 	t.Run("Mutes", func(t *testing.T) { testMutes(t, newStore(t)) })
+	t.Run("DeletionRecords", func(t *testing.T) { testDeletionRecords(t, newStore(t)) })
+	t.Run("DeleteAccount", func(t *testing.T) { testDeleteAccount(t, newStore(t)) })
+	t.Run("DeleteRelations", func(t *testing.T) { testDeleteRelations(t, newStore(t)) })
 	counterstest.Run(t, func(t *testing.T) store.Counters { return newStore(t) })
 	activitytest.Run(t, func(t *testing.T) activity.Log { return newStore(t) })
 }
