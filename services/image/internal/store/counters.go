@@ -7,6 +7,6 @@ import "github.com/fotogal/fotogal/pkg/counters"
 type Counter = counters.Counter
 
 // Counters count the upload throttle's uploads per account, in fixed
-// windows shared by every replica and kept across restarts. See
-// pkg/counters for the semantics.
-type Counters = counters.Counters
+// windows shared by every replica and kept across restarts, and delete an
+// account's counter with the account. See pkg/counters for the semantics.
+type Counters = counters.Reversible

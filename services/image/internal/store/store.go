@@ -252,6 +252,10 @@ type Store interface {
 	CountImages(ctx context.Context, ownerIDs []string) (map[string]int64, error)
 	// LatestAvatar returns owner's newest avatar, or ErrNotFound.
 	LatestAvatar(ctx context.Context, ownerID string) (Image, error)
+	// ListAvatars returns up to limit avatars of owner strictly before
+	// before, newest first, as ListImages does photos: the two together
+	// reach every row of an owner, as the deletion of an account must.
+	ListAvatars(ctx context.Context, ownerID string, before Cursor, limit int) ([]Image, error)
 	// React sets userID's reaction to the image to kind (Like or Dislike),
 	// replacing the other one; idempotent. ErrNotFound when the image does
 	// not exist.

@@ -22,8 +22,9 @@
 //   - user_id_idx on (user_id, is_profile, created_ts, image_id) serves
 //     everything per owner: ListImages and the keys Merge reads for
 //     ListOwnersImages (Heads and Next: an owner's photos newest first,
-//     strictly before a cursor), LatestAvatar (the same with is_profile
-//     true), and CountImages (a count(*) query per owner).
+//     strictly before a cursor), ListAvatars and LatestAvatar (the same
+//     with is_profile true), and CountImages (a count(*) query per
+//     owner).
 //   - created_ts_idx on (created_ts, image_id) is the posting log that
 //     ListImagesAfter reads, every owner's photos oldest first, strictly
 //     after a cursor; the few avatars it meets are filtered out.
@@ -168,7 +169,9 @@
 //
 // fotogal_ntable_imageactivity is the image service's activity log (likes,
 // comments, mentions), one row per event with a time to live, read in the
-// order of its index event_ts_idx; see pkg/activity/nosqlactivity.
+// order of its index event_ts_idx; actor_idx and recipient_idx find a
+// person's events when their account is deleted. See
+// pkg/activity/nosqlactivity.
 //
 // # Schema
 //
@@ -185,4 +188,6 @@
 //	CREATE TABLE IF NOT EXISTS fotogal_ntable_imagethrottle (counter_key STRING, event_count INTEGER NOT NULL, expire_time LONG NOT NULL, PRIMARY KEY (counter_key))
 //	CREATE TABLE IF NOT EXISTS fotogal_ntable_imageactivity (event_id STRING, event_ts LONG NOT NULL, kind INTEGER NOT NULL, actor_id STRING NOT NULL, recipient_id STRING NOT NULL, image_id STRING NOT NULL, comment_id STRING NOT NULL, event_text STRING NOT NULL, retracted BOOLEAN NOT NULL, PRIMARY KEY (event_id))
 //	CREATE INDEX IF NOT EXISTS event_ts_idx ON fotogal_ntable_imageactivity (event_ts, event_id)
+//	CREATE INDEX IF NOT EXISTS actor_idx ON fotogal_ntable_imageactivity (actor_id)
+//	CREATE INDEX IF NOT EXISTS recipient_idx ON fotogal_ntable_imageactivity (recipient_id)
 package nosql

@@ -67,6 +67,11 @@ const (
 		"SELECT user_id, created_ts, image_id FROM " + imagesTable + " WHERE user_id = $user_id AND is_profile = false" +
 		" AND (created_ts < $created_ts OR (created_ts = $created_ts AND image_id < $image_id))" +
 		" ORDER BY user_id DESC, is_profile DESC, created_ts DESC, image_id DESC LIMIT $limit"
+	// avatarsQuery is listQuery for the owner's avatars.
+	avatarsQuery = "DECLARE $user_id STRING; $created_ts LONG; $image_id STRING; $limit INTEGER; " +
+		"SELECT * FROM " + imagesTable + " WHERE user_id = $user_id AND is_profile = true" +
+		" AND (created_ts < $created_ts OR (created_ts = $created_ts AND image_id < $image_id))" +
+		" ORDER BY user_id DESC, is_profile DESC, created_ts DESC, image_id DESC LIMIT $limit"
 	// avatarQuery reads an owner's newest avatar.
 	avatarQuery = "DECLARE $user_id STRING; " +
 		"SELECT * FROM " + imagesTable + " WHERE user_id = $user_id AND is_profile = true" +
@@ -265,17 +270,37 @@ func (s *Store) deleteRowsOf(ctx context.Context, id string) error {
 // ListImages returns up to limit photos of owner strictly before cursor,
 // newest first, from one query in the order of user_id_idx.
 func (s *Store) ListImages(ctx context.Context, ownerID string, before store.Cursor, limit int) ([]store.Image, error) {
+	imgs, err := s.listOwned(ctx, listQuery, ownerID, before, limit)
+	if err != nil {
+		return nil, fmt.Errorf("nosql: list images: %w", err)
+	}
+	return imgs, nil
+}
+
+// ListAvatars returns up to limit avatars of owner strictly before
+// cursor, newest first, from one query in the order of user_id_idx.
+func (s *Store) ListAvatars(ctx context.Context, ownerID string, before store.Cursor, limit int) ([]store.Image, error) {
+	imgs, err := s.listOwned(ctx, avatarsQuery, ownerID, before, limit)
+	if err != nil {
+		return nil, fmt.Errorf("nosql: list avatars: %w", err)
+	}
+	return imgs, nil
+}
+
+// listOwned runs query, listQuery or avatarsQuery, for a page of owner's
+// rows.
+func (s *Store) listOwned(ctx context.Context, query, ownerID string, before store.Cursor, limit int) ([]store.Image, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, err := s.c.Query(ctx, listQuery, ownerBinds(ownerID, before, limit))
+	rows, err := s.c.Query(ctx, query, ownerBinds(ownerID, before, limit))
 	if err != nil {
-		return nil, fmt.Errorf("nosql: list images: %w", err)
+		return nil, err
 	}
 	imgs := make([]store.Image, len(rows))
 	for i, row := range rows {
 		if imgs[i], err = decodeImage(row); err != nil {
-			return nil, fmt.Errorf("nosql: list images: %w", err)
+			return nil, err
 		}
 	}
 	return imgs, nil
@@ -331,7 +356,7 @@ func (s *Store) Next(ctx context.Context, ownerID string, before store.Cursor, l
 	return decodeKeys(rows)
 }
 
-// ownerBinds are the variables of listQuery and nextQuery.
+// ownerBinds are the variables of listQuery, avatarsQuery and nextQuery.
 func ownerBinds(ownerID string, before store.Cursor, limit int) map[string]any {
 	return map[string]any{
 		"$user_id":    ownerID,

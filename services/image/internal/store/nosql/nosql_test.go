@@ -168,6 +168,7 @@ func TestLongestIDs(t *testing.T) {
 			}
 			return err
 		}},
+		{"ListAvatars", func() error { return wantImages(s.ListAvatars(ctx, owner, store.Cursor{}, 10))(avatar.ID) }},
 		{"LatestAvatar", func() error {
 			got, err := s.LatestAvatar(ctx, owner)
 			if err == nil && got.ID != avatar.ID {

@@ -7,8 +7,8 @@ import (
 	"testing"
 )
 
-// TestQueriesSeekInOrder checks that listing and the feed's merge read the
-// per-owner index in order instead of sorting an owner's photos, and that
+// TestQueriesSeekInOrder checks that listing (photos and avatars) and the
+// feed's merge read the per-owner index in order instead of sorting an owner's photos, and that
 // a page of a photo's comments, or of a tag's photos, is a range seek on
 // its table's primary key, read in the order asked for, and a page of a
 // person's own comments or reactions one on its index.
@@ -26,6 +26,7 @@ func TestQueriesSeekInOrder(t *testing.T) {
 		want  string
 	}{
 		"list":            {listQuery, []any{"o", 1, "x", 10}, ownerSeek},
+		"avatars":         {avatarsQuery, []any{"o", 1, "x", 10}, ownerSeek},
 		"next":            {nextQuery, []any{"o", 1, "x", 10}, ownerSeek},
 		"heads":           {headsQuery, []any{`["o"]`, 1, "x"}, ownerSeek},
 		"oldest comments": {oldestCommentsQuery, []any{"i", "c", 10}, "SEARCH fotogal_ntable_comments USING PRIMARY KEY (image_id=? AND comment_id>?)"},

@@ -154,6 +154,11 @@ const listQuery = `SELECT ` + columns + ` FROM fotogal_ntable_images
 	WHERE user_id = ? AND is_profile = 0 AND (created_ts, image_id) < (?, ?)
 	ORDER BY created_ts DESC, image_id DESC LIMIT ?`
 
+// avatarsQuery is listQuery for the owner's avatars.
+const avatarsQuery = `SELECT ` + columns + ` FROM fotogal_ntable_images
+	WHERE user_id = ? AND is_profile = 1 AND (created_ts, image_id) < (?, ?)
+	ORDER BY created_ts DESC, image_id DESC LIMIT ?`
+
 // nextQuery is listQuery reading the keys only, from the index alone.
 const nextQuery = `SELECT user_id, created_ts, image_id FROM fotogal_ntable_images
 	WHERE user_id = ? AND is_profile = 0 AND (created_ts, image_id) < (?, ?)
@@ -393,6 +398,12 @@ func (s *Store) LatestAvatar(ctx context.Context, ownerID string) (store.Image, 
 		return store.Image{}, fmt.Errorf("get avatar: %w", err)
 	}
 	return img, nil
+}
+
+// ListAvatars returns up to limit avatars of owner strictly before cursor,
+// newest first.
+func (s *Store) ListAvatars(ctx context.Context, ownerID string, before store.Cursor, limit int) ([]store.Image, error) {
+	return s.queryImages(ctx, avatarsQuery, ownerID, before.Nanos(), before.ID, limit)
 }
 
 // React sets userID's reaction and adjusts the counts in one transaction.

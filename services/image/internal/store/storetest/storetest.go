@@ -30,12 +30,13 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("ListOwnersImages", func(t *testing.T) { testListOwners(t, newStore(t)) })
 	t.Run("ListImagesAfter", func(t *testing.T) { testListImagesAfter(t, newStore(t)) })
 	t.Run("CountAndAvatar", func(t *testing.T) { testCountAndAvatar(t, newStore(t)) })
+	t.Run("ListAvatars", func(t *testing.T) { testListAvatars(t, newStore(t)) })
 	t.Run("Reactions", func(t *testing.T) { testReactions(t, newStore(t)) })
 	t.Run("ConcurrentLikes", func(t *testing.T) { testConcurrentLikes(t, newStore(t)) })
 	runComments(t, newStore)
 	runTags(t, newStore)
 	runMine(t, newStore)
-	counterstest.Run(t, func(t *testing.T) store.Counters { return newStore(t) })
+	counterstest.RunReversible(t, func(t *testing.T) store.Counters { return newStore(t) })
 	activitytest.Run(t, func(t *testing.T) activity.Log { return newStore(t) })
 }
 
