@@ -15,7 +15,11 @@
 // read-modify-write races; and timelines are read by keyset ranges on
 // (created_ts, image_id). Likewise every row of an inbox (its
 // notifications and its read mark) has the recipient's id as shard key,
-// and an inbox is read by keyset ranges on (EventTime, ID).
+// and an inbox is read by keyset ranges on (EventTime, ID). The deletion
+// of an account finds the entries of its photos in other readers'
+// timelines, and the notifications it caused in other inboxes, through
+// secondary indexes on the owner and on the actor, and deletes them a
+// bounded batch at a time.
 package store
 
 import (
@@ -140,9 +144,9 @@ type Store interface {
 	AdvanceTailCursor(ctx context.Context, p Position) error
 
 	// MarkCelebrity records ownerID as a celebrity, marked at `at`, unless
-	// it is recorded already (the first mark stands). A mark is never
-	// removed: the photos a celebrity posted while marked are in no
-	// follower's timeline.
+	// it is recorded already (the first mark stands). A mark is removed
+	// only with its account (DeleteCelebrity): the photos a celebrity
+	// posted while marked are in no follower's timeline.
 	MarkCelebrity(ctx context.Context, ownerID string, at time.Time) error
 	// ListCelebrities returns the ids of every celebrity, in no particular
 	// order. It sees every mark that returned before it was called.
@@ -179,6 +183,29 @@ type Store interface {
 	// Time, then ID); it never moves back. It creates the cursor when there
 	// is none.
 	AdvanceActivityCursor(ctx context.Context, source string, c activity.Cursor) error
+
+	// The deletion of an account, in bounded batches. Each method deletes
+	// up to limit rows (limit > 0) and returns how many it deleted: fewer
+	// than limit when it found no more. A call cut short has deleted some
+	// rows and not others; calling again deletes the rest.
+
+	// DeleteTimeline deletes readerID's timeline: the reader's state
+	// first, so that the tailer, which copies only into the timelines
+	// FilterReaders names, and Backfill stop adding to it, then its
+	// entries.
+	DeleteTimeline(ctx context.Context, readerID string, limit int) (int, error)
+	// DeleteOwnerEntries deletes the entries of ownerID's photos from every
+	// reader's timeline, without changing the readers' Versions: it is for
+	// an account whose photos are gone, whose entries no timeline misses.
+	DeleteOwnerEntries(ctx context.Context, ownerID string, limit int) (int, error)
+	// DeleteCelebrity removes ownerID's celebrity mark, if there is one.
+	DeleteCelebrity(ctx context.Context, ownerID string) error
+	// DeleteInbox deletes recipientID's inbox: their notifications,
+	// tombstones included, and their read mark.
+	DeleteInbox(ctx context.Context, recipientID string, limit int) (int, error)
+	// DeleteActorNotifications deletes the notifications whose actor is
+	// actorID from every inbox, tombstones included.
+	DeleteActorNotifications(ctx context.Context, actorID string, limit int) (int, error)
 
 	// Close releases the store's resources.
 	Close() error

@@ -29,6 +29,10 @@
 // No row grows with anyone's popularity: a photo copied into a million
 // timelines is a million rows, one in each reader's shard.
 //
+// timeline_owner_idx, on owner_id (26 bytes), finds the entries of a
+// deleted account's photos across every reader's shard; the state rows,
+// whose owner_id is NULL, never match it.
+//
 // fotogal_ntable_feedstate holds the cursors of the tailers, one row each
 // keyed by name, with cursor_ts and cursor_image_id: the tail cursor of the
 // posting log under name = 'tail_cursor', and the cursor of each activity
@@ -66,6 +70,10 @@
 // retention by event_ts. The read-mark row has no TTL: one small row per
 // recipient who ever marked any.
 //
+// notification_actor_idx, on actor_id (26 bytes), finds the notifications
+// a deleted account caused across every recipient's shard; the read-mark
+// rows, whose actor_id is NULL, never match it.
+//
 // # Writes
 //
 // Every write is conditional or safe to repeat, so that a retry after a
@@ -89,10 +97,12 @@
 // therefore one atomic request. With more, what is atomic is the last
 // request: the new floor, FollowsSyncedAt and Version commit together with
 // its entries, and only if nothing wrote the state row since it was read.
-// The only write that removes entries, DeleteEntries, rewrites the state
-// row in each of its requests, and the earlier entries are written after
-// the read; so when the new state commits, every entry of the backfill is
-// in place, and the timeline is complete down to its new floor. When the
+// The only write that removes entries of photos that still exist,
+// DeleteEntries, rewrites the state row in each of its requests, and the
+// earlier entries are written after the read; so when the new state
+// commits, every entry of the backfill is in place, and the timeline is
+// complete down to its new floor (the deletion of an account removes the
+// entries of photos already gone: see below). When the
 // last request aborts (another Backfill or a DeleteEntries came in
 // between), Backfill starts again from the read, update included, writing
 // every entry again. A lost answer that the SDK retries counts one
@@ -145,6 +155,21 @@
 // time or position put-if-version (put-if-absent when there is none),
 // reading again after a lost race, so that neither moves back.
 //
+// The deletion of an account reads the primary keys of up to a batch of
+// its rows with one query (DeleteTimeline and DeleteInbox in the account's
+// shard; DeleteOwnerEntries through timeline_owner_idx and
+// DeleteActorNotifications through notification_actor_idx, across shards)
+// and deletes them by key, in WriteMultiple requests of up to 50 within one
+// shard, eight at a time; a row already gone is no failure, so a call cut
+// short is finished by the next. DeleteTimeline reads in key order, so
+// that the reader's state row, at the bottom, is in the first request,
+// which goes before the others: once it is gone FilterReaders no longer
+// names the reader and Backfill finds no reader. DeleteOwnerEntries leaves
+// the other readers' state rows as they are, unlike DeleteEntries: the
+// photos it removes are gone from the image service, so that no timeline
+// is incomplete for their lack. DeleteCelebrity deletes the mark's row by
+// key.
+//
 // # Reads
 //
 // FilterReaders reads the state rows of 50 readers per query: reader_id IN
@@ -172,8 +197,10 @@
 // The statements Open sends, in order, when table creation is on:
 //
 //	CREATE TABLE IF NOT EXISTS fotogal_ntable_timelines (reader_id STRING, created_ts LONG, image_id STRING, owner_id STRING, follows_synced_ts LONG, floor_ts LONG, floor_image_id STRING, version LONG, PRIMARY KEY (SHARD(reader_id), created_ts, image_id))
+//	CREATE INDEX IF NOT EXISTS timeline_owner_idx ON fotogal_ntable_timelines (owner_id)
 //	CREATE TABLE IF NOT EXISTS fotogal_ntable_feedstate (name STRING, cursor_ts LONG NOT NULL, cursor_image_id STRING NOT NULL, PRIMARY KEY (name))
 //	CREATE TABLE IF NOT EXISTS fotogal_ntable_celebrities (owner_id STRING, marked_ts LONG NOT NULL, PRIMARY KEY (owner_id))
 //	CREATE TABLE IF NOT EXISTS fotogal_ntable_notifications (recipient_id STRING, notification_id STRING, kind INTEGER, actor_id STRING, image_id STRING, comment_id STRING, notification_text STRING, event_ts LONG, event_id STRING, retracted BOOLEAN, read_ts LONG, PRIMARY KEY (SHARD(recipient_id), notification_id))
 //	CREATE INDEX IF NOT EXISTS notification_time_idx ON fotogal_ntable_notifications (recipient_id, event_ts, notification_id)
+//	CREATE INDEX IF NOT EXISTS notification_actor_idx ON fotogal_ntable_notifications (actor_id)
 package nosql

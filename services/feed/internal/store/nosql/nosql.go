@@ -28,10 +28,12 @@ const (
 // schema is the DDL Open sends, in order; the package doc shows it as is.
 var schema = []string{
 	"CREATE TABLE IF NOT EXISTS " + timelinesTable + " (reader_id STRING, created_ts LONG, image_id STRING, owner_id STRING, follows_synced_ts LONG, floor_ts LONG, floor_image_id STRING, version LONG, PRIMARY KEY (SHARD(reader_id), created_ts, image_id))",
+	"CREATE INDEX IF NOT EXISTS timeline_owner_idx ON " + timelinesTable + " (owner_id)",
 	"CREATE TABLE IF NOT EXISTS " + feedStateTable + " (name STRING, cursor_ts LONG NOT NULL, cursor_image_id STRING NOT NULL, PRIMARY KEY (name))",
 	"CREATE TABLE IF NOT EXISTS " + celebritiesTable + " (owner_id STRING, marked_ts LONG NOT NULL, PRIMARY KEY (owner_id))",
 	"CREATE TABLE IF NOT EXISTS " + notificationsTable + " (recipient_id STRING, notification_id STRING, kind INTEGER, actor_id STRING, image_id STRING, comment_id STRING, notification_text STRING, event_ts LONG, event_id STRING, retracted BOOLEAN, read_ts LONG, PRIMARY KEY (SHARD(recipient_id), notification_id))",
 	"CREATE INDEX IF NOT EXISTS notification_time_idx ON " + notificationsTable + " (recipient_id, event_ts, notification_id)",
+	"CREATE INDEX IF NOT EXISTS notification_actor_idx ON " + notificationsTable + " (actor_id)",
 }
 
 // tailCursorName is the key of the tail cursor's row in feedStateTable.

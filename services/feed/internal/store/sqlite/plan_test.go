@@ -60,6 +60,38 @@ func TestInboxIsOneRangeScan(t *testing.T) {
 	}
 }
 
+// TestDeletionsSeek checks that each batch of the deletion of an account
+// is found by one seek, of a primary key or of the owner or actor index,
+// and deleted by key: a batch costs the same however big the tables are.
+func TestDeletionsSeek(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "feed.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	tests := []struct {
+		name, query, find, byKey string
+	}{
+		{"timeline", deleteReaderEntries, "SEARCH timeline USING PRIMARY KEY (reader_id=?)",
+			"SEARCH timeline USING PRIMARY KEY (reader_id=? AND created_ts=? AND image_id=?)"},
+		{"entries of an owner", deleteOwnerEntries, "SEARCH timeline USING COVERING INDEX timeline_by_owner (owner_id=?)",
+			"SEARCH timeline USING PRIMARY KEY (reader_id=? AND created_ts=? AND image_id=?)"},
+		{"inbox", deleteRecipientNotifications, "SEARCH notifications USING PRIMARY KEY (recipient_id=?)",
+			"SEARCH notifications USING PRIMARY KEY (recipient_id=? AND notification_id=?)"},
+		{"notifications of an actor", deleteActorNotifications, "SEARCH notifications USING COVERING INDEX notifications_by_actor (actor_id=?)",
+			"SEARCH notifications USING PRIMARY KEY (recipient_id=? AND notification_id=?)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			text := queryPlan(t, s, tc.query, "x", 500)
+			if !strings.Contains(text, tc.find) || !strings.Contains(text, tc.byKey) || strings.Contains(text, "SCAN") {
+				t.Errorf("want %q and %q, no scan:\n%s", tc.find, tc.byKey, text)
+			}
+		})
+	}
+}
+
 // queryPlan returns SQLite's plan of query, one line per step.
 func queryPlan(t *testing.T, s *Store, query string, args ...any) string {
 	t.Helper()

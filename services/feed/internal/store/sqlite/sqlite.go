@@ -8,7 +8,8 @@
 // row per activity log tailed ("image", "user"); and celebrities, one row
 // per account marked. Times are nanoseconds since 1970. Where NoSQL writes
 // the rows of one shard key with one WriteMultiple, this adapter uses one
-// transaction.
+// transaction. timeline_by_owner, an index on owner_id, finds the entries
+// of a deleted account's photos in every timeline.
 //
 // notifications holds the inboxes, one row per (recipient_id,
 // notification_id), tombstones (retracted = 1) included. A page of an inbox
@@ -22,7 +23,13 @@
 // store.NotificationRetention, found by seeks of notifications_by_age
 // (retracted, event_ts). Reads leave out live rows past their retention
 // that no sweep has reached yet. The read marks are a table of their own,
-// read_marks, one row per recipient who marked any.
+// read_marks, one row per recipient who marked any. notifications_by_actor,
+// an index on actor_id, finds the notifications a deleted account caused
+// in every inbox.
+//
+// Each deletion of an account's rows (deletion.go) is one transaction that
+// deletes a batch found by a seek of a primary key or of one of those
+// indexes, LIMIT the batch: DELETE ... WHERE key IN (SELECT key ... LIMIT ?).
 package sqlite
 
 import (
@@ -53,6 +60,7 @@ CREATE TABLE IF NOT EXISTS timeline (
 	owner_id   TEXT NOT NULL,
 	PRIMARY KEY (reader_id, created_ts, image_id)
 ) STRICT, WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS timeline_by_owner ON timeline (owner_id);
 CREATE TABLE IF NOT EXISTS readers (
 	reader_id         TEXT PRIMARY KEY,
 	follows_synced_ts INTEGER NOT NULL,
@@ -89,6 +97,7 @@ CREATE TABLE IF NOT EXISTS notifications (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS notifications_by_time ON notifications (recipient_id, event_ts, notification_id) WHERE retracted = 0;
 CREATE INDEX IF NOT EXISTS notifications_by_age ON notifications (retracted, event_ts);
+CREATE INDEX IF NOT EXISTS notifications_by_actor ON notifications (actor_id);
 CREATE TABLE IF NOT EXISTS read_marks (
 	recipient_id TEXT PRIMARY KEY,
 	read_ts      INTEGER NOT NULL

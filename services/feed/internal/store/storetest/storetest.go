@@ -1,8 +1,8 @@
 // Package storetest is the contract every store.Store implementation must
-// meet: the timelines and their tailer (storetest.go), and the
-// notification inboxes, read marks and activity cursors
-// (notifications.go). Each adapter's tests call Run with a function that
-// returns a new, empty store.
+// meet: the timelines and their tailer (storetest.go), the notification
+// inboxes, read marks and activity cursors (notifications.go), and the
+// deletion of an account's rows (deletion.go). Each adapter's tests call
+// Run with a function that returns a new, empty store.
 package storetest
 
 import (
@@ -30,6 +30,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("TailCursorConcurrently", func(t *testing.T) { testTailCursorConcurrently(t, newStore(t)) })
 	t.Run("Celebrities", func(t *testing.T) { testCelebrities(t, newStore(t)) })
 	runNotifications(t, newStore)
+	runDeletion(t, newStore)
 }
 
 // base is the time the photos of the tests are posted around.
