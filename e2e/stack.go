@@ -293,6 +293,26 @@ func (s *Stack) Kill(name string) {
 	<-p.done
 }
 
+// Pause freezes one binary with SIGSTOP: it holds its connections and
+// answers nothing, as a node that hangs does, until Resume or Kill.
+func (s *Stack) Pause(name string) { s.signal(name, syscall.SIGSTOP) }
+
+// Resume lets a paused binary run on (SIGCONT).
+func (s *Stack) Resume(name string) { s.signal(name, syscall.SIGCONT) }
+
+func (s *Stack) signal(name string, sig syscall.Signal) {
+	s.t.Helper()
+	s.mu.Lock()
+	p := s.procs[name]
+	s.mu.Unlock()
+	if p == nil {
+		s.t.Fatalf("%s is not running", name)
+	}
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		s.t.Fatalf("signal %s: %v", name, err)
+	}
+}
+
 // Stop ends one binary with SIGTERM and fails the test unless it exits 0
 // within 15 seconds.
 func (s *Stack) Stop(name string) {

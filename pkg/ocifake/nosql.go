@@ -170,6 +170,18 @@ func (f *NoSQL) OpCount(op Op, table string) int {
 	return f.counts[opTable{op, strings.ToLower(table)}]
 }
 
+// TableNames returns the names of the tables, as created, sorted.
+func (f *NoSQL) TableNames() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	names := make([]string, 0, len(f.tables))
+	for _, t := range f.tables {
+		names = append(names, t.def.Name)
+	}
+	slices.Sort(names)
+	return names
+}
+
 // Rows returns deep copies of the live rows of table in primary-key order, each
 // a map from column name (as declared) to value, with NULL columns left
 // out; nil when there is no such table.

@@ -541,8 +541,8 @@ func TestRulesCatchBreaches(t *testing.T) {
 		}, `Deployment "fotogal-auth" port "grpc" (9091) does not admit fotogal-image, which dials it`},
 		{"network-policies", "a peer that does not call", oke, func(t *testing.T, c *check.Context) {
 			np := networkPolicy(t, c, "fotogal-feed")
-			np.Spec.Ingress[0].From = append(np.Spec.Ingress[0].From, peer("fotogal-user"))
-		}, `Deployment "fotogal-feed" port "grpc" (9094) admits fotogal-user, which does not dial it`},
+			np.Spec.Ingress[0].From = append(np.Spec.Ingress[0].From, peer("fotogal-auth"))
+		}, `Deployment "fotogal-feed" port "grpc" (9094) admits fotogal-auth, which does not dial it`},
 		{"network-policies", "a caller's dial removed", base, func(t *testing.T, c *check.Context) {
 			delete(configMap(t, c, "fotogal-feed").Data, "FOTOGAL_IMAGE_ADDR")
 		}, `Deployment "fotogal-image" port "grpc" (9093) admits fotogal-feed, which does not dial it`},

@@ -77,6 +77,99 @@ func (EmptyReason) EnumDescriptor() ([]byte, []int) {
 	return file_fotogal_feed_v1_feed_proto_rawDescGZIP(), []int{0}
 }
 
+// DeleteUserDataRequest names a deleted account.
+type DeleteUserDataRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The account's id.
+	UserId        string `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteUserDataRequest) Reset() {
+	*x = DeleteUserDataRequest{}
+	mi := &file_fotogal_feed_v1_feed_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteUserDataRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteUserDataRequest) ProtoMessage() {}
+
+func (x *DeleteUserDataRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_feed_v1_feed_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteUserDataRequest.ProtoReflect.Descriptor instead.
+func (*DeleteUserDataRequest) Descriptor() ([]byte, []int) {
+	return file_fotogal_feed_v1_feed_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *DeleteUserDataRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+// DeleteUserDataResponse says whether anything is left.
+type DeleteUserDataResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// True when nothing of the account is left; false when the call stopped
+	// after a batch and must be made again.
+	Done          bool `protobuf:"varint,1,opt,name=done,proto3" json:"done,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteUserDataResponse) Reset() {
+	*x = DeleteUserDataResponse{}
+	mi := &file_fotogal_feed_v1_feed_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteUserDataResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteUserDataResponse) ProtoMessage() {}
+
+func (x *DeleteUserDataResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_feed_v1_feed_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteUserDataResponse.ProtoReflect.Descriptor instead.
+func (*DeleteUserDataResponse) Descriptor() ([]byte, []int) {
+	return file_fotogal_feed_v1_feed_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *DeleteUserDataResponse) GetDone() bool {
+	if x != nil {
+		return x.Done
+	}
+	return false
+}
+
 // FeedItem is one photo in a timeline.
 type FeedItem struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -94,7 +187,7 @@ type FeedItem struct {
 
 func (x *FeedItem) Reset() {
 	*x = FeedItem{}
-	mi := &file_fotogal_feed_v1_feed_proto_msgTypes[0]
+	mi := &file_fotogal_feed_v1_feed_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -106,7 +199,7 @@ func (x *FeedItem) String() string {
 func (*FeedItem) ProtoMessage() {}
 
 func (x *FeedItem) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_feed_v1_feed_proto_msgTypes[0]
+	mi := &file_fotogal_feed_v1_feed_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -119,7 +212,7 @@ func (x *FeedItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FeedItem.ProtoReflect.Descriptor instead.
 func (*FeedItem) Descriptor() ([]byte, []int) {
-	return file_fotogal_feed_v1_feed_proto_rawDescGZIP(), []int{0}
+	return file_fotogal_feed_v1_feed_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *FeedItem) GetImage() *v1.Image {
@@ -163,7 +256,7 @@ type GetFeedRequest struct {
 
 func (x *GetFeedRequest) Reset() {
 	*x = GetFeedRequest{}
-	mi := &file_fotogal_feed_v1_feed_proto_msgTypes[1]
+	mi := &file_fotogal_feed_v1_feed_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -175,7 +268,7 @@ func (x *GetFeedRequest) String() string {
 func (*GetFeedRequest) ProtoMessage() {}
 
 func (x *GetFeedRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_feed_v1_feed_proto_msgTypes[1]
+	mi := &file_fotogal_feed_v1_feed_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -188,7 +281,7 @@ func (x *GetFeedRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetFeedRequest.ProtoReflect.Descriptor instead.
 func (*GetFeedRequest) Descriptor() ([]byte, []int) {
-	return file_fotogal_feed_v1_feed_proto_rawDescGZIP(), []int{1}
+	return file_fotogal_feed_v1_feed_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *GetFeedRequest) GetPageSize() int32 {
@@ -220,7 +313,7 @@ type GetFeedResponse struct {
 
 func (x *GetFeedResponse) Reset() {
 	*x = GetFeedResponse{}
-	mi := &file_fotogal_feed_v1_feed_proto_msgTypes[2]
+	mi := &file_fotogal_feed_v1_feed_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -232,7 +325,7 @@ func (x *GetFeedResponse) String() string {
 func (*GetFeedResponse) ProtoMessage() {}
 
 func (x *GetFeedResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_feed_v1_feed_proto_msgTypes[2]
+	mi := &file_fotogal_feed_v1_feed_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -245,7 +338,7 @@ func (x *GetFeedResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetFeedResponse.ProtoReflect.Descriptor instead.
 func (*GetFeedResponse) Descriptor() ([]byte, []int) {
-	return file_fotogal_feed_v1_feed_proto_rawDescGZIP(), []int{2}
+	return file_fotogal_feed_v1_feed_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *GetFeedResponse) GetItems() []*FeedItem {
@@ -273,7 +366,11 @@ var File_fotogal_feed_v1_feed_proto protoreflect.FileDescriptor
 
 const file_fotogal_feed_v1_feed_proto_rawDesc = "" +
 	"\n" +
-	"\x1afotogal/feed/v1/feed.proto\x12\x0ffotogal.feed.v1\x1a\x1cfotogal/image/v1/image.proto\"\xb2\x01\n" +
+	"\x1afotogal/feed/v1/feed.proto\x12\x0ffotogal.feed.v1\x1a\x1cfotogal/image/v1/image.proto\"0\n" +
+	"\x15DeleteUserDataRequest\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\",\n" +
+	"\x16DeleteUserDataResponse\x12\x12\n" +
+	"\x04done\x18\x01 \x01(\bR\x04done\"\xb2\x01\n" +
 	"\bFeedItem\x12-\n" +
 	"\x05image\x18\x01 \x01(\v2\x17.fotogal.image.v1.ImageR\x05image\x12%\n" +
 	"\x0eowner_username\x18\x02 \x01(\tR\rownerUsername\x12&\n" +
@@ -292,7 +389,9 @@ const file_fotogal_feed_v1_feed_proto_rawDesc = "" +
 	"\x1bEMPTY_REASON_FOLLOWS_NOBODY\x10\x01\x12\x19\n" +
 	"\x15EMPTY_REASON_NO_POSTS\x10\x022[\n" +
 	"\vFeedService\x12L\n" +
-	"\aGetFeed\x12\x1f.fotogal.feed.v1.GetFeedRequest\x1a .fotogal.feed.v1.GetFeedResponseB9Z7github.com/fotogal/fotogal/proto/fotogal/feed/v1;feedv1b\x06proto3"
+	"\aGetFeed\x12\x1f.fotogal.feed.v1.GetFeedRequest\x1a .fotogal.feed.v1.GetFeedResponse2x\n" +
+	"\x13FeedInternalService\x12a\n" +
+	"\x0eDeleteUserData\x12&.fotogal.feed.v1.DeleteUserDataRequest\x1a'.fotogal.feed.v1.DeleteUserDataResponseB9Z7github.com/fotogal/fotogal/proto/fotogal/feed/v1;feedv1b\x06proto3"
 
 var (
 	file_fotogal_feed_v1_feed_proto_rawDescOnce sync.Once
@@ -307,22 +406,26 @@ func file_fotogal_feed_v1_feed_proto_rawDescGZIP() []byte {
 }
 
 var file_fotogal_feed_v1_feed_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_fotogal_feed_v1_feed_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_fotogal_feed_v1_feed_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_fotogal_feed_v1_feed_proto_goTypes = []any{
-	(EmptyReason)(0),        // 0: fotogal.feed.v1.EmptyReason
-	(*FeedItem)(nil),        // 1: fotogal.feed.v1.FeedItem
-	(*GetFeedRequest)(nil),  // 2: fotogal.feed.v1.GetFeedRequest
-	(*GetFeedResponse)(nil), // 3: fotogal.feed.v1.GetFeedResponse
-	(*v1.Image)(nil),        // 4: fotogal.image.v1.Image
+	(EmptyReason)(0),               // 0: fotogal.feed.v1.EmptyReason
+	(*DeleteUserDataRequest)(nil),  // 1: fotogal.feed.v1.DeleteUserDataRequest
+	(*DeleteUserDataResponse)(nil), // 2: fotogal.feed.v1.DeleteUserDataResponse
+	(*FeedItem)(nil),               // 3: fotogal.feed.v1.FeedItem
+	(*GetFeedRequest)(nil),         // 4: fotogal.feed.v1.GetFeedRequest
+	(*GetFeedResponse)(nil),        // 5: fotogal.feed.v1.GetFeedResponse
+	(*v1.Image)(nil),               // 6: fotogal.image.v1.Image
 }
 var file_fotogal_feed_v1_feed_proto_depIdxs = []int32{
-	4, // 0: fotogal.feed.v1.FeedItem.image:type_name -> fotogal.image.v1.Image
-	1, // 1: fotogal.feed.v1.GetFeedResponse.items:type_name -> fotogal.feed.v1.FeedItem
+	6, // 0: fotogal.feed.v1.FeedItem.image:type_name -> fotogal.image.v1.Image
+	3, // 1: fotogal.feed.v1.GetFeedResponse.items:type_name -> fotogal.feed.v1.FeedItem
 	0, // 2: fotogal.feed.v1.GetFeedResponse.empty_reason:type_name -> fotogal.feed.v1.EmptyReason
-	2, // 3: fotogal.feed.v1.FeedService.GetFeed:input_type -> fotogal.feed.v1.GetFeedRequest
-	3, // 4: fotogal.feed.v1.FeedService.GetFeed:output_type -> fotogal.feed.v1.GetFeedResponse
-	4, // [4:5] is the sub-list for method output_type
-	3, // [3:4] is the sub-list for method input_type
+	4, // 3: fotogal.feed.v1.FeedService.GetFeed:input_type -> fotogal.feed.v1.GetFeedRequest
+	1, // 4: fotogal.feed.v1.FeedInternalService.DeleteUserData:input_type -> fotogal.feed.v1.DeleteUserDataRequest
+	5, // 5: fotogal.feed.v1.FeedService.GetFeed:output_type -> fotogal.feed.v1.GetFeedResponse
+	2, // 6: fotogal.feed.v1.FeedInternalService.DeleteUserData:output_type -> fotogal.feed.v1.DeleteUserDataResponse
+	5, // [5:7] is the sub-list for method output_type
+	3, // [3:5] is the sub-list for method input_type
 	3, // [3:3] is the sub-list for extension type_name
 	3, // [3:3] is the sub-list for extension extendee
 	0, // [0:3] is the sub-list for field type_name
@@ -339,9 +442,9 @@ func file_fotogal_feed_v1_feed_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_fotogal_feed_v1_feed_proto_rawDesc), len(file_fotogal_feed_v1_feed_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   3,
+			NumMessages:   5,
 			NumExtensions: 0,
-			NumServices:   1,
+			NumServices:   2,
 		},
 		GoTypes:           file_fotogal_feed_v1_feed_proto_goTypes,
 		DependencyIndexes: file_fotogal_feed_v1_feed_proto_depIdxs,

@@ -131,3 +131,125 @@ var FeedService_ServiceDesc = grpc.ServiceDesc{
 	Streams:  []grpc.StreamDesc{},
 	Metadata: "fotogal/feed/v1/feed.proto",
 }
+
+const (
+	FeedInternalService_DeleteUserData_FullMethodName = "/fotogal.feed.v1.FeedInternalService/DeleteUserData"
+)
+
+// FeedInternalServiceClient is the client API for FeedInternalService service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// FeedInternalService is called by FotoGal's own services only. It is
+// never routed by the gateway and requires the service credential.
+type FeedInternalServiceClient interface {
+	// DeleteUserData deletes a bounded batch of what the feed holds of a
+	// deleted account: its timeline and reader state, the entries of its
+	// photos in other people's timelines, its notifications and read mark,
+	// and the notifications it caused in other people's inboxes. It is
+	// idempotent; call it again until done is true. The user service calls
+	// it last in its account deletion, when the image and user services
+	// have already deleted their parts.
+	DeleteUserData(ctx context.Context, in *DeleteUserDataRequest, opts ...grpc.CallOption) (*DeleteUserDataResponse, error)
+}
+
+type feedInternalServiceClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewFeedInternalServiceClient(cc grpc.ClientConnInterface) FeedInternalServiceClient {
+	return &feedInternalServiceClient{cc}
+}
+
+func (c *feedInternalServiceClient) DeleteUserData(ctx context.Context, in *DeleteUserDataRequest, opts ...grpc.CallOption) (*DeleteUserDataResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteUserDataResponse)
+	err := c.cc.Invoke(ctx, FeedInternalService_DeleteUserData_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// FeedInternalServiceServer is the server API for FeedInternalService service.
+// All implementations must embed UnimplementedFeedInternalServiceServer
+// for forward compatibility.
+//
+// FeedInternalService is called by FotoGal's own services only. It is
+// never routed by the gateway and requires the service credential.
+type FeedInternalServiceServer interface {
+	// DeleteUserData deletes a bounded batch of what the feed holds of a
+	// deleted account: its timeline and reader state, the entries of its
+	// photos in other people's timelines, its notifications and read mark,
+	// and the notifications it caused in other people's inboxes. It is
+	// idempotent; call it again until done is true. The user service calls
+	// it last in its account deletion, when the image and user services
+	// have already deleted their parts.
+	DeleteUserData(context.Context, *DeleteUserDataRequest) (*DeleteUserDataResponse, error)
+	mustEmbedUnimplementedFeedInternalServiceServer()
+}
+
+// UnimplementedFeedInternalServiceServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedFeedInternalServiceServer struct{}
+
+func (UnimplementedFeedInternalServiceServer) DeleteUserData(context.Context, *DeleteUserDataRequest) (*DeleteUserDataResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteUserData not implemented")
+}
+func (UnimplementedFeedInternalServiceServer) mustEmbedUnimplementedFeedInternalServiceServer() {}
+func (UnimplementedFeedInternalServiceServer) testEmbeddedByValue()                             {}
+
+// UnsafeFeedInternalServiceServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to FeedInternalServiceServer will
+// result in compilation errors.
+type UnsafeFeedInternalServiceServer interface {
+	mustEmbedUnimplementedFeedInternalServiceServer()
+}
+
+func RegisterFeedInternalServiceServer(s grpc.ServiceRegistrar, srv FeedInternalServiceServer) {
+	// If the following call panics, it indicates UnimplementedFeedInternalServiceServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&FeedInternalService_ServiceDesc, srv)
+}
+
+func _FeedInternalService_DeleteUserData_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteUserDataRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FeedInternalServiceServer).DeleteUserData(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FeedInternalService_DeleteUserData_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FeedInternalServiceServer).DeleteUserData(ctx, req.(*DeleteUserDataRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+// FeedInternalService_ServiceDesc is the grpc.ServiceDesc for FeedInternalService service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var FeedInternalService_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "fotogal.feed.v1.FeedInternalService",
+	HandlerType: (*FeedInternalServiceServer)(nil),
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "DeleteUserData",
+			Handler:    _FeedInternalService_DeleteUserData_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "fotogal/feed/v1/feed.proto",
+}

@@ -2872,6 +2872,99 @@ func (x *ListActivityAfterResponse) GetEvents() []*v1.Event {
 	return nil
 }
 
+// DeleteUserDataRequest names a deleted account.
+type DeleteUserDataRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The account's id.
+	UserId        string `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteUserDataRequest) Reset() {
+	*x = DeleteUserDataRequest{}
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteUserDataRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteUserDataRequest) ProtoMessage() {}
+
+func (x *DeleteUserDataRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteUserDataRequest.ProtoReflect.Descriptor instead.
+func (*DeleteUserDataRequest) Descriptor() ([]byte, []int) {
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *DeleteUserDataRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+// DeleteUserDataResponse says whether anything is left.
+type DeleteUserDataResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// True when nothing of the account is left; false when the call stopped
+	// after a batch and must be made again.
+	Done          bool `protobuf:"varint,1,opt,name=done,proto3" json:"done,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteUserDataResponse) Reset() {
+	*x = DeleteUserDataResponse{}
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteUserDataResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteUserDataResponse) ProtoMessage() {}
+
+func (x *DeleteUserDataResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteUserDataResponse.ProtoReflect.Descriptor instead.
+func (*DeleteUserDataResponse) Descriptor() ([]byte, []int) {
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *DeleteUserDataResponse) GetDone() bool {
+	if x != nil {
+		return x.Done
+	}
+	return false
+}
+
 // ListTagImagesRequest names a tag and a page.
 type ListTagImagesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2887,7 +2980,7 @@ type ListTagImagesRequest struct {
 
 func (x *ListTagImagesRequest) Reset() {
 	*x = ListTagImagesRequest{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[45]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2899,7 +2992,7 @@ func (x *ListTagImagesRequest) String() string {
 func (*ListTagImagesRequest) ProtoMessage() {}
 
 func (x *ListTagImagesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[45]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2912,7 +3005,7 @@ func (x *ListTagImagesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTagImagesRequest.ProtoReflect.Descriptor instead.
 func (*ListTagImagesRequest) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{45}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *ListTagImagesRequest) GetTag() string {
@@ -2949,7 +3042,7 @@ type ListTagImagesResponse struct {
 
 func (x *ListTagImagesResponse) Reset() {
 	*x = ListTagImagesResponse{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[46]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2961,7 +3054,7 @@ func (x *ListTagImagesResponse) String() string {
 func (*ListTagImagesResponse) ProtoMessage() {}
 
 func (x *ListTagImagesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[46]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2974,7 +3067,7 @@ func (x *ListTagImagesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTagImagesResponse.ProtoReflect.Descriptor instead.
 func (*ListTagImagesResponse) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{46}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *ListTagImagesResponse) GetImages() []*Image {
@@ -3004,7 +3097,7 @@ type ListMyCommentsRequest struct {
 
 func (x *ListMyCommentsRequest) Reset() {
 	*x = ListMyCommentsRequest{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[47]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3016,7 +3109,7 @@ func (x *ListMyCommentsRequest) String() string {
 func (*ListMyCommentsRequest) ProtoMessage() {}
 
 func (x *ListMyCommentsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[47]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3029,7 +3122,7 @@ func (x *ListMyCommentsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyCommentsRequest.ProtoReflect.Descriptor instead.
 func (*ListMyCommentsRequest) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{47}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *ListMyCommentsRequest) GetPageSize() int32 {
@@ -3059,7 +3152,7 @@ type ListMyCommentsResponse struct {
 
 func (x *ListMyCommentsResponse) Reset() {
 	*x = ListMyCommentsResponse{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[48]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3071,7 +3164,7 @@ func (x *ListMyCommentsResponse) String() string {
 func (*ListMyCommentsResponse) ProtoMessage() {}
 
 func (x *ListMyCommentsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[48]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3084,7 +3177,7 @@ func (x *ListMyCommentsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyCommentsResponse.ProtoReflect.Descriptor instead.
 func (*ListMyCommentsResponse) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{48}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *ListMyCommentsResponse) GetComments() []*Comment {
@@ -3116,7 +3209,7 @@ type Reaction struct {
 
 func (x *Reaction) Reset() {
 	*x = Reaction{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[49]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3128,7 +3221,7 @@ func (x *Reaction) String() string {
 func (*Reaction) ProtoMessage() {}
 
 func (x *Reaction) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[49]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3141,7 +3234,7 @@ func (x *Reaction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Reaction.ProtoReflect.Descriptor instead.
 func (*Reaction) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{49}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *Reaction) GetImageId() string {
@@ -3178,7 +3271,7 @@ type ListMyReactionsRequest struct {
 
 func (x *ListMyReactionsRequest) Reset() {
 	*x = ListMyReactionsRequest{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[50]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3190,7 +3283,7 @@ func (x *ListMyReactionsRequest) String() string {
 func (*ListMyReactionsRequest) ProtoMessage() {}
 
 func (x *ListMyReactionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[50]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3203,7 +3296,7 @@ func (x *ListMyReactionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyReactionsRequest.ProtoReflect.Descriptor instead.
 func (*ListMyReactionsRequest) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{50}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *ListMyReactionsRequest) GetPageSize() int32 {
@@ -3233,7 +3326,7 @@ type ListMyReactionsResponse struct {
 
 func (x *ListMyReactionsResponse) Reset() {
 	*x = ListMyReactionsResponse{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[51]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3245,7 +3338,7 @@ func (x *ListMyReactionsResponse) String() string {
 func (*ListMyReactionsResponse) ProtoMessage() {}
 
 func (x *ListMyReactionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[51]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3258,7 +3351,7 @@ func (x *ListMyReactionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyReactionsResponse.ProtoReflect.Descriptor instead.
 func (*ListMyReactionsResponse) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{51}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *ListMyReactionsResponse) GetReactions() []*Reaction {
@@ -3288,7 +3381,7 @@ type ExploreRequest struct {
 
 func (x *ExploreRequest) Reset() {
 	*x = ExploreRequest{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[52]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3300,7 +3393,7 @@ func (x *ExploreRequest) String() string {
 func (*ExploreRequest) ProtoMessage() {}
 
 func (x *ExploreRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[52]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3313,7 +3406,7 @@ func (x *ExploreRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExploreRequest.ProtoReflect.Descriptor instead.
 func (*ExploreRequest) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{52}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *ExploreRequest) GetPageSize() int32 {
@@ -3343,7 +3436,7 @@ type ExploreResponse struct {
 
 func (x *ExploreResponse) Reset() {
 	*x = ExploreResponse{}
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[53]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3355,7 +3448,7 @@ func (x *ExploreResponse) String() string {
 func (*ExploreResponse) ProtoMessage() {}
 
 func (x *ExploreResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_image_v1_image_proto_msgTypes[53]
+	mi := &file_fotogal_image_v1_image_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3368,7 +3461,7 @@ func (x *ExploreResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExploreResponse.ProtoReflect.Descriptor instead.
 func (*ExploreResponse) Descriptor() ([]byte, []int) {
-	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{53}
+	return file_fotogal_image_v1_image_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *ExploreResponse) GetImages() []*Image {
@@ -3562,7 +3655,11 @@ const file_fotogal_image_v1_image_proto_rawDesc = "" +
 	"\x05after\x18\x01 \x01(\v2\x1b.fotogal.activity.v1.CursorR\x05after\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\"O\n" +
 	"\x19ListActivityAfterResponse\x122\n" +
-	"\x06events\x18\x01 \x03(\v2\x1a.fotogal.activity.v1.EventR\x06events\"d\n" +
+	"\x06events\x18\x01 \x03(\v2\x1a.fotogal.activity.v1.EventR\x06events\"0\n" +
+	"\x15DeleteUserDataRequest\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\",\n" +
+	"\x16DeleteUserDataResponse\x12\x12\n" +
+	"\x04done\x18\x01 \x01(\bR\x04done\"d\n" +
 	"\x14ListTagImagesRequest\x12\x10\n" +
 	"\x03tag\x18\x01 \x01(\tR\x03tag\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
@@ -3626,13 +3723,14 @@ const file_fotogal_image_v1_image_proto_rawDesc = "" +
 	"\rListTagImages\x12&.fotogal.image.v1.ListTagImagesRequest\x1a'.fotogal.image.v1.ListTagImagesResponse\x12c\n" +
 	"\x0eListMyComments\x12'.fotogal.image.v1.ListMyCommentsRequest\x1a(.fotogal.image.v1.ListMyCommentsResponse\x12f\n" +
 	"\x0fListMyReactions\x12(.fotogal.image.v1.ListMyReactionsRequest\x1a).fotogal.image.v1.ListMyReactionsResponse\x12N\n" +
-	"\aExplore\x12 .fotogal.image.v1.ExploreRequest\x1a!.fotogal.image.v1.ExploreResponse2\x98\x04\n" +
+	"\aExplore\x12 .fotogal.image.v1.ExploreRequest\x1a!.fotogal.image.v1.ExploreResponse2\xfd\x04\n" +
 	"\x14ImageInternalService\x12i\n" +
 	"\x10ListOwnersImages\x12).fotogal.image.v1.ListOwnersImagesRequest\x1a*.fotogal.image.v1.ListOwnersImagesResponse\x12c\n" +
 	"\x0eBatchGetImages\x12'.fotogal.image.v1.BatchGetImagesRequest\x1a(.fotogal.image.v1.BatchGetImagesResponse\x12Z\n" +
 	"\vCountImages\x12$.fotogal.image.v1.CountImagesRequest\x1a%.fotogal.image.v1.CountImagesResponse\x12f\n" +
 	"\x0fListImagesAfter\x12(.fotogal.image.v1.ListImagesAfterRequest\x1a).fotogal.image.v1.ListImagesAfterResponse\x12l\n" +
-	"\x11ListActivityAfter\x12*.fotogal.image.v1.ListActivityAfterRequest\x1a+.fotogal.image.v1.ListActivityAfterResponseB;Z9github.com/fotogal/fotogal/proto/fotogal/image/v1;imagev1b\x06proto3"
+	"\x11ListActivityAfter\x12*.fotogal.image.v1.ListActivityAfterRequest\x1a+.fotogal.image.v1.ListActivityAfterResponse\x12c\n" +
+	"\x0eDeleteUserData\x12'.fotogal.image.v1.DeleteUserDataRequest\x1a(.fotogal.image.v1.DeleteUserDataResponseB;Z9github.com/fotogal/fotogal/proto/fotogal/image/v1;imagev1b\x06proto3"
 
 var (
 	file_fotogal_image_v1_image_proto_rawDescOnce sync.Once
@@ -3647,7 +3745,7 @@ func file_fotogal_image_v1_image_proto_rawDescGZIP() []byte {
 }
 
 var file_fotogal_image_v1_image_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_fotogal_image_v1_image_proto_msgTypes = make([]protoimpl.MessageInfo, 55)
+var file_fotogal_image_v1_image_proto_msgTypes = make([]protoimpl.MessageInfo, 57)
 var file_fotogal_image_v1_image_proto_goTypes = []any{
 	(ReactionKind)(0),                 // 0: fotogal.image.v1.ReactionKind
 	(ImageSize)(0),                    // 1: fotogal.image.v1.ImageSize
@@ -3696,25 +3794,27 @@ var file_fotogal_image_v1_image_proto_goTypes = []any{
 	(*DeleteCommentResponse)(nil),     // 44: fotogal.image.v1.DeleteCommentResponse
 	(*ListActivityAfterRequest)(nil),  // 45: fotogal.image.v1.ListActivityAfterRequest
 	(*ListActivityAfterResponse)(nil), // 46: fotogal.image.v1.ListActivityAfterResponse
-	(*ListTagImagesRequest)(nil),      // 47: fotogal.image.v1.ListTagImagesRequest
-	(*ListTagImagesResponse)(nil),     // 48: fotogal.image.v1.ListTagImagesResponse
-	(*ListMyCommentsRequest)(nil),     // 49: fotogal.image.v1.ListMyCommentsRequest
-	(*ListMyCommentsResponse)(nil),    // 50: fotogal.image.v1.ListMyCommentsResponse
-	(*Reaction)(nil),                  // 51: fotogal.image.v1.Reaction
-	(*ListMyReactionsRequest)(nil),    // 52: fotogal.image.v1.ListMyReactionsRequest
-	(*ListMyReactionsResponse)(nil),   // 53: fotogal.image.v1.ListMyReactionsResponse
-	(*ExploreRequest)(nil),            // 54: fotogal.image.v1.ExploreRequest
-	(*ExploreResponse)(nil),           // 55: fotogal.image.v1.ExploreResponse
-	nil,                               // 56: fotogal.image.v1.CountImagesResponse.CountsEntry
-	(*timestamppb.Timestamp)(nil),     // 57: google.protobuf.Timestamp
-	(*v1.Cursor)(nil),                 // 58: fotogal.activity.v1.Cursor
-	(*v1.Event)(nil),                  // 59: fotogal.activity.v1.Event
+	(*DeleteUserDataRequest)(nil),     // 47: fotogal.image.v1.DeleteUserDataRequest
+	(*DeleteUserDataResponse)(nil),    // 48: fotogal.image.v1.DeleteUserDataResponse
+	(*ListTagImagesRequest)(nil),      // 49: fotogal.image.v1.ListTagImagesRequest
+	(*ListTagImagesResponse)(nil),     // 50: fotogal.image.v1.ListTagImagesResponse
+	(*ListMyCommentsRequest)(nil),     // 51: fotogal.image.v1.ListMyCommentsRequest
+	(*ListMyCommentsResponse)(nil),    // 52: fotogal.image.v1.ListMyCommentsResponse
+	(*Reaction)(nil),                  // 53: fotogal.image.v1.Reaction
+	(*ListMyReactionsRequest)(nil),    // 54: fotogal.image.v1.ListMyReactionsRequest
+	(*ListMyReactionsResponse)(nil),   // 55: fotogal.image.v1.ListMyReactionsResponse
+	(*ExploreRequest)(nil),            // 56: fotogal.image.v1.ExploreRequest
+	(*ExploreResponse)(nil),           // 57: fotogal.image.v1.ExploreResponse
+	nil,                               // 58: fotogal.image.v1.CountImagesResponse.CountsEntry
+	(*timestamppb.Timestamp)(nil),     // 59: google.protobuf.Timestamp
+	(*v1.Cursor)(nil),                 // 60: fotogal.activity.v1.Cursor
+	(*v1.Event)(nil),                  // 61: fotogal.activity.v1.Event
 }
 var file_fotogal_image_v1_image_proto_depIdxs = []int32{
-	57, // 0: fotogal.image.v1.Image.create_time:type_name -> google.protobuf.Timestamp
-	57, // 1: fotogal.image.v1.Image.update_time:type_name -> google.protobuf.Timestamp
-	57, // 2: fotogal.image.v1.Comment.create_time:type_name -> google.protobuf.Timestamp
-	57, // 3: fotogal.image.v1.ContentInfo.modify_time:type_name -> google.protobuf.Timestamp
+	59, // 0: fotogal.image.v1.Image.create_time:type_name -> google.protobuf.Timestamp
+	59, // 1: fotogal.image.v1.Image.update_time:type_name -> google.protobuf.Timestamp
+	59, // 2: fotogal.image.v1.Comment.create_time:type_name -> google.protobuf.Timestamp
+	59, // 3: fotogal.image.v1.ContentInfo.modify_time:type_name -> google.protobuf.Timestamp
 	5,  // 4: fotogal.image.v1.UploadImageRequest.metadata:type_name -> fotogal.image.v1.UploadMetadata
 	2,  // 5: fotogal.image.v1.UploadImageResponse.image:type_name -> fotogal.image.v1.Image
 	2,  // 6: fotogal.image.v1.GetImageResponse.image:type_name -> fotogal.image.v1.Image
@@ -3728,22 +3828,22 @@ var file_fotogal_image_v1_image_proto_depIdxs = []int32{
 	2,  // 14: fotogal.image.v1.UndislikeImageResponse.image:type_name -> fotogal.image.v1.Image
 	5,  // 15: fotogal.image.v1.SetAvatarRequest.metadata:type_name -> fotogal.image.v1.UploadMetadata
 	4,  // 16: fotogal.image.v1.GetAvatarResponse.info:type_name -> fotogal.image.v1.ContentInfo
-	57, // 17: fotogal.image.v1.ImageCursor.create_time:type_name -> google.protobuf.Timestamp
+	59, // 17: fotogal.image.v1.ImageCursor.create_time:type_name -> google.protobuf.Timestamp
 	30, // 18: fotogal.image.v1.ListOwnersImagesRequest.before:type_name -> fotogal.image.v1.ImageCursor
 	2,  // 19: fotogal.image.v1.ListOwnersImagesResponse.images:type_name -> fotogal.image.v1.Image
 	2,  // 20: fotogal.image.v1.BatchGetImagesResponse.images:type_name -> fotogal.image.v1.Image
 	30, // 21: fotogal.image.v1.ListImagesAfterRequest.after:type_name -> fotogal.image.v1.ImageCursor
 	2,  // 22: fotogal.image.v1.ListImagesAfterResponse.images:type_name -> fotogal.image.v1.Image
-	56, // 23: fotogal.image.v1.CountImagesResponse.counts:type_name -> fotogal.image.v1.CountImagesResponse.CountsEntry
+	58, // 23: fotogal.image.v1.CountImagesResponse.counts:type_name -> fotogal.image.v1.CountImagesResponse.CountsEntry
 	3,  // 24: fotogal.image.v1.AddCommentResponse.comment:type_name -> fotogal.image.v1.Comment
 	3,  // 25: fotogal.image.v1.ListCommentsResponse.comments:type_name -> fotogal.image.v1.Comment
-	58, // 26: fotogal.image.v1.ListActivityAfterRequest.after:type_name -> fotogal.activity.v1.Cursor
-	59, // 27: fotogal.image.v1.ListActivityAfterResponse.events:type_name -> fotogal.activity.v1.Event
+	60, // 26: fotogal.image.v1.ListActivityAfterRequest.after:type_name -> fotogal.activity.v1.Cursor
+	61, // 27: fotogal.image.v1.ListActivityAfterResponse.events:type_name -> fotogal.activity.v1.Event
 	2,  // 28: fotogal.image.v1.ListTagImagesResponse.images:type_name -> fotogal.image.v1.Image
 	3,  // 29: fotogal.image.v1.ListMyCommentsResponse.comments:type_name -> fotogal.image.v1.Comment
 	0,  // 30: fotogal.image.v1.Reaction.kind:type_name -> fotogal.image.v1.ReactionKind
-	57, // 31: fotogal.image.v1.Reaction.create_time:type_name -> google.protobuf.Timestamp
-	51, // 32: fotogal.image.v1.ListMyReactionsResponse.reactions:type_name -> fotogal.image.v1.Reaction
+	59, // 31: fotogal.image.v1.Reaction.create_time:type_name -> google.protobuf.Timestamp
+	53, // 32: fotogal.image.v1.ListMyReactionsResponse.reactions:type_name -> fotogal.image.v1.Reaction
 	2,  // 33: fotogal.image.v1.ExploreResponse.images:type_name -> fotogal.image.v1.Image
 	6,  // 34: fotogal.image.v1.ImageService.UploadImage:input_type -> fotogal.image.v1.UploadImageRequest
 	8,  // 35: fotogal.image.v1.ImageService.GetImage:input_type -> fotogal.image.v1.GetImageRequest
@@ -3760,41 +3860,43 @@ var file_fotogal_image_v1_image_proto_depIdxs = []int32{
 	39, // 46: fotogal.image.v1.ImageService.AddComment:input_type -> fotogal.image.v1.AddCommentRequest
 	41, // 47: fotogal.image.v1.ImageService.ListComments:input_type -> fotogal.image.v1.ListCommentsRequest
 	43, // 48: fotogal.image.v1.ImageService.DeleteComment:input_type -> fotogal.image.v1.DeleteCommentRequest
-	47, // 49: fotogal.image.v1.ImageService.ListTagImages:input_type -> fotogal.image.v1.ListTagImagesRequest
-	49, // 50: fotogal.image.v1.ImageService.ListMyComments:input_type -> fotogal.image.v1.ListMyCommentsRequest
-	52, // 51: fotogal.image.v1.ImageService.ListMyReactions:input_type -> fotogal.image.v1.ListMyReactionsRequest
-	54, // 52: fotogal.image.v1.ImageService.Explore:input_type -> fotogal.image.v1.ExploreRequest
+	49, // 49: fotogal.image.v1.ImageService.ListTagImages:input_type -> fotogal.image.v1.ListTagImagesRequest
+	51, // 50: fotogal.image.v1.ImageService.ListMyComments:input_type -> fotogal.image.v1.ListMyCommentsRequest
+	54, // 51: fotogal.image.v1.ImageService.ListMyReactions:input_type -> fotogal.image.v1.ListMyReactionsRequest
+	56, // 52: fotogal.image.v1.ImageService.Explore:input_type -> fotogal.image.v1.ExploreRequest
 	31, // 53: fotogal.image.v1.ImageInternalService.ListOwnersImages:input_type -> fotogal.image.v1.ListOwnersImagesRequest
 	33, // 54: fotogal.image.v1.ImageInternalService.BatchGetImages:input_type -> fotogal.image.v1.BatchGetImagesRequest
 	37, // 55: fotogal.image.v1.ImageInternalService.CountImages:input_type -> fotogal.image.v1.CountImagesRequest
 	35, // 56: fotogal.image.v1.ImageInternalService.ListImagesAfter:input_type -> fotogal.image.v1.ListImagesAfterRequest
 	45, // 57: fotogal.image.v1.ImageInternalService.ListActivityAfter:input_type -> fotogal.image.v1.ListActivityAfterRequest
-	7,  // 58: fotogal.image.v1.ImageService.UploadImage:output_type -> fotogal.image.v1.UploadImageResponse
-	9,  // 59: fotogal.image.v1.ImageService.GetImage:output_type -> fotogal.image.v1.GetImageResponse
-	11, // 60: fotogal.image.v1.ImageService.UpdateImage:output_type -> fotogal.image.v1.UpdateImageResponse
-	13, // 61: fotogal.image.v1.ImageService.DeleteImage:output_type -> fotogal.image.v1.DeleteImageResponse
-	15, // 62: fotogal.image.v1.ImageService.GetImageContent:output_type -> fotogal.image.v1.GetImageContentResponse
-	17, // 63: fotogal.image.v1.ImageService.ListUserImages:output_type -> fotogal.image.v1.ListUserImagesResponse
-	19, // 64: fotogal.image.v1.ImageService.LikeImage:output_type -> fotogal.image.v1.LikeImageResponse
-	21, // 65: fotogal.image.v1.ImageService.UnlikeImage:output_type -> fotogal.image.v1.UnlikeImageResponse
-	23, // 66: fotogal.image.v1.ImageService.DislikeImage:output_type -> fotogal.image.v1.DislikeImageResponse
-	25, // 67: fotogal.image.v1.ImageService.UndislikeImage:output_type -> fotogal.image.v1.UndislikeImageResponse
-	27, // 68: fotogal.image.v1.ImageService.SetAvatar:output_type -> fotogal.image.v1.SetAvatarResponse
-	29, // 69: fotogal.image.v1.ImageService.GetAvatar:output_type -> fotogal.image.v1.GetAvatarResponse
-	40, // 70: fotogal.image.v1.ImageService.AddComment:output_type -> fotogal.image.v1.AddCommentResponse
-	42, // 71: fotogal.image.v1.ImageService.ListComments:output_type -> fotogal.image.v1.ListCommentsResponse
-	44, // 72: fotogal.image.v1.ImageService.DeleteComment:output_type -> fotogal.image.v1.DeleteCommentResponse
-	48, // 73: fotogal.image.v1.ImageService.ListTagImages:output_type -> fotogal.image.v1.ListTagImagesResponse
-	50, // 74: fotogal.image.v1.ImageService.ListMyComments:output_type -> fotogal.image.v1.ListMyCommentsResponse
-	53, // 75: fotogal.image.v1.ImageService.ListMyReactions:output_type -> fotogal.image.v1.ListMyReactionsResponse
-	55, // 76: fotogal.image.v1.ImageService.Explore:output_type -> fotogal.image.v1.ExploreResponse
-	32, // 77: fotogal.image.v1.ImageInternalService.ListOwnersImages:output_type -> fotogal.image.v1.ListOwnersImagesResponse
-	34, // 78: fotogal.image.v1.ImageInternalService.BatchGetImages:output_type -> fotogal.image.v1.BatchGetImagesResponse
-	38, // 79: fotogal.image.v1.ImageInternalService.CountImages:output_type -> fotogal.image.v1.CountImagesResponse
-	36, // 80: fotogal.image.v1.ImageInternalService.ListImagesAfter:output_type -> fotogal.image.v1.ListImagesAfterResponse
-	46, // 81: fotogal.image.v1.ImageInternalService.ListActivityAfter:output_type -> fotogal.image.v1.ListActivityAfterResponse
-	58, // [58:82] is the sub-list for method output_type
-	34, // [34:58] is the sub-list for method input_type
+	47, // 58: fotogal.image.v1.ImageInternalService.DeleteUserData:input_type -> fotogal.image.v1.DeleteUserDataRequest
+	7,  // 59: fotogal.image.v1.ImageService.UploadImage:output_type -> fotogal.image.v1.UploadImageResponse
+	9,  // 60: fotogal.image.v1.ImageService.GetImage:output_type -> fotogal.image.v1.GetImageResponse
+	11, // 61: fotogal.image.v1.ImageService.UpdateImage:output_type -> fotogal.image.v1.UpdateImageResponse
+	13, // 62: fotogal.image.v1.ImageService.DeleteImage:output_type -> fotogal.image.v1.DeleteImageResponse
+	15, // 63: fotogal.image.v1.ImageService.GetImageContent:output_type -> fotogal.image.v1.GetImageContentResponse
+	17, // 64: fotogal.image.v1.ImageService.ListUserImages:output_type -> fotogal.image.v1.ListUserImagesResponse
+	19, // 65: fotogal.image.v1.ImageService.LikeImage:output_type -> fotogal.image.v1.LikeImageResponse
+	21, // 66: fotogal.image.v1.ImageService.UnlikeImage:output_type -> fotogal.image.v1.UnlikeImageResponse
+	23, // 67: fotogal.image.v1.ImageService.DislikeImage:output_type -> fotogal.image.v1.DislikeImageResponse
+	25, // 68: fotogal.image.v1.ImageService.UndislikeImage:output_type -> fotogal.image.v1.UndislikeImageResponse
+	27, // 69: fotogal.image.v1.ImageService.SetAvatar:output_type -> fotogal.image.v1.SetAvatarResponse
+	29, // 70: fotogal.image.v1.ImageService.GetAvatar:output_type -> fotogal.image.v1.GetAvatarResponse
+	40, // 71: fotogal.image.v1.ImageService.AddComment:output_type -> fotogal.image.v1.AddCommentResponse
+	42, // 72: fotogal.image.v1.ImageService.ListComments:output_type -> fotogal.image.v1.ListCommentsResponse
+	44, // 73: fotogal.image.v1.ImageService.DeleteComment:output_type -> fotogal.image.v1.DeleteCommentResponse
+	50, // 74: fotogal.image.v1.ImageService.ListTagImages:output_type -> fotogal.image.v1.ListTagImagesResponse
+	52, // 75: fotogal.image.v1.ImageService.ListMyComments:output_type -> fotogal.image.v1.ListMyCommentsResponse
+	55, // 76: fotogal.image.v1.ImageService.ListMyReactions:output_type -> fotogal.image.v1.ListMyReactionsResponse
+	57, // 77: fotogal.image.v1.ImageService.Explore:output_type -> fotogal.image.v1.ExploreResponse
+	32, // 78: fotogal.image.v1.ImageInternalService.ListOwnersImages:output_type -> fotogal.image.v1.ListOwnersImagesResponse
+	34, // 79: fotogal.image.v1.ImageInternalService.BatchGetImages:output_type -> fotogal.image.v1.BatchGetImagesResponse
+	38, // 80: fotogal.image.v1.ImageInternalService.CountImages:output_type -> fotogal.image.v1.CountImagesResponse
+	36, // 81: fotogal.image.v1.ImageInternalService.ListImagesAfter:output_type -> fotogal.image.v1.ListImagesAfterResponse
+	46, // 82: fotogal.image.v1.ImageInternalService.ListActivityAfter:output_type -> fotogal.image.v1.ListActivityAfterResponse
+	48, // 83: fotogal.image.v1.ImageInternalService.DeleteUserData:output_type -> fotogal.image.v1.DeleteUserDataResponse
+	59, // [59:84] is the sub-list for method output_type
+	34, // [34:59] is the sub-list for method input_type
 	34, // [34:34] is the sub-list for extension type_name
 	34, // [34:34] is the sub-list for extension extendee
 	0,  // [0:34] is the sub-list for field type_name
@@ -3828,7 +3930,7 @@ func file_fotogal_image_v1_image_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_fotogal_image_v1_image_proto_rawDesc), len(file_fotogal_image_v1_image_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   55,
+			NumMessages:   57,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -894,6 +894,7 @@ const (
 	ImageInternalService_CountImages_FullMethodName       = "/fotogal.image.v1.ImageInternalService/CountImages"
 	ImageInternalService_ListImagesAfter_FullMethodName   = "/fotogal.image.v1.ImageInternalService/ListImagesAfter"
 	ImageInternalService_ListActivityAfter_FullMethodName = "/fotogal.image.v1.ImageInternalService/ListActivityAfter"
+	ImageInternalService_DeleteUserData_FullMethodName    = "/fotogal.image.v1.ImageInternalService/DeleteUserData"
 )
 
 // ImageInternalServiceClient is the client API for ImageInternalService service.
@@ -924,6 +925,14 @@ type ImageInternalServiceClient interface {
 	// As with ListImagesAfter, an event may be committed after a newer one,
 	// so a tailer re-reads a few seconds behind its cursor.
 	ListActivityAfter(ctx context.Context, in *ListActivityAfterRequest, opts ...grpc.CallOption) (*ListActivityAfterResponse, error)
+	// DeleteUserData deletes a bounded batch of what the image service
+	// holds of a deleted account: its photos (rows, objects, and the
+	// reactions, comments and tags that belong to them), its avatar, the
+	// reactions it gave (with the counts they added), the comments it wrote
+	// and the activity events it took part in. It is idempotent; call it
+	// again until done is true. The user service calls it, in its account
+	// deletion, once the account's row is gone.
+	DeleteUserData(ctx context.Context, in *DeleteUserDataRequest, opts ...grpc.CallOption) (*DeleteUserDataResponse, error)
 }
 
 type imageInternalServiceClient struct {
@@ -984,6 +993,16 @@ func (c *imageInternalServiceClient) ListActivityAfter(ctx context.Context, in *
 	return out, nil
 }
 
+func (c *imageInternalServiceClient) DeleteUserData(ctx context.Context, in *DeleteUserDataRequest, opts ...grpc.CallOption) (*DeleteUserDataResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteUserDataResponse)
+	err := c.cc.Invoke(ctx, ImageInternalService_DeleteUserData_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ImageInternalServiceServer is the server API for ImageInternalService service.
 // All implementations must embed UnimplementedImageInternalServiceServer
 // for forward compatibility.
@@ -1012,6 +1031,14 @@ type ImageInternalServiceServer interface {
 	// As with ListImagesAfter, an event may be committed after a newer one,
 	// so a tailer re-reads a few seconds behind its cursor.
 	ListActivityAfter(context.Context, *ListActivityAfterRequest) (*ListActivityAfterResponse, error)
+	// DeleteUserData deletes a bounded batch of what the image service
+	// holds of a deleted account: its photos (rows, objects, and the
+	// reactions, comments and tags that belong to them), its avatar, the
+	// reactions it gave (with the counts they added), the comments it wrote
+	// and the activity events it took part in. It is idempotent; call it
+	// again until done is true. The user service calls it, in its account
+	// deletion, once the account's row is gone.
+	DeleteUserData(context.Context, *DeleteUserDataRequest) (*DeleteUserDataResponse, error)
 	mustEmbedUnimplementedImageInternalServiceServer()
 }
 
@@ -1036,6 +1063,9 @@ func (UnimplementedImageInternalServiceServer) ListImagesAfter(context.Context, 
 }
 func (UnimplementedImageInternalServiceServer) ListActivityAfter(context.Context, *ListActivityAfterRequest) (*ListActivityAfterResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListActivityAfter not implemented")
+}
+func (UnimplementedImageInternalServiceServer) DeleteUserData(context.Context, *DeleteUserDataRequest) (*DeleteUserDataResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteUserData not implemented")
 }
 func (UnimplementedImageInternalServiceServer) mustEmbedUnimplementedImageInternalServiceServer() {}
 func (UnimplementedImageInternalServiceServer) testEmbeddedByValue()                              {}
@@ -1148,6 +1178,24 @@ func _ImageInternalService_ListActivityAfter_Handler(srv interface{}, ctx contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ImageInternalService_DeleteUserData_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteUserDataRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ImageInternalServiceServer).DeleteUserData(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ImageInternalService_DeleteUserData_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ImageInternalServiceServer).DeleteUserData(ctx, req.(*DeleteUserDataRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ImageInternalService_ServiceDesc is the grpc.ServiceDesc for ImageInternalService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1174,6 +1222,10 @@ var ImageInternalService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListActivityAfter",
 			Handler:    _ImageInternalService_ListActivityAfter_Handler,
+		},
+		{
+			MethodName: "DeleteUserData",
+			Handler:    _ImageInternalService_DeleteUserData_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -3559,6 +3559,108 @@ func (x *ListMutesResponse) GetNextPageToken() string {
 	return ""
 }
 
+// DeleteAccountRequest confirms the deletion with the password.
+type DeleteAccountRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The account's password.
+	Password      string `protobuf:"bytes,1,opt,name=password,proto3" json:"password,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteAccountRequest) Reset() {
+	*x = DeleteAccountRequest{}
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[63]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteAccountRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteAccountRequest) ProtoMessage() {}
+
+func (x *DeleteAccountRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[63]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteAccountRequest.ProtoReflect.Descriptor instead.
+func (*DeleteAccountRequest) Descriptor() ([]byte, []int) {
+	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{63}
+}
+
+func (x *DeleteAccountRequest) GetPassword() string {
+	if x != nil {
+		return x.Password
+	}
+	return ""
+}
+
+// DeleteAccountResponse says how far the deletion got.
+type DeleteAccountResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// True when every service has deleted its part; false when some part is
+	// still being deleted in the background, which completes by itself.
+	DeletionComplete bool `protobuf:"varint,1,opt,name=deletion_complete,json=deletionComplete,proto3" json:"deletion_complete,omitempty"`
+	// When the username becomes free for someone else to register.
+	UsernameReleaseTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=username_release_time,json=usernameReleaseTime,proto3" json:"username_release_time,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *DeleteAccountResponse) Reset() {
+	*x = DeleteAccountResponse{}
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[64]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteAccountResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteAccountResponse) ProtoMessage() {}
+
+func (x *DeleteAccountResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[64]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteAccountResponse.ProtoReflect.Descriptor instead.
+func (*DeleteAccountResponse) Descriptor() ([]byte, []int) {
+	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{64}
+}
+
+func (x *DeleteAccountResponse) GetDeletionComplete() bool {
+	if x != nil {
+		return x.DeletionComplete
+	}
+	return false
+}
+
+func (x *DeleteAccountResponse) GetUsernameReleaseTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UsernameReleaseTime
+	}
+	return nil
+}
+
 // ListMutedIdsRequest names a user.
 type ListMutedIdsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -3570,7 +3672,7 @@ type ListMutedIdsRequest struct {
 
 func (x *ListMutedIdsRequest) Reset() {
 	*x = ListMutedIdsRequest{}
-	mi := &file_fotogal_user_v1_user_proto_msgTypes[63]
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3582,7 +3684,7 @@ func (x *ListMutedIdsRequest) String() string {
 func (*ListMutedIdsRequest) ProtoMessage() {}
 
 func (x *ListMutedIdsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_user_v1_user_proto_msgTypes[63]
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3595,7 +3697,7 @@ func (x *ListMutedIdsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMutedIdsRequest.ProtoReflect.Descriptor instead.
 func (*ListMutedIdsRequest) Descriptor() ([]byte, []int) {
-	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{63}
+	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *ListMutedIdsRequest) GetUserId() string {
@@ -3616,7 +3718,7 @@ type ListMutedIdsResponse struct {
 
 func (x *ListMutedIdsResponse) Reset() {
 	*x = ListMutedIdsResponse{}
-	mi := &file_fotogal_user_v1_user_proto_msgTypes[64]
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3628,7 +3730,7 @@ func (x *ListMutedIdsResponse) String() string {
 func (*ListMutedIdsResponse) ProtoMessage() {}
 
 func (x *ListMutedIdsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_user_v1_user_proto_msgTypes[64]
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3641,7 +3743,7 @@ func (x *ListMutedIdsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMutedIdsResponse.ProtoReflect.Descriptor instead.
 func (*ListMutedIdsResponse) Descriptor() ([]byte, []int) {
-	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{64}
+	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *ListMutedIdsResponse) GetUserIds() []string {
@@ -3662,7 +3764,7 @@ type ListBlockedIdsRequest struct {
 
 func (x *ListBlockedIdsRequest) Reset() {
 	*x = ListBlockedIdsRequest{}
-	mi := &file_fotogal_user_v1_user_proto_msgTypes[65]
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3674,7 +3776,7 @@ func (x *ListBlockedIdsRequest) String() string {
 func (*ListBlockedIdsRequest) ProtoMessage() {}
 
 func (x *ListBlockedIdsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_user_v1_user_proto_msgTypes[65]
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3687,7 +3789,7 @@ func (x *ListBlockedIdsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBlockedIdsRequest.ProtoReflect.Descriptor instead.
 func (*ListBlockedIdsRequest) Descriptor() ([]byte, []int) {
-	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{65}
+	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *ListBlockedIdsRequest) GetUserId() string {
@@ -3709,7 +3811,7 @@ type ListBlockedIdsResponse struct {
 
 func (x *ListBlockedIdsResponse) Reset() {
 	*x = ListBlockedIdsResponse{}
-	mi := &file_fotogal_user_v1_user_proto_msgTypes[66]
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3721,7 +3823,7 @@ func (x *ListBlockedIdsResponse) String() string {
 func (*ListBlockedIdsResponse) ProtoMessage() {}
 
 func (x *ListBlockedIdsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_fotogal_user_v1_user_proto_msgTypes[66]
+	mi := &file_fotogal_user_v1_user_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3734,7 +3836,7 @@ func (x *ListBlockedIdsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBlockedIdsResponse.ProtoReflect.Descriptor instead.
 func (*ListBlockedIdsResponse) Descriptor() ([]byte, []int) {
-	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{66}
+	return file_fotogal_user_v1_user_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *ListBlockedIdsResponse) GetUserIds() []string {
@@ -3968,7 +4070,12 @@ const file_fotogal_user_v1_user_proto_rawDesc = "" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\"o\n" +
 	"\x11ListMutesResponse\x122\n" +
 	"\x05users\x18\x01 \x03(\v2\x1c.fotogal.user.v1.UserSummaryR\x05users\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\".\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"2\n" +
+	"\x14DeleteAccountRequest\x12\x1a\n" +
+	"\bpassword\x18\x01 \x01(\tR\bpassword\"\x94\x01\n" +
+	"\x15DeleteAccountResponse\x12+\n" +
+	"\x11deletion_complete\x18\x01 \x01(\bR\x10deletionComplete\x12N\n" +
+	"\x15username_release_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x13usernameReleaseTime\".\n" +
 	"\x13ListMutedIdsRequest\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\"1\n" +
 	"\x14ListMutedIdsResponse\x12\x19\n" +
@@ -3982,7 +4089,7 @@ const file_fotogal_user_v1_user_proto_rawDesc = "" +
 	"\x11FOLLOW_STATE_NONE\x10\x01\x12\x1a\n" +
 	"\x16FOLLOW_STATE_REQUESTED\x10\x02\x12\x1a\n" +
 	"\x16FOLLOW_STATE_FOLLOWING\x10\x03\x12\x15\n" +
-	"\x11FOLLOW_STATE_SELF\x10\x042\x93\x0f\n" +
+	"\x11FOLLOW_STATE_SELF\x10\x042\xf3\x0f\n" +
 	"\vUserService\x12O\n" +
 	"\bRegister\x12 .fotogal.user.v1.RegisterRequest\x1a!.fotogal.user.v1.RegisterResponse\x12F\n" +
 	"\x05GetMe\x12\x1d.fotogal.user.v1.GetMeRequest\x1a\x1e.fotogal.user.v1.GetMeResponse\x12^\n" +
@@ -4007,7 +4114,8 @@ const file_fotogal_user_v1_user_proto_rawDesc = "" +
 	"\bMuteUser\x12 .fotogal.user.v1.MuteUserRequest\x1a!.fotogal.user.v1.MuteUserResponse\x12U\n" +
 	"\n" +
 	"UnmuteUser\x12\".fotogal.user.v1.UnmuteUserRequest\x1a#.fotogal.user.v1.UnmuteUserResponse\x12R\n" +
-	"\tListMutes\x12!.fotogal.user.v1.ListMutesRequest\x1a\".fotogal.user.v1.ListMutesResponse2\xc4\b\n" +
+	"\tListMutes\x12!.fotogal.user.v1.ListMutesRequest\x1a\".fotogal.user.v1.ListMutesResponse\x12^\n" +
+	"\rDeleteAccount\x12%.fotogal.user.v1.DeleteAccountRequest\x1a&.fotogal.user.v1.DeleteAccountResponse2\xc4\b\n" +
 	"\x13UserInternalService\x12g\n" +
 	"\x10CheckCredentials\x12(.fotogal.user.v1.CheckCredentialsRequest\x1a).fotogal.user.v1.CheckCredentialsResponse\x12^\n" +
 	"\rBatchGetUsers\x12%.fotogal.user.v1.BatchGetUsersRequest\x1a&.fotogal.user.v1.BatchGetUsersResponse\x12L\n" +
@@ -4034,7 +4142,7 @@ func file_fotogal_user_v1_user_proto_rawDescGZIP() []byte {
 }
 
 var file_fotogal_user_v1_user_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_fotogal_user_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 67)
+var file_fotogal_user_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 69)
 var file_fotogal_user_v1_user_proto_goTypes = []any{
 	(FollowState)(0),                    // 0: fotogal.user.v1.FollowState
 	(*User)(nil),                        // 1: fotogal.user.v1.User
@@ -4100,17 +4208,19 @@ var file_fotogal_user_v1_user_proto_goTypes = []any{
 	(*UnmuteUserResponse)(nil),          // 61: fotogal.user.v1.UnmuteUserResponse
 	(*ListMutesRequest)(nil),            // 62: fotogal.user.v1.ListMutesRequest
 	(*ListMutesResponse)(nil),           // 63: fotogal.user.v1.ListMutesResponse
-	(*ListMutedIdsRequest)(nil),         // 64: fotogal.user.v1.ListMutedIdsRequest
-	(*ListMutedIdsResponse)(nil),        // 65: fotogal.user.v1.ListMutedIdsResponse
-	(*ListBlockedIdsRequest)(nil),       // 66: fotogal.user.v1.ListBlockedIdsRequest
-	(*ListBlockedIdsResponse)(nil),      // 67: fotogal.user.v1.ListBlockedIdsResponse
-	(*timestamppb.Timestamp)(nil),       // 68: google.protobuf.Timestamp
-	(*v1.Cursor)(nil),                   // 69: fotogal.activity.v1.Cursor
-	(*v1.Event)(nil),                    // 70: fotogal.activity.v1.Event
+	(*DeleteAccountRequest)(nil),        // 64: fotogal.user.v1.DeleteAccountRequest
+	(*DeleteAccountResponse)(nil),       // 65: fotogal.user.v1.DeleteAccountResponse
+	(*ListMutedIdsRequest)(nil),         // 66: fotogal.user.v1.ListMutedIdsRequest
+	(*ListMutedIdsResponse)(nil),        // 67: fotogal.user.v1.ListMutedIdsResponse
+	(*ListBlockedIdsRequest)(nil),       // 68: fotogal.user.v1.ListBlockedIdsRequest
+	(*ListBlockedIdsResponse)(nil),      // 69: fotogal.user.v1.ListBlockedIdsResponse
+	(*timestamppb.Timestamp)(nil),       // 70: google.protobuf.Timestamp
+	(*v1.Cursor)(nil),                   // 71: fotogal.activity.v1.Cursor
+	(*v1.Event)(nil),                    // 72: fotogal.activity.v1.Event
 }
 var file_fotogal_user_v1_user_proto_depIdxs = []int32{
-	68, // 0: fotogal.user.v1.User.create_time:type_name -> google.protobuf.Timestamp
-	68, // 1: fotogal.user.v1.User.update_time:type_name -> google.protobuf.Timestamp
+	70, // 0: fotogal.user.v1.User.create_time:type_name -> google.protobuf.Timestamp
+	70, // 1: fotogal.user.v1.User.update_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: fotogal.user.v1.Profile.follow_state:type_name -> fotogal.user.v1.FollowState
 	0,  // 3: fotogal.user.v1.UserSummary.follow_state:type_name -> fotogal.user.v1.FollowState
 	1,  // 4: fotogal.user.v1.RegisterResponse.user:type_name -> fotogal.user.v1.User
@@ -4125,82 +4235,85 @@ var file_fotogal_user_v1_user_proto_depIdxs = []int32{
 	3,  // 13: fotogal.user.v1.ListSuggestionsResponse.users:type_name -> fotogal.user.v1.UserSummary
 	1,  // 14: fotogal.user.v1.CheckCredentialsResponse.user:type_name -> fotogal.user.v1.User
 	3,  // 15: fotogal.user.v1.BatchGetUsersResponse.users:type_name -> fotogal.user.v1.UserSummary
-	68, // 16: fotogal.user.v1.ListFollowingIdsRequest.followed_after:type_name -> google.protobuf.Timestamp
-	68, // 17: fotogal.user.v1.ListFollowingIdsResponse.read_time:type_name -> google.protobuf.Timestamp
-	69, // 18: fotogal.user.v1.ListActivityAfterRequest.after:type_name -> fotogal.activity.v1.Cursor
-	70, // 19: fotogal.user.v1.ListActivityAfterResponse.events:type_name -> fotogal.activity.v1.Event
+	70, // 16: fotogal.user.v1.ListFollowingIdsRequest.followed_after:type_name -> google.protobuf.Timestamp
+	70, // 17: fotogal.user.v1.ListFollowingIdsResponse.read_time:type_name -> google.protobuf.Timestamp
+	71, // 18: fotogal.user.v1.ListActivityAfterRequest.after:type_name -> fotogal.activity.v1.Cursor
+	72, // 19: fotogal.user.v1.ListActivityAfterResponse.events:type_name -> fotogal.activity.v1.Event
 	3,  // 20: fotogal.user.v1.SearchUsersResponse.users:type_name -> fotogal.user.v1.UserSummary
 	3,  // 21: fotogal.user.v1.ListBlocksResponse.users:type_name -> fotogal.user.v1.UserSummary
 	3,  // 22: fotogal.user.v1.ListMutesResponse.users:type_name -> fotogal.user.v1.UserSummary
-	4,  // 23: fotogal.user.v1.UserService.Register:input_type -> fotogal.user.v1.RegisterRequest
-	6,  // 24: fotogal.user.v1.UserService.GetMe:input_type -> fotogal.user.v1.GetMeRequest
-	8,  // 25: fotogal.user.v1.UserService.UpdateProfile:input_type -> fotogal.user.v1.UpdateProfileRequest
-	10, // 26: fotogal.user.v1.UserService.ChangePassword:input_type -> fotogal.user.v1.ChangePasswordRequest
-	12, // 27: fotogal.user.v1.UserService.GetProfile:input_type -> fotogal.user.v1.GetProfileRequest
-	14, // 28: fotogal.user.v1.UserService.Follow:input_type -> fotogal.user.v1.FollowRequest
-	16, // 29: fotogal.user.v1.UserService.Unfollow:input_type -> fotogal.user.v1.UnfollowRequest
-	18, // 30: fotogal.user.v1.UserService.ListFollowers:input_type -> fotogal.user.v1.ListFollowersRequest
-	20, // 31: fotogal.user.v1.UserService.ListFollowing:input_type -> fotogal.user.v1.ListFollowingRequest
-	22, // 32: fotogal.user.v1.UserService.ListFollowRequests:input_type -> fotogal.user.v1.ListFollowRequestsRequest
-	24, // 33: fotogal.user.v1.UserService.AcceptFollowRequest:input_type -> fotogal.user.v1.AcceptFollowRequestRequest
-	26, // 34: fotogal.user.v1.UserService.RejectFollowRequest:input_type -> fotogal.user.v1.RejectFollowRequestRequest
-	28, // 35: fotogal.user.v1.UserService.RemoveFollower:input_type -> fotogal.user.v1.RemoveFollowerRequest
-	30, // 36: fotogal.user.v1.UserService.ListSuggestions:input_type -> fotogal.user.v1.ListSuggestionsRequest
-	50, // 37: fotogal.user.v1.UserService.SearchUsers:input_type -> fotogal.user.v1.SearchUsersRequest
-	52, // 38: fotogal.user.v1.UserService.BlockUser:input_type -> fotogal.user.v1.BlockUserRequest
-	54, // 39: fotogal.user.v1.UserService.UnblockUser:input_type -> fotogal.user.v1.UnblockUserRequest
-	56, // 40: fotogal.user.v1.UserService.ListBlocks:input_type -> fotogal.user.v1.ListBlocksRequest
-	58, // 41: fotogal.user.v1.UserService.MuteUser:input_type -> fotogal.user.v1.MuteUserRequest
-	60, // 42: fotogal.user.v1.UserService.UnmuteUser:input_type -> fotogal.user.v1.UnmuteUserRequest
-	62, // 43: fotogal.user.v1.UserService.ListMutes:input_type -> fotogal.user.v1.ListMutesRequest
-	32, // 44: fotogal.user.v1.UserInternalService.CheckCredentials:input_type -> fotogal.user.v1.CheckCredentialsRequest
-	34, // 45: fotogal.user.v1.UserInternalService.BatchGetUsers:input_type -> fotogal.user.v1.BatchGetUsersRequest
-	36, // 46: fotogal.user.v1.UserInternalService.CanView:input_type -> fotogal.user.v1.CanViewRequest
-	38, // 47: fotogal.user.v1.UserInternalService.ListFollowingIds:input_type -> fotogal.user.v1.ListFollowingIdsRequest
-	40, // 48: fotogal.user.v1.UserInternalService.ListFollowerIds:input_type -> fotogal.user.v1.ListFollowerIdsRequest
-	42, // 49: fotogal.user.v1.UserInternalService.CountFollowers:input_type -> fotogal.user.v1.CountFollowersRequest
-	44, // 50: fotogal.user.v1.UserInternalService.FilterFollowing:input_type -> fotogal.user.v1.FilterFollowingRequest
-	46, // 51: fotogal.user.v1.UserInternalService.SetAvatar:input_type -> fotogal.user.v1.SetAvatarRequest
-	48, // 52: fotogal.user.v1.UserInternalService.ListActivityAfter:input_type -> fotogal.user.v1.ListActivityAfterRequest
-	64, // 53: fotogal.user.v1.UserInternalService.ListMutedIds:input_type -> fotogal.user.v1.ListMutedIdsRequest
-	66, // 54: fotogal.user.v1.UserInternalService.ListBlockedIds:input_type -> fotogal.user.v1.ListBlockedIdsRequest
-	5,  // 55: fotogal.user.v1.UserService.Register:output_type -> fotogal.user.v1.RegisterResponse
-	7,  // 56: fotogal.user.v1.UserService.GetMe:output_type -> fotogal.user.v1.GetMeResponse
-	9,  // 57: fotogal.user.v1.UserService.UpdateProfile:output_type -> fotogal.user.v1.UpdateProfileResponse
-	11, // 58: fotogal.user.v1.UserService.ChangePassword:output_type -> fotogal.user.v1.ChangePasswordResponse
-	13, // 59: fotogal.user.v1.UserService.GetProfile:output_type -> fotogal.user.v1.GetProfileResponse
-	15, // 60: fotogal.user.v1.UserService.Follow:output_type -> fotogal.user.v1.FollowResponse
-	17, // 61: fotogal.user.v1.UserService.Unfollow:output_type -> fotogal.user.v1.UnfollowResponse
-	19, // 62: fotogal.user.v1.UserService.ListFollowers:output_type -> fotogal.user.v1.ListFollowersResponse
-	21, // 63: fotogal.user.v1.UserService.ListFollowing:output_type -> fotogal.user.v1.ListFollowingResponse
-	23, // 64: fotogal.user.v1.UserService.ListFollowRequests:output_type -> fotogal.user.v1.ListFollowRequestsResponse
-	25, // 65: fotogal.user.v1.UserService.AcceptFollowRequest:output_type -> fotogal.user.v1.AcceptFollowRequestResponse
-	27, // 66: fotogal.user.v1.UserService.RejectFollowRequest:output_type -> fotogal.user.v1.RejectFollowRequestResponse
-	29, // 67: fotogal.user.v1.UserService.RemoveFollower:output_type -> fotogal.user.v1.RemoveFollowerResponse
-	31, // 68: fotogal.user.v1.UserService.ListSuggestions:output_type -> fotogal.user.v1.ListSuggestionsResponse
-	51, // 69: fotogal.user.v1.UserService.SearchUsers:output_type -> fotogal.user.v1.SearchUsersResponse
-	53, // 70: fotogal.user.v1.UserService.BlockUser:output_type -> fotogal.user.v1.BlockUserResponse
-	55, // 71: fotogal.user.v1.UserService.UnblockUser:output_type -> fotogal.user.v1.UnblockUserResponse
-	57, // 72: fotogal.user.v1.UserService.ListBlocks:output_type -> fotogal.user.v1.ListBlocksResponse
-	59, // 73: fotogal.user.v1.UserService.MuteUser:output_type -> fotogal.user.v1.MuteUserResponse
-	61, // 74: fotogal.user.v1.UserService.UnmuteUser:output_type -> fotogal.user.v1.UnmuteUserResponse
-	63, // 75: fotogal.user.v1.UserService.ListMutes:output_type -> fotogal.user.v1.ListMutesResponse
-	33, // 76: fotogal.user.v1.UserInternalService.CheckCredentials:output_type -> fotogal.user.v1.CheckCredentialsResponse
-	35, // 77: fotogal.user.v1.UserInternalService.BatchGetUsers:output_type -> fotogal.user.v1.BatchGetUsersResponse
-	37, // 78: fotogal.user.v1.UserInternalService.CanView:output_type -> fotogal.user.v1.CanViewResponse
-	39, // 79: fotogal.user.v1.UserInternalService.ListFollowingIds:output_type -> fotogal.user.v1.ListFollowingIdsResponse
-	41, // 80: fotogal.user.v1.UserInternalService.ListFollowerIds:output_type -> fotogal.user.v1.ListFollowerIdsResponse
-	43, // 81: fotogal.user.v1.UserInternalService.CountFollowers:output_type -> fotogal.user.v1.CountFollowersResponse
-	45, // 82: fotogal.user.v1.UserInternalService.FilterFollowing:output_type -> fotogal.user.v1.FilterFollowingResponse
-	47, // 83: fotogal.user.v1.UserInternalService.SetAvatar:output_type -> fotogal.user.v1.SetAvatarResponse
-	49, // 84: fotogal.user.v1.UserInternalService.ListActivityAfter:output_type -> fotogal.user.v1.ListActivityAfterResponse
-	65, // 85: fotogal.user.v1.UserInternalService.ListMutedIds:output_type -> fotogal.user.v1.ListMutedIdsResponse
-	67, // 86: fotogal.user.v1.UserInternalService.ListBlockedIds:output_type -> fotogal.user.v1.ListBlockedIdsResponse
-	55, // [55:87] is the sub-list for method output_type
-	23, // [23:55] is the sub-list for method input_type
-	23, // [23:23] is the sub-list for extension type_name
-	23, // [23:23] is the sub-list for extension extendee
-	0,  // [0:23] is the sub-list for field type_name
+	70, // 23: fotogal.user.v1.DeleteAccountResponse.username_release_time:type_name -> google.protobuf.Timestamp
+	4,  // 24: fotogal.user.v1.UserService.Register:input_type -> fotogal.user.v1.RegisterRequest
+	6,  // 25: fotogal.user.v1.UserService.GetMe:input_type -> fotogal.user.v1.GetMeRequest
+	8,  // 26: fotogal.user.v1.UserService.UpdateProfile:input_type -> fotogal.user.v1.UpdateProfileRequest
+	10, // 27: fotogal.user.v1.UserService.ChangePassword:input_type -> fotogal.user.v1.ChangePasswordRequest
+	12, // 28: fotogal.user.v1.UserService.GetProfile:input_type -> fotogal.user.v1.GetProfileRequest
+	14, // 29: fotogal.user.v1.UserService.Follow:input_type -> fotogal.user.v1.FollowRequest
+	16, // 30: fotogal.user.v1.UserService.Unfollow:input_type -> fotogal.user.v1.UnfollowRequest
+	18, // 31: fotogal.user.v1.UserService.ListFollowers:input_type -> fotogal.user.v1.ListFollowersRequest
+	20, // 32: fotogal.user.v1.UserService.ListFollowing:input_type -> fotogal.user.v1.ListFollowingRequest
+	22, // 33: fotogal.user.v1.UserService.ListFollowRequests:input_type -> fotogal.user.v1.ListFollowRequestsRequest
+	24, // 34: fotogal.user.v1.UserService.AcceptFollowRequest:input_type -> fotogal.user.v1.AcceptFollowRequestRequest
+	26, // 35: fotogal.user.v1.UserService.RejectFollowRequest:input_type -> fotogal.user.v1.RejectFollowRequestRequest
+	28, // 36: fotogal.user.v1.UserService.RemoveFollower:input_type -> fotogal.user.v1.RemoveFollowerRequest
+	30, // 37: fotogal.user.v1.UserService.ListSuggestions:input_type -> fotogal.user.v1.ListSuggestionsRequest
+	50, // 38: fotogal.user.v1.UserService.SearchUsers:input_type -> fotogal.user.v1.SearchUsersRequest
+	52, // 39: fotogal.user.v1.UserService.BlockUser:input_type -> fotogal.user.v1.BlockUserRequest
+	54, // 40: fotogal.user.v1.UserService.UnblockUser:input_type -> fotogal.user.v1.UnblockUserRequest
+	56, // 41: fotogal.user.v1.UserService.ListBlocks:input_type -> fotogal.user.v1.ListBlocksRequest
+	58, // 42: fotogal.user.v1.UserService.MuteUser:input_type -> fotogal.user.v1.MuteUserRequest
+	60, // 43: fotogal.user.v1.UserService.UnmuteUser:input_type -> fotogal.user.v1.UnmuteUserRequest
+	62, // 44: fotogal.user.v1.UserService.ListMutes:input_type -> fotogal.user.v1.ListMutesRequest
+	64, // 45: fotogal.user.v1.UserService.DeleteAccount:input_type -> fotogal.user.v1.DeleteAccountRequest
+	32, // 46: fotogal.user.v1.UserInternalService.CheckCredentials:input_type -> fotogal.user.v1.CheckCredentialsRequest
+	34, // 47: fotogal.user.v1.UserInternalService.BatchGetUsers:input_type -> fotogal.user.v1.BatchGetUsersRequest
+	36, // 48: fotogal.user.v1.UserInternalService.CanView:input_type -> fotogal.user.v1.CanViewRequest
+	38, // 49: fotogal.user.v1.UserInternalService.ListFollowingIds:input_type -> fotogal.user.v1.ListFollowingIdsRequest
+	40, // 50: fotogal.user.v1.UserInternalService.ListFollowerIds:input_type -> fotogal.user.v1.ListFollowerIdsRequest
+	42, // 51: fotogal.user.v1.UserInternalService.CountFollowers:input_type -> fotogal.user.v1.CountFollowersRequest
+	44, // 52: fotogal.user.v1.UserInternalService.FilterFollowing:input_type -> fotogal.user.v1.FilterFollowingRequest
+	46, // 53: fotogal.user.v1.UserInternalService.SetAvatar:input_type -> fotogal.user.v1.SetAvatarRequest
+	48, // 54: fotogal.user.v1.UserInternalService.ListActivityAfter:input_type -> fotogal.user.v1.ListActivityAfterRequest
+	66, // 55: fotogal.user.v1.UserInternalService.ListMutedIds:input_type -> fotogal.user.v1.ListMutedIdsRequest
+	68, // 56: fotogal.user.v1.UserInternalService.ListBlockedIds:input_type -> fotogal.user.v1.ListBlockedIdsRequest
+	5,  // 57: fotogal.user.v1.UserService.Register:output_type -> fotogal.user.v1.RegisterResponse
+	7,  // 58: fotogal.user.v1.UserService.GetMe:output_type -> fotogal.user.v1.GetMeResponse
+	9,  // 59: fotogal.user.v1.UserService.UpdateProfile:output_type -> fotogal.user.v1.UpdateProfileResponse
+	11, // 60: fotogal.user.v1.UserService.ChangePassword:output_type -> fotogal.user.v1.ChangePasswordResponse
+	13, // 61: fotogal.user.v1.UserService.GetProfile:output_type -> fotogal.user.v1.GetProfileResponse
+	15, // 62: fotogal.user.v1.UserService.Follow:output_type -> fotogal.user.v1.FollowResponse
+	17, // 63: fotogal.user.v1.UserService.Unfollow:output_type -> fotogal.user.v1.UnfollowResponse
+	19, // 64: fotogal.user.v1.UserService.ListFollowers:output_type -> fotogal.user.v1.ListFollowersResponse
+	21, // 65: fotogal.user.v1.UserService.ListFollowing:output_type -> fotogal.user.v1.ListFollowingResponse
+	23, // 66: fotogal.user.v1.UserService.ListFollowRequests:output_type -> fotogal.user.v1.ListFollowRequestsResponse
+	25, // 67: fotogal.user.v1.UserService.AcceptFollowRequest:output_type -> fotogal.user.v1.AcceptFollowRequestResponse
+	27, // 68: fotogal.user.v1.UserService.RejectFollowRequest:output_type -> fotogal.user.v1.RejectFollowRequestResponse
+	29, // 69: fotogal.user.v1.UserService.RemoveFollower:output_type -> fotogal.user.v1.RemoveFollowerResponse
+	31, // 70: fotogal.user.v1.UserService.ListSuggestions:output_type -> fotogal.user.v1.ListSuggestionsResponse
+	51, // 71: fotogal.user.v1.UserService.SearchUsers:output_type -> fotogal.user.v1.SearchUsersResponse
+	53, // 72: fotogal.user.v1.UserService.BlockUser:output_type -> fotogal.user.v1.BlockUserResponse
+	55, // 73: fotogal.user.v1.UserService.UnblockUser:output_type -> fotogal.user.v1.UnblockUserResponse
+	57, // 74: fotogal.user.v1.UserService.ListBlocks:output_type -> fotogal.user.v1.ListBlocksResponse
+	59, // 75: fotogal.user.v1.UserService.MuteUser:output_type -> fotogal.user.v1.MuteUserResponse
+	61, // 76: fotogal.user.v1.UserService.UnmuteUser:output_type -> fotogal.user.v1.UnmuteUserResponse
+	63, // 77: fotogal.user.v1.UserService.ListMutes:output_type -> fotogal.user.v1.ListMutesResponse
+	65, // 78: fotogal.user.v1.UserService.DeleteAccount:output_type -> fotogal.user.v1.DeleteAccountResponse
+	33, // 79: fotogal.user.v1.UserInternalService.CheckCredentials:output_type -> fotogal.user.v1.CheckCredentialsResponse
+	35, // 80: fotogal.user.v1.UserInternalService.BatchGetUsers:output_type -> fotogal.user.v1.BatchGetUsersResponse
+	37, // 81: fotogal.user.v1.UserInternalService.CanView:output_type -> fotogal.user.v1.CanViewResponse
+	39, // 82: fotogal.user.v1.UserInternalService.ListFollowingIds:output_type -> fotogal.user.v1.ListFollowingIdsResponse
+	41, // 83: fotogal.user.v1.UserInternalService.ListFollowerIds:output_type -> fotogal.user.v1.ListFollowerIdsResponse
+	43, // 84: fotogal.user.v1.UserInternalService.CountFollowers:output_type -> fotogal.user.v1.CountFollowersResponse
+	45, // 85: fotogal.user.v1.UserInternalService.FilterFollowing:output_type -> fotogal.user.v1.FilterFollowingResponse
+	47, // 86: fotogal.user.v1.UserInternalService.SetAvatar:output_type -> fotogal.user.v1.SetAvatarResponse
+	49, // 87: fotogal.user.v1.UserInternalService.ListActivityAfter:output_type -> fotogal.user.v1.ListActivityAfterResponse
+	67, // 88: fotogal.user.v1.UserInternalService.ListMutedIds:output_type -> fotogal.user.v1.ListMutedIdsResponse
+	69, // 89: fotogal.user.v1.UserInternalService.ListBlockedIds:output_type -> fotogal.user.v1.ListBlockedIdsResponse
+	57, // [57:90] is the sub-list for method output_type
+	24, // [24:57] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_fotogal_user_v1_user_proto_init() }
@@ -4215,7 +4328,7 @@ func file_fotogal_user_v1_user_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_fotogal_user_v1_user_proto_rawDesc), len(file_fotogal_user_v1_user_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   67,
+			NumMessages:   69,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -43,6 +43,7 @@ const (
 	UserService_MuteUser_FullMethodName            = "/fotogal.user.v1.UserService/MuteUser"
 	UserService_UnmuteUser_FullMethodName          = "/fotogal.user.v1.UserService/UnmuteUser"
 	UserService_ListMutes_FullMethodName           = "/fotogal.user.v1.UserService/ListMutes"
+	UserService_DeleteAccount_FullMethodName       = "/fotogal.user.v1.UserService/DeleteAccount"
 )
 
 // UserServiceClient is the client API for UserService service.
@@ -114,6 +115,15 @@ type UserServiceClient interface {
 	UnmuteUser(ctx context.Context, in *UnmuteUserRequest, opts ...grpc.CallOption) (*UnmuteUserResponse, error)
 	// ListMutes lists the people the caller muted, most recent first.
 	ListMutes(ctx context.Context, in *ListMutesRequest, opts ...grpc.CallOption) (*ListMutesResponse, error)
+	// DeleteAccount checks the caller's password and deletes their account
+	// everywhere: sessions, profile, follow edges both ways, blocks, mutes,
+	// photos, reactions, comments, timeline rows and notifications. Each
+	// service deletes its own part, step by step; a step that fails (a
+	// service down) is retried in the background until all are done, so an
+	// OK answer means the deletion will complete even if some part is still
+	// under way (see deletion_complete). The email is free at once, the
+	// username 30 days later. A wrong password is PermissionDenied.
+	DeleteAccount(ctx context.Context, in *DeleteAccountRequest, opts ...grpc.CallOption) (*DeleteAccountResponse, error)
 }
 
 type userServiceClient struct {
@@ -334,6 +344,16 @@ func (c *userServiceClient) ListMutes(ctx context.Context, in *ListMutesRequest,
 	return out, nil
 }
 
+func (c *userServiceClient) DeleteAccount(ctx context.Context, in *DeleteAccountRequest, opts ...grpc.CallOption) (*DeleteAccountResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteAccountResponse)
+	err := c.cc.Invoke(ctx, UserService_DeleteAccount_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // UserServiceServer is the server API for UserService service.
 // All implementations must embed UnimplementedUserServiceServer
 // for forward compatibility.
@@ -403,6 +423,15 @@ type UserServiceServer interface {
 	UnmuteUser(context.Context, *UnmuteUserRequest) (*UnmuteUserResponse, error)
 	// ListMutes lists the people the caller muted, most recent first.
 	ListMutes(context.Context, *ListMutesRequest) (*ListMutesResponse, error)
+	// DeleteAccount checks the caller's password and deletes their account
+	// everywhere: sessions, profile, follow edges both ways, blocks, mutes,
+	// photos, reactions, comments, timeline rows and notifications. Each
+	// service deletes its own part, step by step; a step that fails (a
+	// service down) is retried in the background until all are done, so an
+	// OK answer means the deletion will complete even if some part is still
+	// under way (see deletion_complete). The email is free at once, the
+	// username 30 days later. A wrong password is PermissionDenied.
+	DeleteAccount(context.Context, *DeleteAccountRequest) (*DeleteAccountResponse, error)
 	mustEmbedUnimplementedUserServiceServer()
 }
 
@@ -475,6 +504,9 @@ func (UnimplementedUserServiceServer) UnmuteUser(context.Context, *UnmuteUserReq
 }
 func (UnimplementedUserServiceServer) ListMutes(context.Context, *ListMutesRequest) (*ListMutesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListMutes not implemented")
+}
+func (UnimplementedUserServiceServer) DeleteAccount(context.Context, *DeleteAccountRequest) (*DeleteAccountResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteAccount not implemented")
 }
 func (UnimplementedUserServiceServer) mustEmbedUnimplementedUserServiceServer() {}
 func (UnimplementedUserServiceServer) testEmbeddedByValue()                     {}
@@ -875,6 +907,24 @@ func _UserService_ListMutes_Handler(srv interface{}, ctx context.Context, dec fu
 	return interceptor(ctx, in, info, handler)
 }
 
+func _UserService_DeleteAccount_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteAccountRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UserServiceServer).DeleteAccount(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UserService_DeleteAccount_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UserServiceServer).DeleteAccount(ctx, req.(*DeleteAccountRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // UserService_ServiceDesc is the grpc.ServiceDesc for UserService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -965,6 +1015,10 @@ var UserService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListMutes",
 			Handler:    _UserService_ListMutes_Handler,
+		},
+		{
+			MethodName: "DeleteAccount",
+			Handler:    _UserService_DeleteAccount_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

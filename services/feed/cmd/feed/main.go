@@ -1,8 +1,9 @@
 // Command feed serves FotoGal's FeedService: a person's timeline,
 // materialised in its own store from the user and image services' internal
 // APIs, and kept up to date by tailing the image service's posting log;
-// and its NotificationService: a person's inbox, kept in the same store,
-// filled by tailing the image and user services' activity logs.
+// its NotificationService: a person's inbox, kept in the same store,
+// filled by tailing the image and user services' activity logs; and its
+// FeedInternalService, the feed's part of the deletion of an account.
 // Configuration is read from the environment (see Config).
 package main
 
@@ -32,6 +33,7 @@ import (
 	"github.com/fotogal/fotogal/pkg/logging"
 	"github.com/fotogal/fotogal/pkg/nosqlclient"
 	"github.com/fotogal/fotogal/pkg/ocilog"
+	"github.com/fotogal/fotogal/services/feed/internal/erase"
 	"github.com/fotogal/fotogal/services/feed/internal/feed"
 	"github.com/fotogal/fotogal/services/feed/internal/inbox"
 	"github.com/fotogal/fotogal/services/feed/internal/store"
@@ -82,8 +84,9 @@ func main() {
 }
 
 // realMain opens the feed's store, dials the auth, user and image
-// services, and serves the FeedService and the NotificationService while
-// tailing the posting log and the activity logs, until ctx is done.
+// services, and serves the FeedService, the NotificationService and the
+// FeedInternalService while tailing the posting log and the activity logs,
+// until ctx is done.
 func realMain(ctx context.Context, cfg Config, logs *ocilog.Shipper) error {
 	logger := logging.FromContext(ctx)
 	st, err := openStore(ctx, cfg.Store)
@@ -154,8 +157,10 @@ func realMain(ctx context.Context, cfg Config, logs *ocilog.Shipper) error {
 	srv.Registry().MustRegister(inboxes.Collectors()...)
 	feedv1.RegisterFeedServiceServer(srv.GRPC(), timelines)
 	feedv1.RegisterNotificationServiceServer(srv.GRPC(), inboxes)
+	feedv1.RegisterFeedInternalServiceServer(srv.GRPC(), erase.New(erase.Config{Store: st}))
 	srv.SetServing(feedv1.FeedService_ServiceDesc.ServiceName)
 	srv.SetServing(feedv1.NotificationService_ServiceDesc.ServiceName)
+	srv.SetServing(feedv1.FeedInternalService_ServiceDesc.ServiceName)
 
 	tailCtx, stopTailing := context.WithCancel(ctx)
 	var tailing sync.WaitGroup

@@ -73,8 +73,9 @@
 // posting log), and from CelebrityFollowers on (default 10,000) marks the
 // owner a celebrity in the store (MarkCelebrity) and copies their photos
 // into their own timeline alone: O(1) writes a post. The mark is written
-// before the tail cursor moves past the photo, and stands for good, so
-// that the photos of the time above the threshold are never lost.
+// before the tail cursor moves past the photo, and stands until the
+// account is deleted, so that the photos of the time above the threshold
+// are never lost.
 //
 // A page reads the tail cursor, then the celebrities (kept in memory while
 // the cursor has not moved: see celebrityCache), asks FilterFollowing

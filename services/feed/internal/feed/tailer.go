@@ -164,9 +164,10 @@ func (s *Server) copyPhoto(ctx context.Context, img *imagev1.Image, pass *tailPa
 }
 
 // isCelebrity reports whether owner is a celebrity, marking them one when
-// they have s.celebrityFollowers followers or more. A mark stands for good:
-// an account that falls back below the threshold keeps being merged in
-// when read, as its photos of the time it was above are in no timeline.
+// they have s.celebrityFollowers followers or more. A mark stands until the
+// account is deleted: an account that falls back below the threshold keeps
+// being merged in when read, as its photos of the time it was above are in
+// no timeline.
 func (s *Server) isCelebrity(ctx context.Context, owner string, pass *tailPass) (bool, error) {
 	if pass.celebrities[owner] {
 		return true, nil

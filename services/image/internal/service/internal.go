@@ -16,7 +16,7 @@ const (
 )
 
 // InternalServer implements imagev1.ImageInternalServiceServer, for the
-// feed. The interceptor has checked the service credential; there is no
+// feed and the user service. The interceptor has checked the service credential; there is no
 // Caller, and no access check: the caller has decided.
 type InternalServer struct {
 	imagev1.UnimplementedImageInternalServiceServer

@@ -1,8 +1,9 @@
 // Package service implements the image service's gRPC API: the public
 // ImageService (uploads, variants, access-controlled downloads, captions,
-// reactions, comments, avatars) and the ImageInternalService the feed
-// calls, which includes the activity log of likes, comments and mentions
-// that the feed turns into notifications.
+// reactions, comments, avatars) and the ImageInternalService the feed and
+// the user service call, which includes the activity log of likes,
+// comments and mentions that the feed turns into notifications, and the
+// image service's part of deleting an account.
 //
 // An upload is spooled to a temporary file (never held whole in memory),
 // identified from its content, checked, rendered in a bounded pool of

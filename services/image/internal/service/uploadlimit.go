@@ -20,6 +20,9 @@ const DefaultMaxUploadsPerHour = 200
 // uploadWindow is the window of the upload throttle: its limit is per hour.
 const uploadWindow = time.Hour
 
+// uploadCounterKey is the key of userID's upload counter.
+func uploadCounterKey(userID string) string { return counters.Key("uploads", userID) }
+
 // countUpload counts an upload by userID in the store, which every replica
 // shares, and returns ResourceExhausted with a retry delay (429 with
 // Retry-After at the gateway) when the account is past its limit. Every
@@ -30,7 +33,7 @@ func (s *Server) countUpload(ctx context.Context, userID string) error {
 		limit = DefaultMaxUploadsPerHour
 	}
 	at := now()
-	c, err := s.store.IncrementCounter(ctx, counters.Key("uploads", userID), at, uploadWindow)
+	c, err := s.store.IncrementCounter(ctx, uploadCounterKey(userID), at, uploadWindow)
 	if err != nil {
 		return toStatus(ctx, fmt.Errorf("count upload: %w", err))
 	}

@@ -36,6 +36,15 @@ type Config struct {
 	AuthAddr string
 	// ImageAddr: FOTOGAL_IMAGE_ADDR, where the image service is dialled.
 	ImageAddr string
+	// FeedAddr: FOTOGAL_FEED_ADDR, where the feed service is dialled (for
+	// its part of account deletions).
+	FeedAddr string
+	// DeletionInterval: FOTOGAL_USER_DELETION_INTERVAL (30s), how often
+	// unfinished account deletions are resumed and held usernames released.
+	DeletionInterval time.Duration
+	// DeletionSettle: FOTOGAL_USER_DELETION_SETTLE (1m), how long after the
+	// feed's part of a deletion its last pass over every part runs.
+	DeletionSettle time.Duration
 	// CallTimeout: FOTOGAL_CALL_TIMEOUT, the deadline of outbound calls.
 	CallTimeout time.Duration
 	// Store says where the accounts and the follow graph live.
@@ -75,7 +84,12 @@ func loadConfig(lookup func(string) (string, bool)) (Config, error) {
 		ServiceSecret: l.Secret("FOTOGAL_SERVICE_SECRET", 16),
 		AuthAddr:      l.String("FOTOGAL_AUTH_ADDR", "127.0.0.1:9091"),
 		ImageAddr:     l.String("FOTOGAL_IMAGE_ADDR", "127.0.0.1:9093"),
-		CallTimeout:   l.PositiveDuration("FOTOGAL_CALL_TIMEOUT", 5*time.Second),
+		FeedAddr:      l.String("FOTOGAL_FEED_ADDR", "127.0.0.1:9094"),
+		DeletionInterval: l.PositiveDuration("FOTOGAL_USER_DELETION_INTERVAL",
+			service.DefaultDeletionInterval),
+		DeletionSettle: l.PositiveDuration("FOTOGAL_USER_DELETION_SETTLE",
+			service.DefaultDeletionSettle),
+		CallTimeout: l.PositiveDuration("FOTOGAL_CALL_TIMEOUT", 5*time.Second),
 		MaxRegistrationsPerAddr: l.PositiveInt("FOTOGAL_REGISTER_MAX_PER_ADDR",
 			service.DefaultMaxRegistrationsPerAddr),
 		Store: StoreConfig{

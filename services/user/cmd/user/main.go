@@ -1,6 +1,7 @@
 // Command user runs FotoGal's user service: accounts, profiles and the
 // follow graph, over gRPC (fotogal.user.v1.UserService and
-// UserInternalService). See Config for its environment.
+// UserInternalService), and the saga that deletes an account across the
+// services. See Config for its environment.
 package main
 
 import (
@@ -15,6 +16,7 @@ import (
 	"google.golang.org/grpc"
 
 	authv1 "github.com/fotogal/fotogal/proto/fotogal/auth/v1"
+	feedv1 "github.com/fotogal/fotogal/proto/fotogal/feed/v1"
 	imagev1 "github.com/fotogal/fotogal/proto/fotogal/image/v1"
 	userv1 "github.com/fotogal/fotogal/proto/fotogal/user/v1"
 
@@ -84,6 +86,11 @@ func realMain(ctx context.Context) error {
 		return fmt.Errorf("dial image: %w", err)
 	}
 	defer imageConn.Close()
+	feedConn, err := grpcclient.Dial(cfg.FeedAddr, dial)
+	if err != nil {
+		return fmt.Errorf("dial feed: %w", err)
+	}
+	defer feedConn.Close()
 
 	policy := authn.Policy{
 		Public:        service.PublicMethods,
@@ -97,14 +104,29 @@ func realMain(ctx context.Context) error {
 		return fmt.Errorf("create server: %w", err)
 	}
 	srv.Registry().MustRegister(logs.Collector())
-	service.New(service.Config{
-		Store:    st,
-		Hasher:   hasher,
-		Posts:    service.NewImagePostCounter(imagev1.NewImageInternalServiceClient(imageConn)),
-		Sessions: service.NewAuthSessionRevoker(authv1.NewAuthInternalServiceClient(authConn)),
+	images := imagev1.NewImageInternalServiceClient(imageConn)
+	svc := service.New(service.Config{
+		Store:          st,
+		Hasher:         hasher,
+		Posts:          service.NewImagePostCounter(images),
+		Sessions:       service.NewAuthSessionRevoker(authv1.NewAuthInternalServiceClient(authConn)),
+		Images:         service.NewImageEraser(images),
+		Feed:           service.NewFeedEraser(feedv1.NewFeedInternalServiceClient(feedConn)),
+		DeletionSettle: cfg.DeletionSettle,
 
 		MaxRegistrationsPerAddr: cfg.MaxRegistrationsPerAddr,
-	}).Register(srv.GRPC())
+	})
+	svc.Register(srv.GRPC())
+	sweepCtx, stopSweep := context.WithCancel(ctx)
+	sweepDone := make(chan struct{})
+	go func() {
+		defer close(sweepDone)
+		svc.RunDeletions(sweepCtx, cfg.DeletionInterval)
+	}()
+	defer func() {
+		stopSweep()
+		<-sweepDone
+	}()
 	srv.SetServing(userv1.UserService_ServiceDesc.ServiceName)
 	srv.SetServing(userv1.UserInternalService_ServiceDesc.ServiceName)
 

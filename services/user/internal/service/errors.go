@@ -87,7 +87,8 @@ func toStatus(ctx context.Context, err error) error {
 		return status.Error(codes.AlreadyExists, "username: already taken")
 	case errors.Is(err, errBadCredentials):
 		return status.Error(codes.Unauthenticated, err.Error())
-	case errors.Is(err, errWrongPassword), errors.Is(err, errPrivateAccount), errors.Is(err, errCannotFollow):
+	case errors.Is(err, errWrongPassword), errors.Is(err, errWrongDeletePassword),
+		errors.Is(err, errPrivateAccount), errors.Is(err, errCannotFollow):
 		return status.Error(codes.PermissionDenied, err.Error())
 	case errors.Is(err, errPasswordChangedNow):
 		return status.Error(codes.Aborted, err.Error())

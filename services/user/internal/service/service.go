@@ -36,6 +36,15 @@ type Config struct {
 	Posts PostCounter
 	// Sessions ends a person's sessions (the auth service).
 	Sessions SessionRevoker
+	// Images and Feed delete what the image and feed services hold of a
+	// deleted account.
+	Images, Feed DataEraser
+	// DeletionSettle is how long after the feed's part of a deletion its
+	// last pass runs; zero means DefaultDeletionSettle.
+	DeletionSettle time.Duration
+	// UsernameHold is how long a deleted account's username stays taken;
+	// zero means DefaultUsernameHold.
+	UsernameHold time.Duration
 	// MaxRegistrationsPerAddr bounds the registrations attempted from one
 	// client address in an hour; zero means
 	// DefaultMaxRegistrationsPerAddr.
@@ -49,6 +58,11 @@ type Service struct {
 	hasher   *password.Hasher
 	posts    PostCounter
 	sessions SessionRevoker
+	images   DataEraser
+	feed     DataEraser
+	// deletionSettle is the wait before a deletion's last pass, and
+	// usernameHold how long a deleted account's username stays taken.
+	deletionSettle, usernameHold time.Duration
 	// maxRegistrationsPerAddr is the registration throttle's limit.
 	maxRegistrationsPerAddr int
 }
@@ -56,9 +70,16 @@ type Service struct {
 // New returns a Service built from cfg.
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, hasher: cfg.Hasher, posts: cfg.Posts, sessions: cfg.Sessions,
+		images: cfg.Images, feed: cfg.Feed, deletionSettle: cfg.DeletionSettle, usernameHold: cfg.UsernameHold,
 		maxRegistrationsPerAddr: cfg.MaxRegistrationsPerAddr}
 	if s.maxRegistrationsPerAddr <= 0 {
 		s.maxRegistrationsPerAddr = DefaultMaxRegistrationsPerAddr
+	}
+	if s.deletionSettle <= 0 {
+		s.deletionSettle = DefaultDeletionSettle
+	}
+	if s.usernameHold <= 0 {
+		s.usernameHold = DefaultUsernameHold
 	}
 	return s
 }

@@ -43,8 +43,13 @@ type env struct {
 	sessions     *fakeSessions
 	posts        *fakePosts
 	validator    *fakeValidator
-	// store is the store the service runs on.
+	// images and feed stand in for those services' parts of a deletion,
+	// writing what they are asked to erasures.
+	images, feed *fakeEraser
+	erasures     *erasureLog
+	// store is the store the service runs on, and svc the service.
 	store store.Store
+	svc   *service.Service
 }
 
 func newEnv(t *testing.T) *env {
@@ -53,8 +58,8 @@ func newEnv(t *testing.T) *env {
 }
 
 // newEnvOn is newEnv with the service on the store wrap makes of a fresh
-// SQLite one.
-func newEnvOn(t *testing.T, wrap func(store.Store) store.Store) *env {
+// SQLite one, and its configuration changed by configure.
+func newEnvOn(t *testing.T, wrap func(store.Store) store.Store, configure ...func(*service.Config)) *env {
 	t.Helper()
 	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "user.db"))
 	if err != nil {
@@ -69,15 +74,24 @@ func newEnvOn(t *testing.T, wrap func(store.Store) store.Store) *env {
 		sessions:  &fakeSessions{revoked: 3},
 		posts:     &fakePosts{counts: map[string]int64{}},
 		validator: &fakeValidator{callers: map[string]authn.Caller{}},
+		erasures:  &erasureLog{},
 		store:     st,
 	}
+	e.images = &fakeEraser{name: "image", batches: 3, log: e.erasures}
+	e.feed = &fakeEraser{name: "feed", batches: 2, log: e.erasures}
 	policy := authn.Policy{Public: service.PublicMethods, Validator: e.validator, ServiceSecret: serviceSecret}
 	srv, err := grpcserver.New(grpcserver.Config{Addr: "127.0.0.1:0"}, zap.NewNop(), "user",
 		[]grpc.UnaryServerInterceptor{policy.UnaryServerInterceptor()}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	service.New(service.Config{Store: st, Hasher: hasher, Posts: e.posts, Sessions: e.sessions}).Register(srv.GRPC())
+	cfg := service.Config{Store: st, Hasher: hasher, Posts: e.posts, Sessions: e.sessions,
+		Images: e.images, Feed: e.feed, DeletionSettle: deletionSettle, UsernameHold: usernameHold}
+	for _, c := range configure {
+		c(&cfg)
+	}
+	e.svc = service.New(cfg)
+	e.svc.Register(srv.GRPC())
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ctx) }()
