@@ -2,13 +2,16 @@ package e2e
 
 import (
 	"fmt"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
 )
 
 // The settings page's "Download my data" gets the zip of one's data with
-// the browser's own session.
+// the browser's own session; "Delete my account", with the password given
+// again and confirmed, deletes the account and leaves the browser logged
+// out.
 func TestDownloadMyData(t *testing.T) {
 	chromium := chromiumPath(t)
 	stack := Start(t, binDir, Options{})
@@ -43,5 +46,17 @@ func TestDownloadMyData(t *testing.T) {
 	if size, _ := got["size"].(float64); size < float64(photo.Size())/2 {
 		t.Errorf("the zip has %v bytes, too few for the photo it holds", got["size"])
 	}
+
+	eval[bool](t, page, `(window.confirm = () => true, true)`)
+	page.fill(t, tid("delete-password"), "not my password")
+	page.click(t, tid("delete-submit"))
+	page.expectText(t, tid("delete-password-error"), "The password is wrong.")
+	page.fill(t, tid("delete-password"), eva.Password)
+	page.click(t, tid("delete-submit"))
+	page.waitFor(t, `location.pathname === '/login'`)
+	page.expectToast(t, "Your account was deleted.")
+	stack.NewAPIClient().Do(t, http.MethodPost, "/v1/sessions", map[string]string{
+		"email": eva.Email, "password": eva.Password,
+	}).Expect(t, http.StatusUnauthorized)
 	page.checkConsole(t)
 }

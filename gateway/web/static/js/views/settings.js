@@ -1,10 +1,11 @@
 // Settings: edit one's profile, change the profile photo, change the
-// password, and the accounts one blocked or muted.
+// password, the accounts one blocked or muted, one's data, and deleting
+// the account.
 
 import { h, avatar, replace } from '../dom.js';
 import { t, formatPercent } from '../i18n.js';
 import { request, upload, checkImageFile, ApiError } from '../api.js';
-import { session } from '../router.js';
+import { session, navigate } from '../router.js';
 import { field, formError, showFieldErrors, errorMessage, toast, isAbort } from '../ui.js';
 import { peopleList } from '../blocking.js';
 
@@ -25,7 +26,8 @@ export function settingsView({ signal }) {
       h('p', { class: 'field-hint' }, t('settings.dataHint')),
       // A plain link: the session cookie goes with it, and the browser
       // saves the zip as it streams in.
-      h('a', { class: 'btn', href: '/v1/me/export', download: '', testid: 'settings-download' }, t('settings.download'))));
+      h('a', { class: 'btn', href: '/v1/me/export', download: '', testid: 'settings-download' }, t('settings.download'))),
+    deleteSection(signal));
   return { title: t('settings.title'), node };
 }
 
@@ -203,4 +205,39 @@ function passwordSection(signal) {
       h('input', { type: 'text', name: 'username', autocomplete: 'username', value: session.me.username, hidden: true }),
       fields.oldPassword.wrap, fields.newPassword.wrap, fields.confirm.wrap,
       h('div', { class: 'row' }, submit, done)));
+}
+
+// deleteSection deletes the account, once its password is given again.
+function deleteSection(signal) {
+  const pw = field({ id: 'delete-password', testid: 'delete-password', label: t('settings.deletePassword'), type: 'password', autocomplete: 'current-password', required: true });
+  const error = formError('delete-error');
+  const submit = h('button', { type: 'submit', class: 'btn btn-danger', testid: 'delete-submit' }, t('settings.deleteAccount'));
+
+  const onSubmit = async (e) => {
+    e.preventDefault();
+    error.set('');
+    const password = pw.input.value;
+    if (showFieldErrors({ password: pw }, password ? {} : { password: t('err.required') })) return;
+    if (!window.confirm(t('settings.deleteConfirm'))) return;
+    submit.disabled = true;
+    try {
+      await request('DELETE', '/v1/me', { body: { password }, signal, keepSession: true });
+      session.me = null;
+      navigate('/login');
+      toast(t('settings.deleted'));
+    } catch (err) {
+      if (isAbort(err)) return;
+      if (err instanceof ApiError && err.status === 403) showFieldErrors({ password: pw }, { password: t('err.deletePassword') });
+      else error.set(errorMessage(err));
+      submit.disabled = false;
+    }
+  };
+
+  return section(t('settings.delete'), 'settings-delete-title',
+    h('p', { class: 'field-hint' }, t('settings.deleteHint')),
+    h('form', { class: 'stack', testid: 'delete-form', novalidate: true, onsubmit: onSubmit },
+      error.el,
+      h('input', { type: 'text', name: 'username', autocomplete: 'username', value: session.me.username, hidden: true }),
+      pw.wrap,
+      h('div', { class: 'row' }, submit)));
 }
