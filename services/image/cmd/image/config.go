@@ -52,6 +52,9 @@ type Config struct {
 	// MaxUploadsPerHour is the photos one account may upload in an hour
 	// (service.Config.MaxUploadsPerHour).
 	MaxUploadsPerHour int
+	// ExploreRefresh is how often a replica ranks the explore candidates
+	// anew (service.Config.ExploreRefresh).
+	ExploreRefresh time.Duration
 }
 
 // DBPath is the SQLite file.
@@ -91,10 +94,11 @@ func loadConfig(lookup func(string) (string, bool)) (Config, error) {
 			MaxPixels: l.Int64("FOTOGAL_MAX_IMAGE_PIXELS", 50_000_000),
 			MaxSide:   20000,
 		},
-		Workers:       l.PositiveInt("FOTOGAL_IMAGE_WORKERS", runtime.GOMAXPROCS(0)),
-		PixelBudget:   l.Int64("FOTOGAL_IMAGE_PIXEL_BUDGET", service.DefaultPixelBudget),
-		SweepInterval: l.PositiveDuration("FOTOGAL_SWEEP_INTERVAL", 10*time.Minute),
-		SweepGrace:    l.Duration("FOTOGAL_SWEEP_GRACE", time.Hour),
+		Workers:        l.PositiveInt("FOTOGAL_IMAGE_WORKERS", runtime.GOMAXPROCS(0)),
+		PixelBudget:    l.Int64("FOTOGAL_IMAGE_PIXEL_BUDGET", service.DefaultPixelBudget),
+		SweepInterval:  l.PositiveDuration("FOTOGAL_SWEEP_INTERVAL", 10*time.Minute),
+		SweepGrace:     l.Duration("FOTOGAL_SWEEP_GRACE", time.Hour),
+		ExploreRefresh: l.PositiveDuration("FOTOGAL_EXPLORE_REFRESH", service.DefaultExploreRefresh),
 
 		MaxUploadsPerHour: l.PositiveInt("FOTOGAL_UPLOAD_MAX_PER_HOUR", service.DefaultMaxUploadsPerHour),
 	}

@@ -22,7 +22,7 @@ func TestLoadConfig(t *testing.T) {
 					c.MaxUploadBytes == 16<<20 && c.Limits.MaxPixels == 50_000_000 && c.Limits.MaxSide == 20000 &&
 					c.SweepInterval == 10*time.Minute && c.SweepGrace == time.Hour && c.Workers > 0 &&
 					c.DBPath() == "var/image.db" && c.BucketDir() == "var/bucket" && c.UserAddr == "127.0.0.1:9092" &&
-					c.MaxUploadsPerHour == 200
+					c.MaxUploadsPerHour == 200 && c.ExploreRefresh == time.Minute
 			},
 		},
 		{
@@ -44,6 +44,7 @@ func TestLoadConfig(t *testing.T) {
 		{name: "bad grace", env: map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_SWEEP_GRACE": "soon"}, wantErr: "FOTOGAL_SWEEP_GRACE"},
 		{name: "zero sweep interval", env: map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_SWEEP_INTERVAL": "0s"}, wantErr: "FOTOGAL_SWEEP_INTERVAL"},
 		{name: "bad metrics address", env: map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_METRICS_ADDR": "9193"}, wantErr: "FOTOGAL_METRICS_ADDR"},
+		{name: "zero explore refresh", env: map[string]string{"FOTOGAL_SERVICE_SECRET": secret, "FOTOGAL_EXPLORE_REFRESH": "0s"}, wantErr: "FOTOGAL_EXPLORE_REFRESH"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,5 +1,6 @@
 // Command image runs FotoGal's image service: photos and avatars, their
-// variants, access-controlled downloads, captions and reactions, on the
+// variants, access-controlled downloads, captions, reactions, comments,
+// hashtags and the explore grid, and its part of account deletions, on the
 // embedded backends (a SQLite file and a directory bucket) or on Oracle
 // Cloud (Oracle NoSQL and Object Storage). See loadConfig for its FOTOGAL_*
 // environment variables.
@@ -121,6 +122,7 @@ func realMain(ctx context.Context) error {
 
 		ContentAccessTTL:  cfg.ContentAccessTTL,
 		MaxUploadsPerHour: cfg.MaxUploadsPerHour,
+		ExploreRefresh:    cfg.ExploreRefresh,
 	}, st, b, service.NewUserClient(userConn))
 	images.Register(srv.GRPC())
 	srv.Registry().MustRegister(images.Collectors()...)
