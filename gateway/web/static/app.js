@@ -226,7 +226,7 @@ async function showPhoto(segment, { push }) {
     const { image } = await request('GET', `/v1/images/${encodeURIComponent(imageId)}`);
     const ownerPath = `/u/${encodeURIComponent(image.ownerUsername)}`;
     if (mounted.path !== ownerPath) mount(ownerPath, profileView, [image.ownerUsername], { push });
-    openViewer(imageId, { image, onClose: () => navigate(ownerPath, { replace: true }) });
+    openViewer(imageId, { image, fresh: true, onClose: () => navigate(ownerPath, { replace: true }) });
   } catch (err) {
     if (isAbort(err) || (err instanceof ApiError && err.status === 401)) return;
     if (err instanceof ApiError && (err.status === 404 || err.status === 400)) {

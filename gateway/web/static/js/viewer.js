@@ -132,10 +132,13 @@ async function walk(delta) {
 }
 
 // openViewer shows a photo. image and owner (a UserSummary-like object) are
-// shown at once when known; the photo is then fetched afresh. onClose runs
-// when the person closes the viewer. focus ('prev' or 'next') puts the focus
-// on that button, after a step with it.
-export function openViewer(imageId, { image, owner, onClose: whenClosed, focus } = {}) {
+// shown at once when known; the photo is then fetched afresh, unless fresh
+// says the caller has just fetched it (then only a missing owner is asked
+// for, and the photo is shown once, with it: a second rendering would swap
+// the buttons under a click). onClose runs when the person closes the
+// viewer. focus ('prev' or 'next') puts the focus on that button, after a
+// step with it.
+export function openViewer(imageId, { image, owner, fresh = false, onClose: whenClosed, focus } = {}) {
   const d = ensureDialog();
   if (controller) controller.abort();
   controller = new AbortController();
@@ -162,6 +165,17 @@ export function openViewer(imageId, { image, owner, onClose: whenClosed, focus }
     (!wanted.hidden ? wanted : !other.hidden ? other : closeButton).focus();
   }
 
+  if (fresh && image) {
+    if (owner) {
+      fill(body, image, owner, signal);
+      return;
+    }
+    replace(body, h('p', { class: 'muted loading viewer-loading', role: 'status' }, t('loading')));
+    ownerOf(image, signal)
+      .then((o) => { if (!signal.aborted) fill(body, image, o, signal); })
+      .catch((err) => { if (!isAbort(err)) report(err); });
+    return;
+  }
   if (image) fill(body, image, owner, signal);
   else replace(body, h('p', { class: 'muted loading viewer-loading', role: 'status' }, t('loading')));
 
