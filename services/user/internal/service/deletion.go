@@ -84,40 +84,31 @@ type DataEraser interface {
 	DeleteUserData(ctx context.Context, userID string) (done bool, err error)
 }
 
-// ImageEraser is a DataEraser asking the image service.
-type ImageEraser struct {
-	client imagev1.ImageInternalServiceClient
+// eraserFunc is a DataEraser made of a function.
+type eraserFunc func(ctx context.Context, userID string) (bool, error)
+
+func (f eraserFunc) DeleteUserData(ctx context.Context, userID string) (bool, error) {
+	return f(ctx, userID)
 }
 
-// NewImageEraser returns a DataEraser over client, whose connection
-// carries the service credential.
-func NewImageEraser(client imagev1.ImageInternalServiceClient) *ImageEraser {
-	return &ImageEraser{client: client}
+// NewImageEraser returns a DataEraser asking the image service over
+// client, whose connection carries the service credential, to delete a
+// batch of a person's photos, reactions and comments.
+func NewImageEraser(client imagev1.ImageInternalServiceClient) DataEraser {
+	return eraserFunc(func(ctx context.Context, userID string) (bool, error) {
+		resp, err := client.DeleteUserData(ctx, &imagev1.DeleteUserDataRequest{UserId: userID})
+		return resp.GetDone(), err
+	})
 }
 
-// DeleteUserData asks the image service to delete a batch of userID's
-// photos, reactions and comments.
-func (e *ImageEraser) DeleteUserData(ctx context.Context, userID string) (bool, error) {
-	resp, err := e.client.DeleteUserData(ctx, &imagev1.DeleteUserDataRequest{UserId: userID})
-	return resp.GetDone(), err
-}
-
-// FeedEraser is a DataEraser asking the feed service.
-type FeedEraser struct {
-	client feedv1.FeedInternalServiceClient
-}
-
-// NewFeedEraser returns a DataEraser over client, whose connection carries
-// the service credential.
-func NewFeedEraser(client feedv1.FeedInternalServiceClient) *FeedEraser {
-	return &FeedEraser{client: client}
-}
-
-// DeleteUserData asks the feed service to delete a batch of userID's
-// timeline rows and notifications.
-func (e *FeedEraser) DeleteUserData(ctx context.Context, userID string) (bool, error) {
-	resp, err := e.client.DeleteUserData(ctx, &feedv1.DeleteUserDataRequest{UserId: userID})
-	return resp.GetDone(), err
+// NewFeedEraser returns a DataEraser asking the feed service over client,
+// whose connection carries the service credential, to delete a batch of a
+// person's timeline rows and notifications.
+func NewFeedEraser(client feedv1.FeedInternalServiceClient) DataEraser {
+	return eraserFunc(func(ctx context.Context, userID string) (bool, error) {
+		resp, err := client.DeleteUserData(ctx, &feedv1.DeleteUserDataRequest{UserId: userID})
+		return resp.GetDone(), err
+	})
 }
 
 // DeleteAccount checks the caller's password, records the deletion and
@@ -191,24 +182,26 @@ func inlineContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, time.Duration(float64(time.Until(deadline))*inlineShare))
 }
 
-// sagaStep is one step of the deletion: what it runs and the step it
-// reaches.
+// sagaStep is one step of the deletion: what it runs, the step it
+// reaches, and whether the last pass runs it again.
 type sagaStep struct {
-	reaches store.DeletionStep
-	name    string
-	run     func(ctx context.Context, userID string) error
+	reaches  store.DeletionStep
+	name     string
+	run      func(ctx context.Context, userID string) error
+	lastPass bool
 }
 
 // steps are the saga's steps in order; see the comment at the top.
 func (s *Service) steps() []sagaStep {
 	return []sagaStep{
-		{store.DeletionAccountDone, "account", s.deleteOwnRows},
+		{store.DeletionAccountDone, "account", s.deleteOwnRows, true},
+		// No session can open for an account without a row: once is enough.
 		{store.DeletionSessionsDone, "sessions", func(ctx context.Context, userID string) error {
 			_, err := s.sessions.RevokeUserSessions(ctx, userID, "")
 			return err
-		}},
-		{store.DeletionImagesDone, "images", untilDone(s.images)},
-		{store.DeletionFeedDone, "feed", untilDone(s.feed)},
+		}, false},
+		{store.DeletionImagesDone, "images", untilDone(s.images), true},
+		{store.DeletionFeedDone, "feed", untilDone(s.feed), true},
 	}
 }
 
@@ -234,8 +227,8 @@ func (s *Service) runDeletion(ctx context.Context, d store.Deletion) (store.Dele
 		return d, nil
 	}
 	for _, step := range s.steps() {
-		if step.reaches == store.DeletionSessionsDone {
-			continue // No session can open for an account without a row.
+		if !step.lastPass {
+			continue
 		}
 		if err := step.run(ctx, d.UserID); err != nil {
 			return d, fmt.Errorf("last pass over the %s part of %s: %w", step.name, d.UserID, err)
