@@ -712,15 +712,25 @@ func (p *browserPage) reload(t testing.TB) {
 	p.waitFor(t, `document.querySelector("#main > section")`)
 }
 
-// waitFor waits until a JavaScript expression is truthy.
+// waitFor waits until a JavaScript expression is truthy, across
+// navigations: a page that is replaced while the expression is polled (a
+// form's answer loading, say) takes its JavaScript context with it, and
+// the polling goes on in the next page's.
 func (p *browserPage) waitFor(t testing.TB, expression string) {
 	t.Helper()
 	p.run(t, chromedp.Func(func(ctx context.Context, tgt *chromedp.Target) error {
-		_, err := chromedp.Poll[chromedp.Void](expression, chromedp.WithPollingTimeout(20*time.Second))(ctx, tgt)
-		if err != nil {
-			return fmt.Errorf("waiting for %s: %w", expression, err)
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			_, err := chromedp.Poll[chromedp.Void](expression, chromedp.WithPollingTimeout(time.Until(deadline)))(ctx, tgt)
+			if err != nil && strings.Contains(err.Error(), "Cannot find context with specified id") && time.Now().Before(deadline) {
+				time.Sleep(20 * time.Millisecond)
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("waiting for %s: %w", expression, err)
+			}
+			return nil
 		}
-		return nil
 	}))
 }
 
