@@ -38,7 +38,7 @@ type config struct {
 	// ShutdownTimeout bounds the graceful shutdown (FOTOGAL_SHUTDOWN_TIMEOUT).
 	ShutdownTimeout time.Duration
 	// Gateway is how requests are treated: FOTOGAL_MAX_UPLOAD_BYTES,
-	// FOTOGAL_TRUST_PROXY, FOTOGAL_ALLOWED_ORIGINS.
+	// FOTOGAL_TRUST_PROXY, FOTOGAL_ALLOWED_ORIGINS, FOTOGAL_CONTENT_CACHE_*.
 	Gateway gateway.Config
 }
 
@@ -65,6 +65,9 @@ func loadConfig(lookup func(string) (string, bool)) (config, error) {
 			TrustProxy:     l.Bool("FOTOGAL_TRUST_PROXY", false),
 			// Set but empty streams photo bytes over gRPC instead.
 			ImageContentURL: l.OptionalURL("FOTOGAL_IMAGE_CONTENT_URL", "http://127.0.0.1:9083"),
+			// Zero keeps no photo bytes in memory.
+			ContentCacheBytes: l.Bytes("FOTOGAL_CONTENT_CACHE_BYTES", gateway.DefaultContentCacheBytes),
+			ContentCacheTTL:   l.PositiveDuration("FOTOGAL_CONTENT_CACHE_TTL", gateway.DefaultContentCacheTTL),
 		},
 	}
 	cfg.Gateway.ContentHeaderTimeout = cfg.CallTimeout

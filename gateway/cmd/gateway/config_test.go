@@ -29,19 +29,24 @@ func TestLoadConfig(t *testing.T) {
 					cfg.Gateway.TrustProxy || len(cfg.Gateway.AllowedOrigins) != 0 {
 					t.Errorf("config = %+v", cfg)
 				}
+				if cfg.Gateway.ContentCacheBytes != 64<<20 || cfg.Gateway.ContentCacheTTL != time.Second {
+					t.Errorf("content cache %d bytes for %v, want 64 MiB for 1s", cfg.Gateway.ContentCacheBytes, cfg.Gateway.ContentCacheTTL)
+				}
 			},
 		},
 		{
 			name: "everything set",
 			env: map[string]string{
-				"FOTOGAL_HTTP_ADDR":        "0.0.0.0:80",
-				"FOTOGAL_METRICS_ADDR":     "",
-				"FOTOGAL_MAX_UPLOAD_BYTES": "8MiB",
-				"FOTOGAL_MAX_JSON_BYTES":   "1MiB",
-				"FOTOGAL_TRUST_PROXY":      "true",
-				"FOTOGAL_ALLOWED_ORIGINS":  "https://A.example/, http://b.example:8080",
-				"FOTOGAL_CALL_TIMEOUT":     "2s",
-				"FOTOGAL_FEED_ADDR":        "feed:9094",
+				"FOTOGAL_HTTP_ADDR":           "0.0.0.0:80",
+				"FOTOGAL_METRICS_ADDR":        "",
+				"FOTOGAL_MAX_UPLOAD_BYTES":    "8MiB",
+				"FOTOGAL_MAX_JSON_BYTES":      "1MiB",
+				"FOTOGAL_TRUST_PROXY":         "true",
+				"FOTOGAL_ALLOWED_ORIGINS":     "https://A.example/, http://b.example:8080",
+				"FOTOGAL_CALL_TIMEOUT":        "2s",
+				"FOTOGAL_FEED_ADDR":           "feed:9094",
+				"FOTOGAL_CONTENT_CACHE_BYTES": "0",
+				"FOTOGAL_CONTENT_CACHE_TTL":   "250ms",
 			},
 			check: func(t *testing.T, cfg config) {
 				if cfg.HTTPAddr != "0.0.0.0:80" || cfg.MetricsAddr != "" || cfg.FeedAddr != "feed:9094" || cfg.CallTimeout != 2*time.Second {
@@ -49,6 +54,9 @@ func TestLoadConfig(t *testing.T) {
 				}
 				if cfg.Gateway.MaxUploadBytes != 8<<20 || cfg.Gateway.MaxJSONBytes != 1<<20 || !cfg.Gateway.TrustProxy {
 					t.Errorf("gateway config = %+v", cfg.Gateway)
+				}
+				if cfg.Gateway.ContentCacheBytes != 0 || cfg.Gateway.ContentCacheTTL != 250*time.Millisecond {
+					t.Errorf("content cache %d bytes for %v, want none for 250ms", cfg.Gateway.ContentCacheBytes, cfg.Gateway.ContentCacheTTL)
 				}
 				if got := strings.Join(cfg.Gateway.AllowedOrigins, " "); got != "https://a.example http://b.example:8080" {
 					t.Errorf("allowed origins = %q", got)
@@ -58,14 +66,17 @@ func TestLoadConfig(t *testing.T) {
 		{
 			name: "bad values are named",
 			env: map[string]string{
-				"FOTOGAL_MAX_UPLOAD_BYTES": "lots",
-				"FOTOGAL_MAX_JSON_BYTES":   "-1",
-				"FOTOGAL_TRUST_PROXY":      "perhaps",
-				"FOTOGAL_ALLOWED_ORIGINS":  "https://ok.example,evil.example/path",
-				"FOTOGAL_CALL_TIMEOUT":     "soon",
-				"FOTOGAL_LOG_LEVEL":        "loud",
+				"FOTOGAL_MAX_UPLOAD_BYTES":    "lots",
+				"FOTOGAL_MAX_JSON_BYTES":      "-1",
+				"FOTOGAL_TRUST_PROXY":         "perhaps",
+				"FOTOGAL_ALLOWED_ORIGINS":     "https://ok.example,evil.example/path",
+				"FOTOGAL_CALL_TIMEOUT":        "soon",
+				"FOTOGAL_LOG_LEVEL":           "loud",
+				"FOTOGAL_CONTENT_CACHE_BYTES": "-1",
+				"FOTOGAL_CONTENT_CACHE_TTL":   "0s",
 			},
-			wantErr: []string{"FOTOGAL_MAX_UPLOAD_BYTES", "FOTOGAL_MAX_JSON_BYTES", "FOTOGAL_TRUST_PROXY", "FOTOGAL_ALLOWED_ORIGINS", "FOTOGAL_CALL_TIMEOUT", "FOTOGAL_LOG_LEVEL"},
+			wantErr: []string{"FOTOGAL_MAX_UPLOAD_BYTES", "FOTOGAL_MAX_JSON_BYTES", "FOTOGAL_TRUST_PROXY", "FOTOGAL_ALLOWED_ORIGINS", "FOTOGAL_CALL_TIMEOUT", "FOTOGAL_LOG_LEVEL",
+				"FOTOGAL_CONTENT_CACHE_BYTES", "FOTOGAL_CONTENT_CACHE_TTL"},
 		},
 		{
 			name:    "bad listen addresses",

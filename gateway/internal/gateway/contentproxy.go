@@ -59,6 +59,9 @@ func (g *Gateway) contentProxy(target *url.URL) runtime.HandlerFunc {
 			if info := requestInfoFrom(pr.In.Context()); info != nil {
 				pr.Out.Header.Set(requestid.Header, info.id)
 			}
+			if f := contentFetchFrom(pr.In.Context()); f != nil {
+				f.prepare(pr.Out)
+			}
 		},
 		Transport: &http.Transport{
 			DialContext:           (&net.Dialer{Timeout: 2 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
@@ -70,8 +73,16 @@ func (g *Gateway) contentProxy(target *url.URL) runtime.HandlerFunc {
 			WriteBufferSize:       16 << 10,
 			ReadBufferSize:        proxyBufferSize,
 		},
-		BufferPool:     bufferPool{&buffers},
-		ModifyResponse: upstreamError,
+		BufferPool: bufferPool{&buffers},
+		ModifyResponse: func(resp *http.Response) error {
+			if f := contentFetchFrom(resp.Request.Context()); f != nil {
+				if err := g.contentCache.learn(f, resp); err != nil {
+					return err
+				}
+			}
+			resp.Header.Del(contentOwnerHeader)
+			return upstreamError(resp)
+		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			if r.Context().Err() != nil {
 				return // The client left.
@@ -87,11 +98,37 @@ func (g *Gateway) contentProxy(target *url.URL) runtime.HandlerFunc {
 			g.writeError(w, r, err)
 		},
 	}
-	return func(w http.ResponseWriter, r *http.Request, _ map[string]string) {
+	return func(w http.ResponseWriter, r *http.Request, params map[string]string) {
 		// The content port says how long its bytes may be kept.
 		w.Header().Del("Cache-Control")
+		if f := g.contentFetch(r, params); f != nil {
+			if f.held != nil && f.servable {
+				g.contentCache.served.WithLabelValues("hit").Inc()
+				g.contentCache.serve(w, r, f.held)
+				return
+			}
+			r = r.WithContext(withContentFetch(r.Context(), f))
+		}
 		proxy.ServeHTTP(w, r)
 	}
+}
+
+// contentFetch returns what the content cache knows of a request for a
+// variant it may keep, or nil when it may keep none.
+func (g *Gateway) contentFetch(r *http.Request, params map[string]string) *contentFetch {
+	if g.contentCache == nil {
+		return nil
+	}
+	key, ok := cacheableVariant(params["image_id"], r.URL.Query().Get("size"))
+	if !ok {
+		return nil
+	}
+	session, ok := sessionOf(r)
+	if !ok {
+		return nil
+	}
+	held, servable := g.contentCache.lookup(key, session)
+	return &contentFetch{key: key, session: session, held: held, servable: servable, whole: asksWhole(r)}
 }
 
 // upstreamStatusError is an error answer of the content port.

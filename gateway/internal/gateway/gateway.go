@@ -64,6 +64,14 @@ type Config struct {
 	// to begin, as the call timeout bounds a gRPC call; zero or less means
 	// five seconds.
 	ContentHeaderTimeout time.Duration
+	// ContentCacheBytes bounds the thumbs and displays the gateway keeps
+	// in memory from the content port (see contentCache); zero or less
+	// keeps none.
+	ContentCacheBytes int64
+	// ContentCacheTTL is how long the gateway reuses an answer of the
+	// content port: that a session may see an owner's photos, that a photo
+	// still exists; zero or less means DefaultContentCacheTTL.
+	ContentCacheTTL time.Duration
 }
 
 // Upstreams are the connections to the services the gateway calls.
@@ -82,6 +90,7 @@ type Gateway struct {
 	mux            *runtime.ServeMux
 	image          imagev1.ImageServiceClient
 	imageContent   *url.URL
+	contentCache   *contentCache
 	routes         *http.ServeMux
 	upstreams      []upstream
 	metrics        *httpMetrics
@@ -105,6 +114,9 @@ func New(cfg Config, up Upstreams, logger *zap.Logger, static fs.FS) (*Gateway, 
 	}
 	if cfg.ContentHeaderTimeout <= 0 {
 		cfg.ContentHeaderTimeout = 5 * time.Second
+	}
+	if cfg.ContentCacheTTL <= 0 {
+		cfg.ContentCacheTTL = DefaultContentCacheTTL
 	}
 	allowed, err := parseOrigins(cfg.AllowedOrigins)
 	if err != nil {
@@ -133,6 +145,10 @@ func New(cfg Config, up Upstreams, logger *zap.Logger, static fs.FS) (*Gateway, 
 			{name: "feed", service: feedv1.FeedService_ServiceDesc.ServiceName, conn: up.Feed},
 		},
 		metrics: newHTTPMetrics(),
+	}
+	if imageContent != nil && cfg.ContentCacheBytes > 0 {
+		g.contentCache = newContentCache(cfg.ContentCacheTTL, cfg.ContentCacheBytes)
+		g.metrics.registry.MustRegister(g.contentCache.collectors()...)
 	}
 	if err := g.buildMux(up); err != nil {
 		return nil, err
@@ -165,7 +181,7 @@ func (g *Gateway) buildMux(up Upstreams) error {
 		runtime.WithForwardResponseOption(g.sessionCookie),
 		runtime.WithErrorHandler(g.handleError),
 		runtime.WithRoutingErrorHandler(handleRoutingError),
-		runtime.WithMiddlewares(recordRoute),
+		runtime.WithMiddlewares(recordRoute, g.forgetDeletedPhotos),
 		runtime.WithDisableHTTPMethodOverride(),
 		runtime.WithDisablePathLengthFallback(),
 	)

@@ -27,10 +27,11 @@ import (
 // bytes of a variant are what a page asks for twenty at a time, so their
 // route remembers for DefaultContentAccessTTL whether one person may see
 // another's photos, and the browser keeps them as long (Cache-Control
-// max-age): a revocation reaches every new request within 30 s, and a
-// browser's copy expires at most 30 s after that. A deleted photo is gone
-// at once: the replica that deletes it forgets its row, and the others
-// find its objects gone.
+// max-age): a revocation reaches every new request within 30 s (and the
+// gateway's second of reuse, FOTOGAL_CONTENT_CACHE_TTL), and a browser's
+// copy expires at most 30 s after that. A deleted photo is gone at once:
+// the replica that deletes it forgets its row, and the others find its
+// objects gone.
 const (
 	// DefaultContentAccessTTL is how long the content route keeps an
 	// access decision and a photo's row, and browsers keep a variant, when
@@ -42,6 +43,10 @@ const (
 	// contentRowEntries bounds the rows kept (about 1 KB each).
 	contentRowEntries = 20_000
 )
+
+// ContentOwnerHeader names, in an answer of the content port that serves
+// bytes, the photo's owner: the access the caller was granted.
+const ContentOwnerHeader = "Fotogal-Owner-Id"
 
 // viewerOwner is the key of an access decision.
 type viewerOwner struct {
@@ -164,6 +169,9 @@ func (s *Server) serveImageContent(ctx context.Context, w http.ResponseWriter, r
 	h.Set("Content-Type", variant.ContentType)
 	h.Set("ETag", etag(variant))
 	h.Set("Cache-Control", "private, max-age="+strconv.Itoa(int(s.contentAccess.allowed.TTL().Seconds())))
+	// The gateway may serve this caller the owner's photos it holds for a
+	// moment on the strength of this answer; it drops the header.
+	h.Set(ContentOwnerHeader, img.OwnerID)
 	http.ServeContent(w, r, "", img.CreateTime, body)
 	return nil
 }

@@ -65,6 +65,9 @@ func TestContentPortAccessRules(t *testing.T) {
 			if resp.StatusCode != tc.want {
 				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.want, body)
 			}
+			if owner := resp.Header.Get(service.ContentOwnerHeader); (tc.want == 200) != (owner != "") {
+				t.Errorf("status %d names owner %q: only bytes served name one", resp.StatusCode, owner)
+			}
 			if tc.want != 404 {
 				return
 			}
@@ -81,7 +84,8 @@ func TestContentPortAccessRules(t *testing.T) {
 func TestContentPortServesVariants(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	id := mustUpload(t, e, "alice", testimages.JPEG(900, 600, 1), "a photo").GetImageId()
+	photo := mustUpload(t, e, "alice", testimages.JPEG(900, 600, 1), "a photo")
+	id := photo.GetImageId()
 	sizes := map[string]imagev1.ImageSize{
 		"thumb":    imagev1.ImageSize_IMAGE_SIZE_THUMB,
 		"display":  imagev1.ImageSize_IMAGE_SIZE_DISPLAY,
@@ -102,6 +106,8 @@ func TestContentPortServesVariants(t *testing.T) {
 				"ETag":          info.GetEtag(),
 				"Cache-Control": fmt.Sprintf("private, max-age=%d", int(service.DefaultContentAccessTTL.Seconds())),
 				"Accept-Ranges": "bytes",
+				// What the gateway keys the access it may reuse by.
+				service.ContentOwnerHeader: photo.GetOwnerId(),
 			} {
 				if got := resp.Header.Get(header); got != want {
 					t.Errorf("%s: %q, want %q", header, got, want)
@@ -111,6 +117,9 @@ func TestContentPortServesVariants(t *testing.T) {
 			resp, body := e.getContent(t, "carol", contentPath(id, name), "If-None-Match", info.GetEtag())
 			if resp.StatusCode != http.StatusNotModified || len(body) != 0 {
 				t.Errorf("If-None-Match of its ETag: status %d with %d bytes, want 304 and none", resp.StatusCode, len(body))
+			}
+			if got := resp.Header.Get(service.ContentOwnerHeader); got != photo.GetOwnerId() {
+				t.Errorf("304 names owner %q, want %q", got, photo.GetOwnerId())
 			}
 			resp, body = e.getContent(t, "carol", contentPath(id, name), "Range", "bytes=10-19")
 			if resp.StatusCode != http.StatusPartialContent || !bytes.Equal(body, want[10:20]) {
