@@ -28,6 +28,10 @@ func TestOpen(t *testing.T) {
 	if err := db.QueryRowContext(ctx, `PRAGMA busy_timeout`).Scan(&busy); err != nil || busy != int(sqlitedb.BusyTimeout.Milliseconds()) {
 		t.Errorf("busy_timeout = %d, %v; want %d", busy, err, sqlitedb.BusyTimeout.Milliseconds())
 	}
+	var mmap int64
+	if err := db.QueryRowContext(ctx, `PRAGMA mmap_size`).Scan(&mmap); err != nil || mmap != sqlitedb.MmapSize {
+		t.Errorf("mmap_size = %d, %v; want %d", mmap, err, sqlitedb.MmapSize)
+	}
 	db.Close()
 
 	// Opening again keeps the data: the schema is IF NOT EXISTS.

@@ -23,7 +23,7 @@ func (s *Store) ListImagesAfter(ctx context.Context, after store.Cursor, limit i
 	if !after.IsZero() {
 		ts = clampedNanos(after.CreateTime)
 	}
-	return s.queryKeys(ctx, afterQuery, ts, after.ID, limit)
+	return queryKeys(ctx, s.after, ts, after.ID, limit)
 }
 
 // clampedNanos returns t in nanoseconds since 1970, clamped to what an

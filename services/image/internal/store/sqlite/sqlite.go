@@ -55,10 +55,12 @@ import (
 // Store is a store.Store on a SQLite database.
 type Store struct {
 	db *sql.DB
-	// getImage is the read of one row by its ID, prepared once: every
-	// request for a photo's bytes makes it, and parsing the statement
-	// each time cost more than running it.
-	getImage *sql.Stmt
+	// The statements run most, prepared once, since parsing them each time
+	// cost more than running them: getImage, the read of one row by its ID
+	// that every request for a photo's bytes makes; heads and next, the
+	// reads of the merge of a timeline's fill (thousands a fill); after, the
+	// feed tailer's poll.
+	getImage, heads, next, after *sql.Stmt
 	*sqlitecounters.Counters
 	*sqliteactivity.Log
 }
@@ -165,14 +167,20 @@ const nextQuery = `SELECT user_id, created_ts, image_id FROM fotogal_ntable_imag
 	ORDER BY created_ts DESC, image_id DESC LIMIT ?`
 
 // headsQuery reads the key of the newest photo before a cursor of each of a
-// JSON array of owners: one seek on images_by_owner per owner, then one on
-// the table by rowid. Arguments: the owners, the cursor's created_ts and
-// image_id.
-const headsQuery = `SELECT i.user_id, i.created_ts, i.image_id FROM json_each(?1) AS o
-	JOIN fotogal_ntable_images AS i ON i.rowid = (
-		SELECT rowid FROM fotogal_ntable_images
-		WHERE user_id = o.value AND is_profile = 0 AND (created_ts, image_id) < (?2, ?3)
-		ORDER BY created_ts DESC, image_id DESC LIMIT 1)`
+// JSON array of owners from images_by_owner alone: two seeks per owner, one
+// for each column of the key the index holds, and none on the table, whose
+// pages are many times more. Arguments: the owners, the cursor's created_ts
+// and image_id.
+const headsQuery = `SELECT user_id, created_ts, image_id FROM (
+	SELECT o.value AS user_id,
+		(SELECT created_ts FROM fotogal_ntable_images
+			WHERE user_id = o.value AND is_profile = 0 AND (created_ts, image_id) < (?2, ?3)
+			ORDER BY created_ts DESC, image_id DESC LIMIT 1) AS created_ts,
+		(SELECT image_id FROM fotogal_ntable_images
+			WHERE user_id = o.value AND is_profile = 0 AND (created_ts, image_id) < (?2, ?3)
+			ORDER BY created_ts DESC, image_id DESC LIMIT 1) AS image_id
+	FROM json_each(?1) AS o)
+	WHERE created_ts IS NOT NULL`
 
 // maxUpdateAttempts bounds UpdateImage's retries after lost races.
 const maxUpdateAttempts = 20
@@ -183,22 +191,37 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	getImage, err := db.PrepareContext(ctx, `SELECT `+columns+` FROM fotogal_ntable_images WHERE image_id = ?`)
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("prepare the read of an image: %w", err)
-	}
-	return &Store{
+	s := &Store{
 		db:       db,
-		getImage: getImage,
 		Counters: sqlitecounters.New(db, countersTable),
 		Log:      sqliteactivity.New(db, activityTable),
-	}, nil
+	}
+	for _, p := range []struct {
+		stmt  **sql.Stmt
+		query string
+	}{
+		{&s.getImage, `SELECT ` + columns + ` FROM fotogal_ntable_images WHERE image_id = ?`},
+		{&s.heads, headsQuery},
+		{&s.next, nextQuery},
+		{&s.after, afterQuery},
+	} {
+		if *p.stmt, err = db.PrepareContext(ctx, p.query); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("prepare %q: %w", p.query, err)
+		}
+	}
+	return s, nil
 }
 
 // Close closes the database.
 func (s *Store) Close() error {
-	return errors.Join(s.getImage.Close(), s.db.Close())
+	var errs []error
+	for _, stmt := range []*sql.Stmt{s.getImage, s.heads, s.next, s.after} {
+		if stmt != nil {
+			errs = append(errs, stmt.Close())
+		}
+	}
+	return errors.Join(append(errs, s.db.Close())...)
 }
 
 // CreateImage inserts img; store.ErrConflict when its ID exists.
@@ -331,17 +354,17 @@ func (s *Store) ListOwnersImages(ctx context.Context, ownerIDs []string, before 
 // Heads returns the key of each owner's newest photo before the cursor, in
 // one statement.
 func (s *Store) Heads(ctx context.Context, ownerIDs []string, before store.Cursor) ([]store.Key, error) {
-	return s.queryKeys(ctx, headsQuery, jsonArray(ownerIDs), before.Nanos(), before.ID)
+	return queryKeys(ctx, s.heads, jsonArray(ownerIDs), before.Nanos(), before.ID)
 }
 
 // Next returns the keys of up to limit photos of ownerID before the
 // cursor, newest first, from the per-owner index alone.
 func (s *Store) Next(ctx context.Context, ownerID string, before store.Cursor, limit int) ([]store.Key, error) {
-	return s.queryKeys(ctx, nextQuery, ownerID, before.Nanos(), before.ID, limit)
+	return queryKeys(ctx, s.next, ownerID, before.Nanos(), before.ID, limit)
 }
 
-func (s *Store) queryKeys(ctx context.Context, query string, args ...any) ([]store.Key, error) {
-	rows, err := s.db.QueryContext(ctx, query, args...)
+func queryKeys(ctx context.Context, stmt *sql.Stmt, args ...any) ([]store.Key, error) {
+	rows, err := stmt.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query keys: %w", err)
 	}
