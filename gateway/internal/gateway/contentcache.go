@@ -72,6 +72,9 @@ type cachedVariant struct {
 	contentType  string
 	cacheControl string
 	modTime      time.Time
+	// header is the whole answer's header, shared by every answer and
+	// changed by none.
+	header http.Header
 	// confirmed is when the content port last said the photo exists.
 	confirmed time.Time
 }
@@ -219,9 +222,19 @@ func (c *contentCache) remove(elem *list.Element) {
 }
 
 // serve answers r from v's bytes, as the content port would: ranges and
-// conditional requests included.
+// conditional requests included. The request for the whole variant, the
+// one a page makes, gets the headers built when v was kept and its bytes
+// in one write.
 func (c *contentCache) serve(w http.ResponseWriter, r *http.Request, v *cachedVariant) {
 	h := w.Header()
+	if asksWhole(r) {
+		for name, values := range v.header {
+			h[name] = values
+		}
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(v.body)
+		return
+	}
 	h.Set("Content-Type", v.contentType)
 	h.Set("ETag", v.etag)
 	h.Set("Cache-Control", v.cacheControl)
@@ -328,23 +341,34 @@ func (c *contentCache) learn(f *contentFetch, resp *http.Response) error {
 		cacheControl: resp.Header.Get("Cache-Control"),
 		modTime:      modTime,
 	}
+	v.header = wholeHeader(v)
 	c.keep(v)
 	c.served.WithLabelValues("filled").Inc()
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	return nil
 }
 
+// wholeHeader returns the header of the whole answer of v, as
+// http.ServeContent writes it.
+func wholeHeader(v *cachedVariant) http.Header {
+	h := http.Header{
+		"Content-Type":   {v.contentType},
+		"Content-Length": {strconv.Itoa(len(v.body))},
+		"Etag":           {v.etag},
+		"Cache-Control":  {v.cacheControl},
+		"Accept-Ranges":  {"bytes"},
+	}
+	if !v.modTime.IsZero() {
+		h["Last-Modified"] = []string{v.modTime.UTC().Format(http.TimeFormat)}
+	}
+	return h
+}
+
 // respondWith makes resp the whole answer of v.
 func respondWith(resp *http.Response, v *cachedVariant) {
 	resp.StatusCode, resp.Status = http.StatusOK, "200 OK"
-	h := resp.Header
-	h.Set("Content-Type", v.contentType)
-	h.Set("Content-Length", strconv.Itoa(len(v.body)))
-	h.Set("ETag", v.etag)
-	h.Set("Cache-Control", v.cacheControl)
-	h.Set("Accept-Ranges", "bytes")
-	if !v.modTime.IsZero() {
-		h.Set("Last-Modified", v.modTime.UTC().Format(http.TimeFormat))
+	for name, values := range v.header {
+		resp.Header[name] = values
 	}
 	resp.ContentLength = int64(len(v.body))
 	resp.Body = io.NopCloser(bytes.NewReader(v.body))
