@@ -84,8 +84,6 @@ type cachedVariant struct {
 type contentCache struct {
 	ttl      time.Duration
 	maxBytes int64
-	// now is the cache's clock; tests replace it.
-	now func() time.Time
 
 	grants *ttlcache.Cache[sessionOwner, struct{}]
 
@@ -103,7 +101,6 @@ func newContentCache(ttl time.Duration, maxBytes int64) *contentCache {
 	c := &contentCache{
 		ttl:      ttl,
 		maxBytes: maxBytes,
-		now:      time.Now,
 		grants:   ttlcache.New[sessionOwner, struct{}](ttl, contentGrantEntries),
 		entries:  make(map[variantKey]*list.Element),
 		order:    list.New(),
@@ -163,7 +160,7 @@ func (c *contentCache) lookup(key variantKey, session [sha256.Size]byte) (v *cac
 		c.order.MoveToFront(elem)
 		v = elem.Value.(*cachedVariant)
 	}
-	fresh := ok && c.now().Sub(v.confirmed) < c.ttl
+	fresh := ok && time.Since(v.confirmed) < c.ttl
 	c.mu.Unlock()
 	if !fresh {
 		return v, false
@@ -182,7 +179,7 @@ func (c *contentCache) grant(session [sha256.Size]byte, owner string) {
 func (c *contentCache) confirm(v *cachedVariant) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	v.confirmed = c.now()
+	v.confirmed = time.Now()
 }
 
 // keep holds v, dropping the least recently used variants to make room.
@@ -193,7 +190,7 @@ func (c *contentCache) keep(v *cachedVariant) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	v.confirmed = c.now()
+	v.confirmed = time.Now()
 	if old, ok := c.entries[v.key]; ok {
 		c.remove(old)
 	}
@@ -221,13 +218,13 @@ func (c *contentCache) remove(elem *list.Element) {
 	c.bytes -= int64(len(v.body))
 }
 
-// serve answers r from v's bytes, as the content port would: ranges and
-// conditional requests included. The request for the whole variant, the
-// one a page makes, gets the headers built when v was kept and its bytes
-// in one write.
-func (c *contentCache) serve(w http.ResponseWriter, r *http.Request, v *cachedVariant) {
-	h := w.Header()
-	if asksWhole(r) {
+// serve answers r from the bytes f holds, as the content port would:
+// ranges and conditional requests included. The request for the whole
+// variant, the one a page makes, gets the headers built when the variant
+// was kept and its bytes in one write.
+func (c *contentCache) serve(w http.ResponseWriter, r *http.Request, f *contentFetch) {
+	v, h := f.held, w.Header()
+	if f.whole {
 		for name, values := range v.header {
 			h[name] = values
 		}
@@ -288,9 +285,9 @@ func (f *contentFetch) prepare(out *http.Request) {
 // learn records what a successful answer of the content port says, and
 // turns it into the answer for the client: the held bytes when the
 // content port confirmed them, the fetched bytes kept when they may be.
+// The caller drops the owner's header afterwards.
 func (c *contentCache) learn(f *contentFetch, resp *http.Response) error {
 	owner := resp.Header.Get(contentOwnerHeader)
-	resp.Header.Del(contentOwnerHeader)
 	switch resp.StatusCode {
 	case http.StatusNotFound:
 		// Deleted, or no longer to be seen by this session: either way the
@@ -375,7 +372,7 @@ func respondWith(resp *http.Response, v *cachedVariant) {
 }
 
 // deleteImagePattern is the route pattern of a photo's deletion, as
-// runtime.Pattern prints it.
+// recordRoute records it.
 const deleteImagePattern = "/v1/images/{image_id=*}"
 
 // forgetDeletedPhotos is the grpc-gateway middleware that drops the
@@ -387,7 +384,7 @@ func (g *Gateway) forgetDeletedPhotos(next runtime.HandlerFunc) runtime.HandlerF
 	}
 	return func(w http.ResponseWriter, r *http.Request, pathParams map[string]string) {
 		next(w, r, pathParams)
-		if pattern, ok := runtime.HTTPPattern(r.Context()); ok && r.Method == http.MethodDelete && pattern.String() == deleteImagePattern {
+		if r.Method == http.MethodDelete && requestInfoFrom(r.Context()).route == deleteImagePattern {
 			g.contentCache.forget(pathParams["image_id"])
 		}
 	}

@@ -71,7 +71,7 @@ func (p *ownedContentPort) reached() []*http.Request {
 	return got
 }
 
-const cacheTTL = 300 * time.Millisecond
+const cacheTTL = 500 * time.Millisecond
 
 func newCachingEnv(t *testing.T) (*testEnv, *ownedContentPort) {
 	t.Helper()

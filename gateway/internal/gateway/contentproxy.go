@@ -104,7 +104,7 @@ func (g *Gateway) contentProxy(target *url.URL) runtime.HandlerFunc {
 		if f := g.contentFetch(r, params); f != nil {
 			if f.held != nil && f.servable {
 				g.contentCache.served.WithLabelValues("hit").Inc()
-				g.contentCache.serve(w, r, f.held)
+				g.contentCache.serve(w, r, f)
 				return
 			}
 			r = r.WithContext(withContentFetch(r.Context(), f))
